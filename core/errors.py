@@ -1,0 +1,45 @@
+"""Every exception the bot raises on purpose, sorted by what the caller should do with it.
+
+- ConfigurationError: an operator must fix a setting; start-up stops.
+- TransientError: worth retrying later (network, rate limits, a model server restarting).
+- ReflectableError: the model can fix it; its message becomes part of the next prompt.
+- JobFailed: give up and tell the person on GitHub what was tried.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of the bot's own errors; the message is meant for a human."""
+
+
+class ConfigurationError(BotError):
+    """A setting is missing or wrong."""
+
+
+class TransientError(BotError):
+    """A failure that may pass if the same work is tried again later."""
+
+
+class ModelUnavailable(TransientError):
+    """The model server did not answer, or kept answering 429/503."""
+
+
+class GitHubUnavailable(TransientError):
+    """GitHub (or the stand-in) answered 5xx, timed out, or rate-limited us."""
+
+
+class ReflectableError(BotError):
+    """Something the model did wrong that it can correct next round."""
+
+
+class EditRejected(ReflectableError):
+    """The model's answer could not be applied safely."""
+
+
+class JobFailed(BotError):
+    """The job ends without a fix; the message says why, for the comment on GitHub."""
+
+
+class SandboxUnavailable(BotError):
+    """Repository code cannot be run safely here and unsandboxed runs are not allowed."""

@@ -1,0 +1,47 @@
+"""What a queued job carries: identifiers only, never tokens or objects (workers re-fetch state)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+JobKind = Literal["issue", "ci"]
+
+
+@dataclass(frozen=True)
+class RepairRequest:
+    """One request to repair a repository, as the webhook receiver understood it."""
+
+    kind: JobKind
+    installation_id: int
+    repo_full_name: str
+    delivery_id: str
+    # issue jobs: the issue or pull request the comment was made on, and the comment itself.
+    issue_number: int | None = None
+    comment_id: int | None = None
+    is_pull_request: bool = False
+    instructions: str = ""
+    requested_by: str = ""
+    # ci jobs: what failed, on which branch and commit.
+    head_branch: str | None = None
+    head_sha: str | None = None
+    workflow_run_id: int | None = None
+    check_suite_id: int | None = None
+    pull_numbers: tuple[int, ...] = field(default_factory=tuple)
+
+    def to_payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pull_numbers"] = list(self.pull_numbers)
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> RepairRequest:
+        data = dict(data)
+        data["pull_numbers"] = tuple(data.get("pull_numbers") or ())
+        return cls(**data)
+
+    def branch_name(self, prefix: str) -> str:
+        """The branch the fix is pushed to; stable per request so that a retried job reuses it."""
+        if self.kind == "issue":
+            return f"{prefix}fix-issue-{self.issue_number}"
+        return f"{prefix}fix-ci-{(self.head_sha or '')[:7]}"

@@ -1,0 +1,100 @@
+"""The one settings object, read from the environment once at start-up and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Every knob the bot has. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # GitHub App identity. Only the webhook secret is needed by the receiver; workers need the key.
+    github_app_id: int | None = None
+    github_private_key: SecretStr | None = None
+    github_private_key_path: Path | None = None
+    github_webhook_secret: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    # The login GitHub gives the App's own comments and commits, e.g. "codellama-bot[bot]".
+    bot_login: str = "codellama-bot[bot]"
+    command_prefix: str = "/codellama fix"
+
+    redis_url: str = "redis://localhost:6379/0"
+    tgi_url: str = "http://localhost:8080"
+    tgi_timeout_s: float = 120.0
+    tgi_retries: int = 4
+
+    bot_workdir: Path = Path("/tmp/codellama-bot")
+    bot_max_iterations: int = Field(default=4, ge=1, le=20)
+    # How many times one head SHA may trigger a CI repair before the bot stops trying.
+    bot_max_attempts_per_sha: int = Field(default=1, ge=1)
+    bot_branch_prefix: str = "codellama/"
+
+    # Model budget: Code Llama was fine-tuned on 16,384-token sequences.
+    model_context_tokens: int = 16384
+    max_new_tokens: int = 2048
+    temperature: float = 0.8
+    top_p: float = 0.95
+    candidates: int = Field(default=4, ge=1, le=16)
+
+    # Repository code (setup and tests) limits.
+    test_timeout_s: float = 600.0
+    setup_timeout_s: float = 900.0
+    test_output_limit_bytes: int = 2_000_000
+    test_memory_limit_mb: int = 4096
+    sandbox: bool = True
+    allow_unsandboxed: bool = False
+    setup_network: bool = True
+
+    job_time_limit_s: int = 3600
+    dedupe_ttl_s: int = 7 * 24 * 3600
+
+    @model_validator(mode="after")
+    def _key_sources_exclusive(self) -> Settings:
+        if self.github_private_key and self.github_private_key_path:
+            raise ConfigurationError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
+        return self
+
+    def private_key_pem(self) -> str:
+        """The App's private key as PEM text, from whichever setting holds it."""
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_path is not None:
+            try:
+                return self.github_private_key_path.read_text()
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"GITHUB_PRIVATE_KEY_PATH={self.github_private_key_path} cannot be read: {exc.strerror}"
+                ) from exc
+        raise ConfigurationError("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH must be set")
+
+    def require(self, *names: str) -> None:
+        """Fail start-up with a message naming every missing required setting."""
+        missing = []
+        for name in names:
+            if name == "github_private_key":
+                if self.github_private_key is None and self.github_private_key_path is None:
+                    missing.append("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH")
+            elif getattr(self, name) in (None, ""):
+                missing.append(name.upper())
+        if missing:
+            raise ConfigurationError("missing required setting(s): " + ", ".join(missing))
+
+    def secret_values(self) -> list[str]:
+        """Values that must never reach a subprocess of the repository under repair, or a log."""
+        values = []
+        for secret in (self.github_private_key, self.github_webhook_secret):
+            if secret is not None:
+                values.append(secret.get_secret_value())
+        return [v for v in values if v]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; callers pass the result down instead of reading it again."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Repair workers: Celery tasks, the repair loop and the parts it calls."""

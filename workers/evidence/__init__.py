@@ -1,0 +1,1 @@
+"""Failure evidence parsed from test-runner and CI logs."""

@@ -1,0 +1,46 @@
+"""Structured failure evidence, as parsed from test-runner and CI output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack frame. `path` is repository-relative when `in_repo`, else as the log printed it."""
+
+    path: str
+    line: int | None
+    function: str | None = None
+    in_repo: bool = True
+
+
+@dataclass
+class Failure:
+    """One failing test (or a collection/import/syntax error that stands in for one)."""
+
+    test_id: str
+    error_type: str | None = None
+    message: str = ""
+    frames: list[Frame] = field(default_factory=list)
+    # The slice of the log that belongs to this failure, trimmed for a prompt.
+    excerpt: str = ""
+
+    @property
+    def repo_frames(self) -> list[Frame]:
+        return [f for f in self.frames if f.in_repo]
+
+
+@dataclass
+class Evidence:
+    """Everything a log told us: the failures, the runner, and the runner's own counts when it printed them."""
+
+    runner: str
+    failures: list[Failure] = field(default_factory=list)
+    summary_failed: int | None = None
+    summary_passed: int | None = None
+    summary_errors: int | None = None
+
+    @property
+    def failing_test_ids(self) -> list[str]:
+        return [f.test_id for f in self.failures]
