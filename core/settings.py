@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     github_private_key_path: Path | None = None
     github_webhook_secret: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
+    github_seconds_between_requests: float = 0.25
+    github_seconds_between_writes: float = 1.0
     # The login GitHub gives the App's own comments and commits, e.g. "codellama-bot[bot]".
     bot_login: str = "codellama-bot[bot]"
     command_prefix: str = "/codellama fix"

@@ -5,6 +5,7 @@ This is the unsandboxed runner; workers/sandbox.py wraps the same contract in bu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,7 +44,13 @@ class CommandRunner(Protocol):
     """
 
     def run(
-        self, command: str, cwd: Path, *, timeout_s: float, network: bool = False, output_limit: int = 1_000_000
+        self,
+        command: str,
+        cwd: Path,
+        *,
+        timeout_s: float,
+        network: bool = False,
+        output_limit: int = 1_000_000,
     ) -> RunResult: ...
 
 
@@ -77,10 +84,20 @@ class LocalRunner:
         self.extra_env = extra_env or {}
 
     def run(
-        self, command: str, cwd: Path, *, timeout_s: float, network: bool = False, output_limit: int = 1_000_000
+        self,
+        command: str,
+        cwd: Path,
+        *,
+        timeout_s: float,
+        network: bool = False,
+        output_limit: int = 1_000_000,
     ) -> RunResult:
         return run_bounded(
-            ["/bin/sh", "-c", command], cwd, clean_environment(cwd, self.extra_env), timeout_s, output_limit,
+            ["/bin/sh", "-c", command],
+            cwd,
+            clean_environment(cwd, self.extra_env),
+            timeout_s,
+            output_limit,
             label=command,
         )
 
@@ -91,7 +108,12 @@ def run_bounded(
     """Run argv, kill its process group at the deadline, keep bounded output."""
     start = time.monotonic()
     proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     assert proc.stdout is not None
@@ -106,10 +128,8 @@ def run_bounded(
         timed_out = True
     finally:
         # Kill the whole group even after a normal exit: a test may leave daemons behind.
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         proc.wait()
         reader.join(timeout=10)
         proc.stdout.close()
@@ -119,6 +139,10 @@ def run_bounded(
     if timed_out:
         output += f"\n[killed after {timeout_s:g} s timeout]\n"
     return RunResult(
-        command=label, exit_code=proc.returncode if not timed_out else -9, output=output,
-        duration_s=time.monotonic() - start, timed_out=timed_out, output_truncated=flags["truncated"],
+        command=label,
+        exit_code=proc.returncode if not timed_out else -9,
+        output=output,
+        duration_s=time.monotonic() - start,
+        timed_out=timed_out,
+        output_truncated=flags["truncated"],
     )

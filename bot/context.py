@@ -1,0 +1,47 @@
+"""What every webhook handler gets: settings, the ledger, the queue and the GitHub gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.dedupe import DeliveryLedger
+from bot.enqueue import Enqueuer
+from bot.github_gate import GitHubGate
+from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: str
+    delivery_id: str
+    payload: dict[str, Any]
+
+    @property
+    def action(self) -> str | None:
+        action = self.payload.get("action")
+        return action if isinstance(action, str) else None
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    settings: Settings
+    ledger: DeliveryLedger
+    enqueuer: Enqueuer
+    github: GitHubGate
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a delivery was handled: the HTTP status and a short reason, which is also logged."""
+
+    status: int
+    reason: str
+
+    @classmethod
+    def queued(cls, what: str) -> Outcome:
+        return cls(202, f"queued: {what}")
+
+    @classmethod
+    def ignored(cls, why: str) -> Outcome:
+        return cls(200, f"ignored: {why}")

@@ -1,0 +1,45 @@
+"""The receiver's two live GitHub calls: who may command the bot, and the 👀 acknowledgement."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from github import GithubException
+
+from core.errors import GitHubUnavailable
+from core.github_app import GitHubApp
+
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
+class GitHubGate(Protocol):
+    """What the webhook handlers ask GitHub. Raises GitHubUnavailable when GitHub cannot answer."""
+
+    def can_write(self, installation_id: int, repo_full_name: str, login: str) -> bool: ...
+
+    def acknowledge_comment(self, installation_id: int, repo_full_name: str, comment_id: int) -> None: ...
+
+
+class AppGitHubGate:
+    def __init__(self, app: GitHubApp) -> None:
+        self._app = app
+
+    def _repo(self, installation_id: int, repo_full_name: str):  # type: ignore[no-untyped-def]
+        client = self._app.client(self._app.installation_token(installation_id))
+        return client.get_repo(repo_full_name, lazy=True)
+
+    def can_write(self, installation_id: int, repo_full_name: str, login: str) -> bool:
+        try:
+            permission = self._repo(installation_id, repo_full_name).get_collaborator_permission(login)
+        except GithubException as exc:
+            if exc.status == 404:  # not a collaborator at all
+                return False
+            raise GitHubUnavailable(f"permission check for {login} failed: HTTP {exc.status}") from exc
+        return permission in WRITE_PERMISSIONS
+
+    def acknowledge_comment(self, installation_id: int, repo_full_name: str, comment_id: int) -> None:
+        try:
+            repo = self._repo(installation_id, repo_full_name)
+            repo.get_issue_comment(comment_id).create_reaction("eyes")
+        except GithubException as exc:
+            raise GitHubUnavailable(f"could not react to comment {comment_id}: HTTP {exc.status}") from exc

@@ -1,0 +1,45 @@
+"""`issue_comment` created: a maintainer asks for a fix with `/codellama fix`."""
+
+from __future__ import annotations
+
+from bot.commands import parse_fix_command
+from bot.context import Delivery, HandlerContext, Outcome
+from bot.handlers.filters import is_bot_sender
+from core.jobs import RepairRequest
+
+# author_association values that can possibly have write access; anything else is refused without
+# asking GitHub. The live permission check below is what decides.
+MAYBE_WRITERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+def on_comment_created(ctx: HandlerContext, delivery: Delivery) -> Outcome:
+    payload = delivery.payload
+    comment = payload["comment"]
+    command = parse_fix_command(comment.get("body"), ctx.settings.command_prefix)
+    if command is None:
+        return Outcome.ignored("not a command")
+    if is_bot_sender(payload, ctx.settings) or (comment.get("user") or {}).get("type") == "Bot":
+        return Outcome.ignored("comment by a bot")
+    login = comment["user"]["login"]
+    if comment.get("author_association") not in MAYBE_WRITERS:
+        return Outcome.ignored(f"{login} is not a collaborator")
+    installation_id = int(payload["installation"]["id"])
+    repo = payload["repository"]["full_name"]
+    if not ctx.github.can_write(installation_id, repo, login):
+        return Outcome.ignored(f"{login} lacks write permission on {repo}")
+    issue = payload["issue"]
+    request = RepairRequest(
+        kind="issue",
+        installation_id=installation_id,
+        repo_full_name=repo,
+        delivery_id=delivery.delivery_id,
+        issue_number=int(issue["number"]),
+        comment_id=int(comment["id"]),
+        is_pull_request=bool(issue.get("pull_request")),
+        instructions=command.instructions,
+        requested_by=login,
+    )
+    ctx.enqueuer.enqueue(request)
+    # React after queueing: a 👀 must mean the job really is on its way.
+    ctx.github.acknowledge_comment(installation_id, repo, request.comment_id or 0)
+    return Outcome.queued(f"fix for {repo}#{request.issue_number} requested by {login}")

@@ -1,0 +1,112 @@
+"""A job's git checkout: clone, branch, commit, push. The token lives only in the git process's env."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import git
+
+from core.errors import GitHubUnavailable, JobFailed
+
+BOT_AUTHOR = git.Actor("codellama-bot", "codellama-bot@users.noreply.github.com")
+
+# A credential helper that reads the token from the environment, itself configured through
+# GIT_CONFIG_* variables: the token never lands in argv, the URL, the clone's saved config or an error
+# message. GitHub wants user "x-access-token" and the token as password.
+_CREDENTIAL_HELPER = '!f() { echo username=x-access-token; echo "password=$CODELLAMA_GIT_TOKEN"; }; f'
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """Remove secrets, and any credentials embedded in URLs, from text bound for logs or comments."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
+
+
+class Workspace:
+    def __init__(self, repo: git.Repo, token: str | None = None) -> None:
+        self.repo = repo
+        self.root = Path(repo.working_tree_dir or ".")
+        self._token = token
+
+    @classmethod
+    def clone(cls, url: str, dest: Path, token: str | None, ref: str | None = None) -> Workspace:
+        env = _git_env(token)
+        try:
+            repo = git.Repo.clone_from(url, dest, env=env, multi_options=["--no-tags"])
+            if ref:
+                repo.git.checkout(ref)
+        except git.GitCommandError as exc:
+            raise GitHubUnavailable(
+                f"git clone of {scrub(url)} failed: {scrub(str(exc.stderr), token or '')}"
+            ) from exc
+        return cls(repo, token)
+
+    @classmethod
+    def open(cls, path: Path) -> Workspace:
+        try:
+            return cls(git.Repo(path))
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise JobFailed(f"{path} is not a git checkout") from exc
+
+    @property
+    def head_sha(self) -> str:
+        return self.repo.head.commit.hexsha
+
+    def is_dirty(self) -> bool:
+        return self.repo.is_dirty(untracked_files=True)
+
+    def diff(self) -> str:
+        """Every change in the working tree against HEAD, new files included."""
+        self.repo.git.add("--intent-to-add", "--all")
+        return str(self.repo.git.diff("HEAD"))
+
+    def changed_paths(self) -> list[str]:
+        self.repo.git.add("--intent-to-add", "--all")
+        return [p for p in str(self.repo.git.diff("HEAD", "--name-only")).splitlines() if p]
+
+    def discard_changes(self) -> None:
+        self.repo.git.reset("--hard", "HEAD")
+        self.repo.git.clean("-fdq")
+
+    def commit_all(self, branch: str, message: str) -> str:
+        self.repo.git.checkout("-B", branch)
+        self.repo.git.add("--all")
+        commit = self.repo.index.commit(message, author=BOT_AUTHOR, committer=BOT_AUTHOR)
+        return commit.hexsha
+
+    def push(self, branch: str) -> None:
+        """Force-push: the branch belongs to the bot, and a retried job must be able to replace it."""
+        with self._authenticated():
+            try:
+                self.repo.git.push("--force", "origin", f"HEAD:refs/heads/{branch}")
+            except git.GitCommandError as exc:
+                raise GitHubUnavailable(
+                    f"git push of {branch} failed: {scrub(str(exc.stderr), self._token or '')}"
+                ) from exc
+
+    @contextmanager
+    def _authenticated(self) -> Iterator[None]:
+        with self.repo.git.custom_environment(**_git_env(self._token)):
+            yield
+
+
+def _git_env(token: str | None) -> dict[str, str]:
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    if token:
+        env.update(
+            {
+                "CODELLAMA_GIT_TOKEN": token,
+                "GIT_CONFIG_COUNT": "2",
+                # The empty value first clears any helper from system or global config.
+                "GIT_CONFIG_KEY_0": "credential.helper",
+                "GIT_CONFIG_VALUE_0": "",
+                "GIT_CONFIG_KEY_1": "credential.helper",
+                "GIT_CONFIG_VALUE_1": _CREDENTIAL_HELPER,
+            }
+        )
+    return env
