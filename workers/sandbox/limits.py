@@ -1,0 +1,68 @@
+"""Resource limits for repository code, and how they become `prlimit` arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ConfigurationError
+from core.settings import Settings
+
+# Defaults for limits the settings do not (yet) carry. 256 processes is plenty for a test suite with a
+# worker pool, and a fork bomb stops there; 1 GiB is larger than any file a test suite should write.
+DEFAULT_MAX_PROCS = 256
+DEFAULT_MAX_FILE_MB = 1024
+# Processes get more CPU seconds than wall seconds: a test run may use several cores at once, and the
+# wall clock still ends it. The CPU limit exists to stop a single spinning process early.
+CPU_PER_WALL = 2.0
+# Beyond the output we keep, we read on (and throw away) up to this many times as much before killing the
+# run: a chatty suite still finishes and reports, while a process printing gigabytes is cut off.
+OUTPUT_KILL_FACTOR = 16
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Per-run limits. CPU, memory and file size apply per process; processes count per sandbox user."""
+
+    cpu_s: int
+    memory_mb: int
+    max_procs: int
+    max_file_mb: int
+    wall_s: float
+    output_bytes: int
+
+    def __post_init__(self) -> None:
+        for name in ("cpu_s", "memory_mb", "max_procs", "max_file_mb", "wall_s", "output_bytes"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"sandbox limit {name} must be positive, got {getattr(self, name)}")
+
+    @property
+    def output_kill_bytes(self) -> int:
+        """Total output after which the run is killed rather than read and discarded."""
+        return self.output_bytes * OUTPUT_KILL_FACTOR
+
+    def prlimit_args(self) -> list[str]:
+        """util-linux `prlimit` options that set these limits (soft = hard, so code cannot raise them)."""
+        mib = 1024 * 1024
+        return [
+            f"--cpu={self.cpu_s}",
+            # Address space is the only per-process memory limit rlimits offer; it over-counts mappings
+            # that are never touched, so the value should leave room for runtimes that reserve a lot.
+            f"--as={self.memory_mb * mib}",
+            f"--nproc={self.max_procs}",
+            f"--fsize={self.max_file_mb * mib}",
+            "--core=0",
+            "--nofile=4096",
+        ]
+
+
+def limits_from_settings(settings: Settings) -> SandboxLimits:
+    """The limits a worker applies to setup and tests, from the one settings object."""
+    wall_s = max(settings.test_timeout_s, settings.setup_timeout_s)
+    return SandboxLimits(
+        cpu_s=int(wall_s * CPU_PER_WALL),
+        memory_mb=settings.test_memory_limit_mb,
+        max_procs=int(getattr(settings, "test_max_procs", DEFAULT_MAX_PROCS)),
+        max_file_mb=int(getattr(settings, "test_max_file_mb", DEFAULT_MAX_FILE_MB)),
+        wall_s=wall_s,
+        output_bytes=settings.test_output_limit_bytes,
+    )

@@ -1,0 +1,125 @@
+"""Start the sandbox, watch it, and end it: wall-clock deadline, output ceiling, whole-tree kill."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from workers.process import RunResult
+from workers.sandbox.output import OutputBuffer
+
+
+@dataclass(frozen=True)
+class Supervised:
+    """A finished run, plus whether bubblewrap got as far as starting the command."""
+
+    result: RunResult
+    started: bool
+
+
+def _drain(stream: IO[bytes], buffer: OutputBuffer, kill_after: int, stop: threading.Event) -> None:
+    """Read all output so the sandbox never blocks on a full pipe; ask for a kill past the ceiling."""
+    while chunk := stream.read(65536):
+        buffer.add(chunk)
+        if buffer.total > kill_after:
+            stop.set()
+            return
+
+
+def _read_status(fd: int) -> list[dict[str, object]]:
+    """bubblewrap's --json-status-fd stream: one JSON object when the command starts, one when it exits."""
+    with os.fdopen(fd, "rb") as stream:
+        data = stream.read().decode("utf-8", errors="replace")
+    objects, decoder, pos = [], json.JSONDecoder(), 0
+    while pos < len(data):
+        while pos < len(data) and data[pos].isspace():
+            pos += 1
+        if pos == len(data):
+            break
+        try:
+            obj, pos = decoder.raw_decode(data, pos)
+        except json.JSONDecodeError:
+            break
+        if isinstance(obj, dict):
+            objects.append(obj)
+    return objects
+
+
+def supervise(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    *,
+    timeout_s: float,
+    keep_bytes: int,
+    kill_after_bytes: int,
+    label: str,
+) -> Supervised:
+    """Run a bubblewrap command line whose argv names `--json-status-fd {fd}` where fd is filled in here.
+
+    Killing bubblewrap ends everything: it runs with --die-with-parent and --unshare-pid, so its init
+    process dies with it and the kernel then kills every process left in the sandbox's pid namespace,
+    however the code inside tried to detach (setsid, double fork).
+    """
+    status_r, status_w = os.pipe()
+    argv = [a.replace("{status_fd}", str(status_w)) for a in argv]
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=(status_w,),
+        )
+    finally:
+        os.close(status_w)
+    assert proc.stdout is not None
+    buffer, stop = OutputBuffer(keep_bytes), threading.Event()
+    reader = threading.Thread(target=_drain, args=(proc.stdout, buffer, kill_after_bytes, stop), daemon=True)
+
+    def wait_then_stop() -> None:
+        proc.wait()
+        stop.set()
+
+    waiter = threading.Thread(target=wait_then_stop, daemon=True)
+    reader.start()
+    waiter.start()
+    finished = stop.wait(timeout_s) and proc.poll() is not None
+    flooded = buffer.total > kill_after_bytes
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # The pipe closes once the kernel has reaped the namespace; bound the wait in case it does not.
+    reader.join(timeout=10)
+    proc.stdout.close()
+    status = _read_status(status_r)
+    started = any("child-pid" in s for s in status)
+    timed_out = not finished and not flooded
+    output = buffer.text()
+    if flooded:
+        output += f"\n[killed: output passed {kill_after_bytes} bytes]\n"
+    if timed_out:
+        output += f"\n[killed after {timeout_s:g} s timeout]\n"
+    # bubblewrap exits with its command's status (128 + n for a command killed by signal n).
+    exit_code = -int(signal.SIGKILL) if timed_out or flooded else proc.returncode
+    result = RunResult(
+        command=label,
+        exit_code=exit_code,
+        output=output,
+        duration_s=time.monotonic() - start,
+        timed_out=timed_out,
+        output_truncated=buffer.truncated,
+    )
+    return Supervised(result=result, started=started)
