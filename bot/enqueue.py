@@ -6,9 +6,7 @@ from typing import Protocol
 
 from celery import Celery
 
-from core.jobs import RepairRequest
-
-REPAIR_TASK = "workers.repair"
+from core.jobs import REPAIR_TASK, RepairRequest
 
 
 class Enqueuer(Protocol):

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 JobKind = Literal["issue", "ci"]
 
+# The Celery task name is the only thing the receiver knows of the workers.
+REPAIR_TASK = "workers.repair"
+
 
 @dataclass(frozen=True)
 class RepairRequest:

@@ -29,9 +29,11 @@ class Settings(BaseSettings):
     command_prefix: str = "/codellama fix"
 
     redis_url: str = "redis://localhost:6379/0"
+    celery_queue: str = "codellama-repairs"
     tgi_url: str = "http://localhost:8080"
     tgi_timeout_s: float = 120.0
     tgi_retries: int = 4
+    tgi_backoff_base_s: float = 1.0
 
     bot_workdir: Path = Path("/tmp/codellama-bot")
     bot_max_iterations: int = Field(default=4, ge=1, le=20)
@@ -56,6 +58,10 @@ class Settings(BaseSettings):
     setup_network: bool = True
 
     job_time_limit_s: int = 3600
+    # Redis redelivers an unacknowledged job after this long; it must exceed the job time limit, or a
+    # job still running would be handed to a second worker.
+    celery_visibility_timeout_s: int = 3900
+    job_lock_ttl_s: float = 60.0
     dedupe_ttl_s: int = 7 * 24 * 3600
 
     @model_validator(mode="after")

@@ -69,6 +69,17 @@ class Workspace:
         self.repo.git.add("--intent-to-add", "--all")
         return [p for p in str(self.repo.git.diff("HEAD", "--name-only")).splitlines() if p]
 
+    def apply_diff(self, diff: str) -> None:
+        """Apply a diff made by `diff()` on the same HEAD (a candidate judged elsewhere)."""
+        if not diff.strip():
+            return
+        patch = Path(self.repo.git_dir) / "codellama-candidate.patch"
+        patch.write_text(diff if diff.endswith("\n") else diff + "\n", encoding="utf-8")
+        try:
+            self.repo.git.apply("--whitespace=nowarn", str(patch))
+        finally:
+            patch.unlink(missing_ok=True)
+
     def discard_changes(self) -> None:
         self.repo.git.reset("--hard", "HEAD")
         self.repo.git.clean("-fdq")

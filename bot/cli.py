@@ -1,0 +1,141 @@
+"""The `codellama-bot` command: serve, worker, fix, apply, locate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from core.errors import BotError, ConfigurationError, JobFailed, ModelUnavailable
+from core.settings import Settings, load_settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import redis
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.context import HandlerContext
+    from bot.dedupe import DeliveryLedger
+    from bot.enqueue import CeleryEnqueuer
+    from bot.github_gate import AppGitHubGate
+    from core.github_app import GitHubApp
+    from workers.celery_app import make_celery
+
+    settings.require("github_webhook_secret", "github_app_id", "github_private_key")
+    ctx = HandlerContext(
+        settings=settings,
+        ledger=DeliveryLedger(redis.Redis.from_url(settings.redis_url), settings.dedupe_ttl_s),
+        enqueuer=CeleryEnqueuer(make_celery(settings)),
+        github=AppGitHubGate(GitHubApp(settings)),
+    )
+    uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.celery_app import make_celery
+    from workers.tasks import register_tasks
+
+    app = make_celery(settings)
+    register_tasks(app, settings)
+    argv = [
+        "worker",
+        f"--concurrency={args.concurrency}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={args.hostname}",
+    ]
+    app.worker_main(argv)
+    return 0
+
+
+def _fix(args: argparse.Namespace, settings: Settings) -> int:
+    from inference.tgi_client import TGIModel
+    from workers.local_fix import run_local_fix
+
+    model = TGIModel(
+        settings.tgi_url,
+        timeout_s=settings.tgi_timeout_s,
+        retries=settings.tgi_retries,
+        backoff_base_s=settings.tgi_backoff_base_s,
+    )
+    issue = args.issue or ""
+    fixed = run_local_fix(settings, Path(args.path), model, test_command=args.test, issue_text=issue)
+    result = fixed.result
+    if result.success:
+        print(result.diff)
+        print(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.", file=sys.stderr)
+        if result.explanation:
+            print(result.explanation, file=sys.stderr)
+        return 0
+    print(f"Gave up: {result.reason}.", file=sys.stderr)
+    last = result.after or result.before
+    print(last.output[-3000:], file=sys.stderr)
+    return 1
+
+
+def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.edits.cli import run
+
+    return run(args)
+
+
+def _locate(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.retrieval.cli import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codellama-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the webhook receiver")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+    worker = sub.add_parser("worker", help="run a Celery worker for repair jobs")
+    worker.add_argument("--concurrency", type=int, default=1)
+    worker.add_argument("--hostname", default="codellama@%h")
+    worker.set_defaults(handler=_worker)
+    fix = sub.add_parser("fix", help="repair a local git checkout until its tests pass")
+    fix.add_argument("path")
+    fix.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")
+    fix.add_argument("--issue", help="what is wrong, in words, to guide the repair")
+    fix.set_defaults(handler=_fix)
+    apply = sub.add_parser("apply", help="apply a model answer to a checkout and report each edit")
+    from workers.edits.cli import add_arguments as add_apply_arguments
+
+    add_apply_arguments(apply)
+    apply.set_defaults(handler=_apply)
+    locate = sub.add_parser("locate", help="rank the files and symbols most likely to need the change")
+    from workers.retrieval.cli import add_arguments as add_locate_arguments
+
+    add_locate_arguments(locate)
+    locate.set_defaults(handler=_locate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        settings = load_settings()
+        return handler(args, settings)
+    except ValidationError as exc:
+        print(f"codellama-bot: invalid settings:\n{exc}", file=sys.stderr)
+    except ModelUnavailable as exc:
+        print(f"codellama-bot: no model server: {exc}", file=sys.stderr)
+    except (ConfigurationError, JobFailed, BotError) as exc:
+        print(f"codellama-bot: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Everything a job reads from and writes to GitHub about one repository, through PyGithub."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import requests
+from github import Github, GithubException
+from github.Repository import Repository
+
+from core.errors import GitHubUnavailable, JobFailed
+
+log = logging.getLogger("codellama.github")
+
+LOG_DOWNLOAD_TIMEOUT_S = 60
+# Job logs can be huge; the tail holds the failures and the runner's summary.
+MAX_LOG_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    number: int
+    title: str
+    body: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    head_ref: str
+    head_repo: str
+    base_ref: str
+
+
+@dataclass(frozen=True)
+class FailedJobLog:
+    name: str
+    text: str
+
+
+def _unavailable(what: str, exc: GithubException) -> GitHubUnavailable:
+    return GitHubUnavailable(f"{what}: GitHub answered HTTP {exc.status}")
+
+
+class RepoGateway:
+    def __init__(self, client: Github, full_name: str) -> None:
+        self.full_name = full_name
+        try:
+            self._repo: Repository = client.get_repo(full_name)
+        except GithubException as exc:
+            if exc.status == 404:
+                raise JobFailed(f"the App cannot see {full_name}; is it still installed there?") from exc
+            raise _unavailable(f"reading {full_name}", exc) from exc
+
+    @property
+    def clone_url(self) -> str:
+        return str(self._repo.clone_url)
+
+    @property
+    def default_branch(self) -> str:
+        return str(self._repo.default_branch)
+
+    def issue(self, number: int) -> IssueInfo:
+        try:
+            issue = self._repo.get_issue(number)
+        except GithubException as exc:
+            raise _unavailable(f"reading #{number}", exc) from exc
+        return IssueInfo(number, issue.title or "", issue.body or "", issue.html_url)
+
+    def pull(self, number: int) -> PullInfo:
+        try:
+            pr = self._repo.get_pull(number)
+        except GithubException as exc:
+            raise _unavailable(f"reading pull request #{number}", exc) from exc
+        head_repo = pr.head.repo.full_name if pr.head.repo else ""
+        return PullInfo(number, pr.head.ref, head_repo, pr.base.ref)
+
+    def failed_job_logs(self, run_id: int) -> list[FailedJobLog]:
+        """The logs of a workflow run's failed jobs, via the Actions job-logs API (a redirect)."""
+        try:
+            run = self._repo.get_workflow_run(run_id)
+            failed = [job for job in run.jobs() if job.conclusion in ("failure", "timed_out")]
+            urls = [(job.name, job.logs_url()) for job in failed]
+        except GithubException as exc:
+            raise _unavailable(f"reading jobs of run {run_id}", exc) from exc
+        return [FailedJobLog(name, _download(url)) for name, url in urls]
+
+    def failed_check_outputs(self, suite_id: int) -> list[FailedJobLog]:
+        """For CI that is not Actions: what the failed check runs reported in their output."""
+        try:
+            runs = list(self._repo.get_check_suite(suite_id).get_check_runs())
+        except GithubException as exc:
+            raise _unavailable(f"reading check suite {suite_id}", exc) from exc
+        logs = []
+        for run in runs:
+            if run.conclusion not in ("failure", "timed_out"):
+                continue
+            out = run.output
+            parts = [getattr(out, name, None) for name in ("title", "summary", "text")] if out else []
+            logs.append(FailedJobLog(run.name, "\n\n".join(p for p in parts if p)))
+        return logs
+
+    def open_pull_for(self, head_branch: str) -> str | None:
+        """The URL of an open pull request from this branch, if one exists: the job is then already done."""
+        owner = self.full_name.split("/")[0]
+        try:
+            for pr in self._repo.get_pulls(state="open", head=f"{owner}:{head_branch}"):
+                return str(pr.html_url)
+        except GithubException as exc:
+            raise _unavailable("listing pull requests", exc) from exc
+        return None
+
+    def open_pull(self, *, title: str, body: str, head: str, base: str) -> str:
+        try:
+            pr = self._repo.create_pull(base=base, head=head, title=title, body=body)
+        except GithubException as exc:
+            if exc.status == 422:
+                # Another delivery of the same job got there first; its pull request is the answer.
+                existing = self.open_pull_for(head)
+                if existing:
+                    return existing
+                raise JobFailed(
+                    f"GitHub refused the pull request from {head} into {base}: {exc.data}"
+                ) from exc
+            raise _unavailable("opening the pull request", exc) from exc
+        return str(pr.html_url)
+
+    def comment(self, number: int, body: str) -> None:
+        try:
+            self._repo.get_issue(number).create_comment(body)
+        except GithubException as exc:
+            raise _unavailable(f"commenting on #{number}", exc) from exc
+
+
+def _download(url: str) -> str:
+    """Log download URLs are pre-signed: no token is sent with them."""
+    try:
+        with requests.get(url, timeout=LOG_DOWNLOAD_TIMEOUT_S, stream=True) as response:
+            response.raise_for_status()
+            chunks, size = [], 0
+            for chunk in response.iter_content(1 << 16):
+                chunks.append(chunk)
+                size += len(chunk)
+                while size > MAX_LOG_BYTES and len(chunks) > 1:
+                    size -= len(chunks.pop(0))
+    except requests.RequestException as exc:
+        raise GitHubUnavailable(f"downloading a job log failed: {exc}") from exc
+    return b"".join(chunks).decode("utf-8", errors="replace")

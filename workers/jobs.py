@@ -1,0 +1,143 @@
+"""One GitHub repair job from start to end, with an explicit outcome whatever happens."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import JobFailed, ModelUnavailable
+from core.github_app import GitHubApp
+from core.jobs import RepairRequest
+from core.settings import Settings
+from inference.tgi_client import TGIModel
+from workers import report_text
+from workers.edits import EditPolicy
+from workers.gather import Target, ci_evidence, target_for
+from workers.github_io import RepoGateway
+from workers.repair_loop import LoopBudget, RepairLoop, RepairTask
+from workers.repo_config import load_repo_config
+from workers.sandbox import make_runner
+from workers.setup import run_setup
+from workers.test_plan import plan_for
+from workers.workspace import Workspace, scrub
+
+log = logging.getLogger("codellama.job")
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    status: str  # pull_request | already_done | gave_up | model_unavailable | failed
+    detail: str
+
+
+def budget_from(settings: Settings) -> LoopBudget:
+    return LoopBudget(
+        max_rounds=settings.bot_max_iterations,
+        candidates=settings.candidates,
+        context_tokens=settings.model_context_tokens,
+        max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        test_timeout_s=settings.test_timeout_s,
+        output_limit=settings.test_output_limit_bytes,
+    )
+
+
+def model_from(settings: Settings) -> TGIModel:
+    return TGIModel(
+        settings.tgi_url,
+        timeout_s=settings.tgi_timeout_s,
+        retries=settings.tgi_retries,
+        backoff_base_s=settings.tgi_backoff_base_s,
+    )
+
+
+def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{request.repo_full_name}-{request.delivery_id}")
+    return settings.bot_workdir / "jobs" / safe
+
+
+def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
+    app = GitHubApp(settings)
+    token = app.installation_token(request.installation_id)
+    gateway = RepoGateway(app.client(token), request.repo_full_name)
+    branch = request.branch_name(settings.bot_branch_prefix)
+    existing = gateway.open_pull_for(branch)
+    if existing:
+        # A redelivered job whose first run got as far as the pull request: nothing more to do.
+        return JobOutcome("already_done", existing)
+    try:
+        target = target_for(request, gateway)
+    except JobFailed as exc:
+        return _report_failure(gateway, request, None, str(exc))
+    job_dir = job_dir_for(settings, request)
+    shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
+    job_dir.mkdir(parents=True)
+    try:
+        return _repair(settings, request, gateway, target, token.token, job_dir, branch)
+    except ModelUnavailable as exc:
+        if target.comment_on:
+            gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
+        return JobOutcome("model_unavailable", str(exc))
+    except JobFailed as exc:
+        return _report_failure(gateway, request, target, scrub(str(exc), token.token))
+    finally:
+        shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _repair(
+    settings: Settings,
+    request: RepairRequest,
+    gateway: RepoGateway,
+    target: Target,
+    token: str,
+    job_dir: Path,
+    branch: str,
+) -> JobOutcome:
+    workspace = Workspace.clone(gateway.clone_url, job_dir / "repo", token, target.checkout_ref)
+    config = load_repo_config(workspace.root)
+    plan = plan_for(workspace.root, config, job_dir / "venv")
+    runner = make_runner(settings, job_dir)
+    run_setup(runner, plan, workspace.root, settings)
+    task = RepairTask(
+        repository=request.repo_full_name,
+        task_text=target.task_text,
+        query_text=target.query_text,
+        test_command=plan.test,
+        prior_evidence=ci_evidence(target, workspace.root, request.repo_full_name),
+        edit_policy=EditPolicy(protected_globs=config.protected),
+        require_failure=target.require_failure,
+    )
+    model = model_from(settings)
+    result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
+    if not result.success:
+        if target.comment_on:
+            gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
+        return JobOutcome("gave_up", result.reason)
+    files = workspace.changed_paths()
+    title = _title(request, target)
+    workspace.commit_all(branch, f"{title}\n\n{result.explanation}".strip())
+    workspace.push(branch)
+    body = report_text.pull_body(result, link_line=target.link_line, command=plan.test, files=files)
+    url = gateway.open_pull(title=title, body=body, head=branch, base=target.base_branch)
+    if target.comment_on:
+        gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
+    return JobOutcome("pull_request", url)
+
+
+def _title(request: RepairRequest, target: Target) -> str:
+    if request.kind == "issue":
+        return f"Fix #{request.issue_number}"
+    return f"Fix CI failure on {target.base_branch} ({(request.head_sha or '')[:7]})"
+
+
+def _report_failure(
+    gateway: RepoGateway, request: RepairRequest, target: Target | None, message: str
+) -> JobOutcome:
+    number = target.comment_on if target else request.issue_number
+    if number:
+        gateway.comment(number, report_text.JOB_FAILED.substitute(error=message))
+    return JobOutcome("failed", message)
