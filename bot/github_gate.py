@@ -17,7 +17,9 @@ class GitHubGate(Protocol):
 
     def can_write(self, installation_id: int, repo_full_name: str, login: str) -> bool: ...
 
-    def acknowledge_comment(self, installation_id: int, repo_full_name: str, comment_id: int) -> None: ...
+    def acknowledge_comment(
+        self, installation_id: int, repo_full_name: str, issue_number: int, comment_id: int
+    ) -> None: ...
 
 
 class AppGitHubGate:
@@ -25,8 +27,8 @@ class AppGitHubGate:
         self._app = app
 
     def _repo(self, installation_id: int, repo_full_name: str):  # type: ignore[no-untyped-def]
-        client = self._app.client(self._app.installation_token(installation_id))
-        return client.get_repo(repo_full_name, lazy=True)
+        client = self._app.client(self._app.installation_token(installation_id), lazy=True)
+        return client.get_repo(repo_full_name)
 
     def can_write(self, installation_id: int, repo_full_name: str, login: str) -> bool:
         try:
@@ -37,9 +39,11 @@ class AppGitHubGate:
             raise GitHubUnavailable(f"permission check for {login} failed: HTTP {exc.status}") from exc
         return permission in WRITE_PERMISSIONS
 
-    def acknowledge_comment(self, installation_id: int, repo_full_name: str, comment_id: int) -> None:
+    def acknowledge_comment(
+        self, installation_id: int, repo_full_name: str, issue_number: int, comment_id: int
+    ) -> None:
         try:
             repo = self._repo(installation_id, repo_full_name)
-            repo.get_issue_comment(comment_id).create_reaction("eyes")
+            repo.get_issue(issue_number).get_comment(comment_id).create_reaction("eyes")
         except GithubException as exc:
             raise GitHubUnavailable(f"could not react to comment {comment_id}: HTTP {exc.status}") from exc

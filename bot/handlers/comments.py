@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.commands import parse_fix_command
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.handlers.filters import is_bot_sender
+from core.errors import GitHubUnavailable
 from core.jobs import RepairRequest
+
+log = logging.getLogger("codellama.webhook")
 
 # author_association values that can possibly have write access; anything else is refused without
 # asking GitHub. The live permission check below is what decides.
@@ -40,6 +45,12 @@ def on_comment_created(ctx: HandlerContext, delivery: Delivery) -> Outcome:
         requested_by=login,
     )
     ctx.enqueuer.enqueue(request)
-    # React after queueing: a 👀 must mean the job really is on its way.
-    ctx.github.acknowledge_comment(installation_id, repo, request.comment_id or 0)
+    # React only once queued, so 👀 means the job is on its way; a failed reaction is not worth a
+    # 500, whose redelivery would queue the job a second time.
+    try:
+        ctx.github.acknowledge_comment(
+            installation_id, repo, request.issue_number or 0, request.comment_id or 0
+        )
+    except GitHubUnavailable as exc:
+        log.warning("queued, but could not react to the comment: %s", exc)
     return Outcome.queued(f"fix for {repo}#{request.issue_number} requested by {login}")
