@@ -1,0 +1,19 @@
+"""The model's edits: read them in any of the three formats, apply them tolerantly but never wrongly, and
+refuse what is unsafe, with feedback the model can act on."""
+
+from workers.edits.apply import apply_answer
+from workers.edits.formats import EDIT_FORMATS, EditFormat, get_format
+from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy
+from workers.edits.parse import parse_answer
+
+__all__ = [
+    "EDIT_FORMATS",
+    "ApplyReport",
+    "Edit",
+    "EditFormat",
+    "EditOutcome",
+    "EditPolicy",
+    "apply_answer",
+    "get_format",
+    "parse_answer",
+]

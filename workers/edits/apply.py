@@ -1,0 +1,148 @@
+"""Apply a model's whole answer to a checkout: every edit or none.
+
+Edits are applied in memory first, in answer order (several edits to one file build on each other); the
+guards and the syntax check run on the result; only if nothing was refused are files written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers.edits import report
+from workers.edits.guards import check_change, check_path
+from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
+from workers.edits.parse import parse_answer
+from workers.edits.paths import repo_files, resolve_path
+from workers.edits.replace import apply_replace
+from workers.edits.syntax_check import introduced_error
+from workers.edits.textfile import TextFile, read_text_file
+from workers.edits.whole import apply_whole
+from workers.edits.write import write_atomically
+
+
+class _Files:
+    """Original and edited state of every file the answer touches; None means absent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.original: dict[str, TextFile | None] = {}
+        self.current: dict[str, TextFile | None] = {}
+
+    def get(self, path: str) -> TextFile | None:
+        if path not in self.current:
+            target = self.root / path
+            self.original[path] = read_text_file(target, path) if target.is_file() else None
+            self.current[path] = self.original[path]
+        return self.current[path]
+
+    def changed(self) -> list[str]:
+        return [p for p in self.current if _text(self.current[p]) != _text(self.original[p])]
+
+
+def _text(f: TextFile | None) -> str | None:
+    return None if f is None else f.text()
+
+
+def _apply_edit(files: _Files, path: str, edit: Edit) -> str:
+    """Apply one edit in memory; returns the rung that placed it."""
+    current = files.get(path)
+    if edit.kind == "delete":
+        if current is None:
+            raise Refused(f"{path} cannot be deleted: it does not exist")
+        files.current[path] = None
+        return "delete_file"
+    if edit.kind == "create" and current is not None and current.lines:
+        raise Refused(f"{path} already exists; edit it instead of creating it")
+    if edit.kind in ("whole", "create"):
+        lines, rung = apply_whole(current.lines if current else None, edit.replace, path)
+        base = current or TextFile(())
+        if current is not None and lines == current.lines:
+            raise Refused(f"the code block for {path} is identical to the file; it changes nothing")
+        files.current[path] = TextFile(lines, base.newline, base.final_newline if current else True)
+        return rung
+    if edit.search == edit.replace:
+        raise Refused("SEARCH and REPLACE are identical, so the edit changes nothing")
+    if not any(line.strip() for line in edit.search):
+        if current is not None and any(line.strip() for line in current.lines):
+            raise Refused(
+                f"SEARCH is empty but {path} already has content; quote the lines the change goes next to"
+            )
+        files.current[path] = TextFile(edit.replace, (current or TextFile(())).newline, True)
+        return "new_file"
+    if current is None:
+        raise Refused(f"{path} does not exist, so its lines cannot be replaced; check the path")
+    lines, rung = apply_replace(current.lines, edit.search, edit.replace)
+    files.current[path] = current.with_lines(lines)
+    return rung
+
+
+def _check_results(files: _Files, policy: EditPolicy) -> dict[str, str]:
+    """Reasons, per changed file, that the answer as a whole must be refused."""
+    problems = {}
+    for path in files.changed():
+        before, after = _text(files.original[path]), _text(files.current[path])
+        try:
+            check_change(path, before, after, policy)
+            if after is not None:
+                error = introduced_error(path, before, after)
+                if error:
+                    raise Refused(report.edit_prompts.SYNTAX_ERROR.substitute(path=path, detail=error))
+        except Refused as refusal:
+            problems[path] = refusal.reason
+    return problems
+
+
+def apply_answer(
+    repo_root: Path, answer: str, policy: EditPolicy, *, format_name: str = "search_replace"
+) -> ApplyReport:
+    """Parse and apply every edit in `answer`, or none of them; the report says what happened and why."""
+    parsed = parse_answer(answer)
+    if not parsed.edits:
+        reason = "no edit could be read from the answer"
+        return ApplyReport(
+            [EditOutcome("", "refused", None, reason)], [], report.no_edits_feedback(parsed, format_name)
+        )
+    files = _Files(repo_root)
+    listing = repo_files(repo_root)
+    edits: list[Edit | None] = []
+    outcomes: list[EditOutcome] = []
+    for edit in parsed.edits:
+        path = edit.raw_path or ""
+        try:
+            path = resolve_path(repo_root, edit.raw_path or "", listing)
+            check_path(path, policy)
+            rung = _apply_edit(files, path, edit)
+            outcomes.append(EditOutcome(path, "applied", rung))
+        except Refused as refusal:
+            outcomes.append(EditOutcome(path, "refused", refusal.rung, refusal.reason, refusal.nearest))
+        edits.append(edit)
+    for problem in parsed.problems:
+        edits.append(None)
+        outcomes.append(EditOutcome("", "refused", None, problem))
+    if all(o.status == "applied" for o in outcomes):
+        for path, reason in _check_results(files, policy).items():
+            outcomes = [
+                EditOutcome(o.path, "refused", o.rung, reason) if o.path == path else o for o in outcomes
+            ]
+    if any(o.status == "refused" for o in outcomes):
+        outcomes = [_rolled_back(o) for o in outcomes]
+        return ApplyReport(outcomes, [], report.feedback(edits, outcomes))
+    changed = files.changed()
+    try:
+        write_atomically(
+            repo_root,
+            {p: _text(files.current[p]) for p in changed},
+            {p: _text(files.original[p]) for p in changed},
+        )
+    except Refused as refusal:
+        outcomes = [EditOutcome(o.path, "refused", o.rung, refusal.reason) for o in outcomes]
+        return ApplyReport(outcomes, [], report.feedback(edits, outcomes))
+    return ApplyReport(outcomes, changed, "")
+
+
+def _rolled_back(outcome: EditOutcome) -> EditOutcome:
+    if outcome.status == "refused":
+        return outcome
+    return EditOutcome(
+        outcome.path, "refused", outcome.rung, "rolled back: another edit in this answer was refused"
+    )

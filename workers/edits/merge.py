@@ -1,0 +1,121 @@
+"""Turn a located SEARCH -> REPLACE into new file lines, keeping the file's real lines wherever the edit
+did not mean to change them.
+
+The quote and the file may differ (indentation, blank lines, trailing spaces, a mistyped context line).
+The model's change is the difference between its SEARCH and its REPLACE; that difference is replayed on the
+real lines: unchanged stretches keep the file's text, changed stretches take the REPLACE lines re-indented
+to the file's indentation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from difflib import SequenceMatcher
+
+from workers.edits.fuzzy import similarity
+from workers.edits.ladder import Match, uniform_shift
+from workers.edits.model import Refused
+
+# In the fuzzy rung a line the edit changes may be mistyped in the quote, but not beyond recognition:
+# otherwise the edit would replace a line the model never saw.
+CHANGED_LINE_SIMILARITY = 0.6
+
+
+def _shift(search: tuple[str, ...], file_lines: tuple[str, ...], match: Match) -> tuple[str, str]:
+    pairs = [(search[q], file_lines[f]) for q, f in match.pairs]
+    uniform = uniform_shift(pairs)
+    if uniform is not None:
+        return uniform
+    # Fuzzy matches may pair lines whose indentation changed too; take the most common shift.
+    shifts = Counter(uniform_shift([p]) for p in pairs if p[0].strip())
+    best = shifts.most_common(1)
+    if best and best[0][0] is not None:
+        return best[0][0]
+    return ("", "")
+
+
+def _reindent(lines: list[str], shift: tuple[str, str], strip_trailing: bool) -> list[str]:
+    remove, add = shift
+    out = []
+    for line in lines:
+        if strip_trailing:
+            line = line.rstrip()
+        if not line.strip():
+            out.append(line.strip() if strip_trailing or remove or add else line)
+            continue
+        if remove and not line.startswith(remove):
+            raise Refused(
+                "the replacement is indented less than the lines it replaces, so it cannot be "
+                "re-indented to the file's indentation; quote the lines with their real indentation"
+            )
+        out.append(add + line[len(remove) :])
+    return out
+
+
+def merge(
+    search: tuple[str, ...], replace: tuple[str, ...], file_lines: tuple[str, ...], match: Match
+) -> list[str]:
+    """The new content of lines match.start..match.end."""
+    if match.rung == "exact":
+        return list(replace)
+    w_of = dict(match.pairs)
+    aligned = sorted(w_of)
+    shift = _shift(search, file_lines, match)
+    strip_trailing = any(
+        search[q] != search[q].rstrip() and file_lines[f] == file_lines[f].rstrip() for q, f in match.pairs
+    )
+
+    def hi(p: int) -> int:  # file index of the first paired quote line at or after p
+        return next((w_of[q] for q in aligned if q >= p), match.end)
+
+    def lo(p: int) -> int:  # just past the file index of the last paired quote line before p
+        return next((w_of[q] + 1 for q in reversed(aligned) if q < p), match.start)
+
+    ops = SequenceMatcher(None, search, replace, autojunk=False).get_opcodes()
+    out: list[str] = []
+    cur = match.start
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if k == len(ops) - 1:
+            end = match.end
+        elif tag == "insert":
+            end = cur
+        elif tag == "equal":
+            end = hi(i2)
+        else:
+            end = lo(i2)
+        end = max(cur, end)
+        if tag == "equal":
+            out.extend(file_lines[cur:end])
+        else:
+            _check_replaced(search, file_lines, w_of, i1, i2, cur, end)
+            out.extend(_reindent(list(replace[j1:j2]), shift, strip_trailing))
+        cur = end
+    return out
+
+
+def _check_replaced(
+    search: tuple[str, ...],
+    file_lines: tuple[str, ...],
+    w_of: dict[int, int],
+    i1: int,
+    i2: int,
+    start: int,
+    end: int,
+) -> None:
+    """Refuse to overwrite real lines the model did not quote, or quoted beyond recognition."""
+    quoted_at = {w_of[q]: q for q in range(i1, i2) if q in w_of}
+    for f in range(start, end):
+        real = file_lines[f]
+        if f not in quoted_at:
+            if real.strip():
+                raise Refused(
+                    f"line {f + 1} ({real.strip()!r}) sits inside the lines this edit replaces but was "
+                    "not in the quote; quote the lines exactly as they are in the file"
+                )
+            continue
+        quoted = search[quoted_at[f]]
+        if quoted.strip() != real.strip() and similarity(quoted, real) < CHANGED_LINE_SIMILARITY:
+            raise Refused(
+                f"the edit changes line {f + 1} ({real.strip()!r}), which the quote shows as "
+                f"{quoted.strip()!r}; quote the lines exactly as they are in the file"
+            )

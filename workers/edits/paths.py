@@ -1,0 +1,100 @@
+"""Turn the path a model wrote into a path inside the repository, or refuse.
+
+Models write `a/src/x.py` (diff habit), `./src/x.py`, `/home/user/project/src/x.py`, or just `x.py`. Each is
+resolved only when exactly one repository file fits; whatever the spelling, the result must stay inside the
+repository, outside `.git/`, and must not pass through a symlink that leads out.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from workers.edits.model import Refused
+
+# Directories never worth listing when looking for a bare file name.
+_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+
+
+def repo_files(root: Path) -> list[str]:
+    """Every file under root as a POSIX relative path (the candidates for suffix and bare-name lookups)."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        rel = Path(dirpath).relative_to(root)
+        found.extend((rel / name).as_posix() for name in filenames)
+    return found
+
+
+def _clean(raw: str) -> str:
+    text = raw.strip().strip("`'\"*").strip()
+    text = text.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return text
+
+
+def resolve_path(root: Path, raw: str, files: list[str] | None = None) -> str:
+    """The repository-relative POSIX path `raw` means; Refused if it is outside or ambiguous."""
+    text = _clean(raw)
+    if not text:
+        raise Refused("the edit names no file; put the file's path on the line before the edit")
+    root_real = Path(os.path.realpath(root))
+    listing = files if files is not None else repo_files(root)
+    existing = set(listing)
+    candidate = _candidate(root_real, text, existing, listing)
+    _check_inside(root_real, candidate)
+    return candidate
+
+
+def _candidate(root_real: Path, text: str, existing: set[str], listing: list[str]) -> str:
+    if text.startswith("/"):
+        absolute = Path(os.path.normpath(text))
+        for base in (root_real, Path(os.path.abspath(root_real))):
+            if absolute.is_relative_to(base):
+                return absolute.relative_to(base).as_posix()
+        # An absolute path from the model's imagination ("/home/user/project/src/x.py"): accept it only if
+        # its tail names exactly one repository file.
+        parts = absolute.parts[1:]
+        for k in range(len(parts)):
+            tail = "/".join(parts[k:])
+            if tail in existing:
+                return tail
+        raise Refused(f"{text} is outside the repository; give the path relative to the repository root")
+    if ".." in PurePosixPath(text).parts:
+        raise Refused(f"{text} leaves the repository (it contains ..); give a path inside it")
+    if text in existing:
+        return text
+    # Diff prefixes: "a/x" and "b/x" mean "x" unless the repository really has a top-level a/ or b/.
+    if text[:2] in ("a/", "b/") and text[2:] in existing:
+        return text[2:]
+    matches = [f for f in listing if f.endswith("/" + text)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        shown = ", ".join(sorted(matches)[:5])
+        raise Refused(f"{text} matches several files ({shown}); give the full path from the repository root")
+    if text[:2] in ("a/", "b/"):
+        return text[2:]
+    # A path that exists nowhere is a new file, created where it says.
+    return text
+
+
+def _check_inside(root_real: Path, rel: str) -> None:
+    parts = PurePosixPath(rel).parts
+    if not parts or rel in (".", ""):
+        raise Refused("the edit names the repository itself, not a file")
+    if ".git" in parts:
+        raise Refused(f"{rel} is inside .git/; the repository's own metadata is never edited")
+    target = root_real / rel
+    # realpath follows every symlink on the way, including the last component: a link that points out of
+    # the repository (or anywhere into .git) is refused even though its own name looks harmless.
+    real = Path(os.path.realpath(target))
+    if not real.is_relative_to(root_real):
+        raise Refused(f"{rel} leads outside the repository through a symbolic link; it cannot be edited")
+    if ".git" in real.relative_to(root_real).parts:
+        raise Refused(f"{rel} leads into .git/ through a symbolic link; it cannot be edited")
+    if target.is_symlink():
+        raise Refused(f"{rel} is a symbolic link; edit the file it points to instead")
+    if real.is_dir():
+        raise Refused(f"{rel} is a directory, not a file")

@@ -1,0 +1,97 @@
+"""Does a changed file still parse? Python with ast; other languages with tree-sitter grammars.
+
+Only errors the edit introduced count: a file that was already broken may stay as broken, not more.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from functools import cache
+from typing import Any
+
+# Extension -> (grammar module, the function returning its language). Each grammar is a PyPI wheel with
+# the compiled parser inside, so nothing is downloaded at run time.
+_GRAMMARS: dict[str, tuple[str, str]] = {
+    ".py": ("tree_sitter_python", "language"),
+    ".go": ("tree_sitter_go", "language"),
+    ".java": ("tree_sitter_java", "language"),
+    ".js": ("tree_sitter_javascript", "language"),
+    ".mjs": ("tree_sitter_javascript", "language"),
+    ".cjs": ("tree_sitter_javascript", "language"),
+    ".jsx": ("tree_sitter_javascript", "language"),
+    ".ts": ("tree_sitter_typescript", "language_typescript"),
+    ".tsx": ("tree_sitter_typescript", "language_tsx"),
+    ".rs": ("tree_sitter_rust", "language"),
+    ".c": ("tree_sitter_c", "language"),
+    ".h": ("tree_sitter_cpp", "language"),
+    ".cc": ("tree_sitter_cpp", "language"),
+    ".cpp": ("tree_sitter_cpp", "language"),
+    ".cxx": ("tree_sitter_cpp", "language"),
+    ".hpp": ("tree_sitter_cpp", "language"),
+}
+
+
+@cache
+def _parser(suffix: str) -> Any | None:
+    spec = _GRAMMARS.get(suffix)
+    if spec is None:
+        return None
+    try:
+        import tree_sitter
+
+        module = importlib.import_module(spec[0])
+    except ImportError:
+        return None  # grammar not installed: the file is not checked, rather than the edit refused
+    return tree_sitter.Parser(tree_sitter.Language(getattr(module, spec[1])()))
+
+
+def _python_error(text: str) -> str | None:
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return f"{exc.msg} (line {exc.lineno})"
+    except ValueError as exc:  # null bytes
+        return str(exc)
+    return None
+
+
+def _tree_errors(suffix: str, text: str) -> list[int] | None:
+    """1-based lines of ERROR and MISSING nodes, or None when no grammar is known for the file."""
+    parser = _parser(suffix)
+    if parser is None:
+        return None
+    root = parser.parse(text.encode("utf-8")).root_node
+    if not root.has_error:
+        return []
+    lines: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            lines.append(node.start_point[0] + 1)
+            continue
+        stack.extend(c for c in node.children if c.has_error or c.is_missing)
+    return sorted(lines)
+
+
+def introduced_error(path: str, before: str | None, after: str) -> str | None:
+    """A description of a syntax error the edit introduced, or None when it introduced none."""
+    name = path.rsplit("/", 1)[-1]
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    suffix = ".py" if suffix == ".pyi" else suffix
+    if suffix == ".py":
+        error = _python_error(after)
+        if error is None:
+            return None
+        if before is None or _python_error(before) is None:
+            return error
+        # The file did not parse before either: compare error counts as for other languages.
+    after_errors = _tree_errors(suffix, after)
+    if not after_errors:
+        return None
+    before_errors = _tree_errors(suffix, before) if before is not None else []
+    if len(after_errors) <= len(before_errors or []):
+        return None
+    new = [line for line in after_errors if line not in set(before_errors or [])] or after_errors
+    return "syntax error near line " + ", ".join(str(n) for n in new[:5])

@@ -1,0 +1,71 @@
+"""Apply a whole-file answer: the new content, except where the model only re-typed what was there.
+
+Models that rewrite a file add trailing spaces, drop blank lines, or write "# ... rest unchanged" for code
+they skipped. Stretches that differ from the file only in such ways keep the file's own lines, so the
+change is exactly what the model meant to change.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from workers.edits.model import Refused
+from workers.edits.replace import is_elision
+
+# A "whole file" much shorter than the real one is most likely a fragment the model meant as an excerpt.
+FRAGMENT_MIN_LINES = 20
+FRAGMENT_RATIO = 0.5
+
+
+def _same_but_whitespace(a: list[str], b: list[str]) -> bool:
+    # Re-indenting real code is a change (in Python it changes meaning); only blank lines and trailing
+    # spaces are noise.
+    return [x.rstrip() for x in a if x.strip()] == [y.rstrip() for y in b if y.strip()]
+
+
+def apply_whole(
+    original: tuple[str, ...] | None, new: tuple[str, ...], path: str
+) -> tuple[tuple[str, ...], str]:
+    """The file's new lines and how they were obtained ("new_file" or "whole_file")."""
+    if original is None:
+        if any(is_elision(line) for line in new):
+            raise Refused(f'{path} does not exist yet, so "..." cannot stand for existing lines in it')
+        return new, "new_file"
+    elided = any(is_elision(line) and line not in original for line in new)
+    if (
+        not elided
+        and len(original) >= FRAGMENT_MIN_LINES
+        and sum(1 for n in new if n.strip()) < FRAGMENT_RATIO * sum(1 for o in original if o.strip())
+    ):
+        raise Refused(
+            f"the code block for {path} has {len(new)} lines but the file has {len(original)}; it looks like "
+            "an excerpt, not the whole file. Give the whole file, or use a SEARCH/REPLACE block"
+        )
+    matcher = SequenceMatcher(None, [o.strip() for o in original], [n.strip() for n in new], autojunk=False)
+    ops = matcher.get_opcodes()
+    noisy = any(
+        tag != "equal" and _same_but_whitespace(list(original[i1:i2]), list(new[j1:j2]))
+        for tag, i1, i2, j1, j2 in ops
+    ) or any(n != n.rstrip() for n in new)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in ops:
+        old_part, new_part = list(original[i1:i2]), list(new[j1:j2])
+        if tag == "equal":
+            # Same content; keep the file's own trailing whitespace unless the indentation changed.
+            out.extend(o if o.rstrip() == n.rstrip() else n for o, n in zip(old_part, new_part, strict=True))
+        elif (
+            new_part
+            and all(is_elision(n) for n in new_part if n.strip())
+            and any(n.strip() for n in new_part)
+        ):
+            out.extend(old_part)  # "... unchanged ..." stands for these real lines
+        elif _same_but_whitespace(old_part, new_part):
+            out.extend(old_part)
+        else:
+            if any(is_elision(n) for n in new_part):
+                raise Refused(
+                    f'a "..." line in the whole-file block for {path} cannot be matched to the lines it '
+                    "skips; write the file out in full"
+                )
+            out.extend(n.rstrip() if noisy else n for n in new_part)
+    return tuple(out), "whole_file+elision" if elided else "whole_file"
