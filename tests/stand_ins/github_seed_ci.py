@@ -1,0 +1,64 @@
+"""Adding CI results to the stand-in's world: Actions runs with their jobs' logs, and check suites."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tests.stand_ins.github_state import CheckRun, CheckSuite, Job, WorkflowRun, World
+
+
+def seed_workflow_run(
+    world: World,
+    full_name: str,
+    head_branch: str,
+    head_sha: str,
+    conclusion: str | None,
+    jobs: list[dict[str, Any]],
+    name: str,
+    event: str,
+) -> WorkflowRun:
+    """Caller holds world.lock. Each job spec is {"name", "conclusion" (default: the run's), "log"}."""
+    world.repo(full_name)
+    run_id = world.new_id()
+    world.new_id()  # reserved for the run's check suite, rendered as run_id + 1
+    number = 1 + sum(1 for r in world.runs.values() if r.full_name == full_name)
+    run = WorkflowRun(run_id, full_name, name, head_branch, head_sha, event, conclusion, number)
+    for spec in jobs:
+        # The key stands in for the signature of GitHub's pre-signed log URL: unguessable, needs no token.
+        log_key = secrets.token_urlsafe(16)
+        job = Job(
+            world.new_id(),
+            run_id,
+            spec["name"],
+            spec.get("conclusion", conclusion),
+            spec.get("log", ""),
+            log_key,
+        )
+        run.jobs.append(job)
+        world.jobs[job.job_id] = job
+    world.runs[run_id] = run
+    return run
+
+
+def seed_check_suite(
+    world: World,
+    full_name: str,
+    head_branch: str,
+    head_sha: str,
+    conclusion: str | None,
+    check_runs: list[dict[str, Any]],
+    app_slug: str,
+) -> CheckSuite:
+    """Caller holds world.lock. Each check run spec is {"name", "conclusion", "output": {...}}."""
+    world.repo(full_name)
+    suite = CheckSuite(world.new_id(), full_name, head_branch, head_sha, conclusion, app_slug)
+    for spec in check_runs:
+        output = {k: spec.get("output", {}).get(k) for k in ("title", "summary", "text")}
+        check_run = CheckRun(
+            world.new_id(), suite.suite_id, spec["name"], spec.get("conclusion", conclusion), output
+        )
+        suite.check_runs.append(check_run)
+        world.check_runs[check_run.check_run_id] = check_run
+    world.suites[suite.suite_id] = suite
+    return suite

@@ -1,0 +1,300 @@
+"""A GitHub stand-in for tests: a real HTTP server on 127.0.0.1 speaking GitHub REST v3 and git smart HTTP.
+
+Production code runs unchanged against it. Give PyGithub `base_url=gh.api_url` (http://127.0.0.1:PORT/api/v3,
+the GitHub Enterprise Server form of base URL, which PyGithub accepts) and clone `repo.clone_url` as the API
+returns it (http://127.0.0.1:PORT/{owner}/{name}.git, user `x-access-token`, password an installation token).
+
+Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
+  GithubIntegration.get_access_token(id)       POST /app/installations/{id}/access_tokens  (App JWT, RS256)
+  GithubIntegration.get_app_installation(id)   GET  /app/installations/{id}                (App JWT)
+  GithubIntegration.get_repo_installation()    GET  /repos/o/r/installation                (App JWT)
+  Github.get_repo("o/r")                       GET  /repos/o/r
+  Repository.get_collaborator_permission(u)    GET  /repos/o/r/collaborators/{u}/permission
+  Repository.get_branch(name)                  GET  /repos/o/r/branches/{name}  (live refs of the bare repo)
+  Repository.get_issue(n), Issue.get_comments()
+                                               GET  /repos/o/r/issues/{n}[/comments]
+  Issue.create_comment, PullRequest.create_issue_comment
+                                               POST /repos/o/r/issues/{n}/comments
+  Issue.get_comment(id), IssueComment.edit()   GET, PATCH /repos/o/r/issues/comments/{id}
+  IssueComment.create_reaction("eyes")         POST /repos/o/r/issues/comments/{id}/reactions (201, 200 again)
+  Repository.get_pull(n), get_pulls(state=, head="o:branch", base=)
+                                               GET  /repos/o/r/pulls[/{n}]
+  Repository.create_pull(base, head, title, body)
+                                               POST /repos/o/r/pulls  (422 like GitHub: unknown head or base,
+                                                    "A pull request already exists for o:branch.", no commits)
+  Repository.get_workflow_run(id), WorkflowRun.jobs()
+                                               GET  /repos/o/r/actions/runs/{id}[/jobs]
+  WorkflowJob.logs_url()                       GET  /repos/o/r/actions/jobs/{id}/logs -> 302 to a signed,
+                                                    token-free plain-text URL on this server
+  Repository.get_check_suite(id), CheckSuite.get_check_runs(), Repository.get_check_run(id)
+                                               GET  /repos/o/r/check-suites/{id}[/check-runs], check-runs/{id}
+  Github.get_rate_limit()                      GET  /rate_limit
+  git clone, fetch, push (GitPython, git)      {clone_url}/info/refs, git-upload-pack, git-receive-pack
+Anything else answers 404 {"message": "Not Found", "documentation_url": ...}. Writes made with an
+installation token are authored by `<app slug>[bot]` (type Bot), as on GitHub. `gh.requests` shows REST
+paths without the /api/v3 prefix.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tests.stand_ins import git_http, github_auth
+from tests.stand_ins.github_dispatch import API_PREFIX, Dispatcher
+from tests.stand_ins.github_http import Fault, Server
+from tests.stand_ins.github_seed_ci import seed_check_suite, seed_workflow_run
+from tests.stand_ins.github_shapes import Json, Render
+from tests.stand_ins.github_shapes_ci import render_job, render_run, render_suite
+from tests.stand_ins.github_shapes_pull import render_pull
+from tests.stand_ins.github_state import (
+    App,
+    Comment,
+    Installation,
+    Issue,
+    Pull,
+    Repo,
+    World,
+)
+
+ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+
+
+class GitHubStandIn:
+    """Start with `with GitHubStandIn(tmp_path) as gh:`; seed state, point production code at it, inspect."""
+
+    def __init__(self, root_dir: Path) -> None:
+        self.root_dir = Path(root_dir)
+        self.world = World()
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+
+    def start(self) -> GitHubStandIn:
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        placeholder = Render(self.world, "", "")
+        self._server = Server(Dispatcher(self.world, placeholder, self.root_dir / "repos"))
+        port = self._server.server_address[1]
+        self.web_url = f"http://127.0.0.1:{port}"
+        self.api_url = self.web_url + API_PREFIX
+        self.render = Render(self.world, self.web_url, self.api_url)
+        self._server.dispatcher.render = self.render
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="github-stand-in", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.cut_connections()
+        self._server.server_close()  # joins the handler threads
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+
+    def __enter__(self) -> GitHubStandIn:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # seeding
+
+    def register_app(self, app_id: int, slug: str = "codellama-bot") -> str:
+        """Register a GitHub App; returns its private key (PEM) for Auth.AppAuth / GITHUB_PRIVATE_KEY."""
+        private_pem, public_pem = github_auth.new_key_pair()
+        with self.world.lock:
+            self.world.apps[app_id] = App(app_id, slug, public_pem)
+            self.world.user_id(f"{slug}[bot]")
+        return private_pem
+
+    def add_installation(
+        self, app_id: int, installation_id: int, repos: list[str], account: str | None = None
+    ) -> None:
+        with self.world.lock:
+            if app_id not in self.world.apps:
+                raise KeyError(f"register_app({app_id}) before adding installations for it")
+            owner = account or (repos[0].split("/")[0] if repos else "octocat")
+            self.world.user_id(owner)
+            self.world.installations[installation_id] = Installation(
+                installation_id, app_id, owner, set(repos)
+            )
+
+    def create_repo(
+        self,
+        full_name: str,
+        source_dir: Path | None = None,
+        files: dict[str, str] | None = None,
+        default_branch: str = "main",
+    ) -> str:
+        """A private repository whose one commit holds `files` or `source_dir`'s files; returns its SHA."""
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", full_name):
+            raise ValueError(f"repository names look like owner/name, not {full_name!r}")
+        content = git_http.files_of(source_dir) if source_dir is not None else dict(files or {})
+        if not content:
+            raise ValueError("create_repo needs source_dir or files with at least one file")
+        bare = self.root_dir / "repos" / f"{full_name}.git"
+        sha = git_http.create_bare_repo(bare, content, default_branch)
+        with self.world.lock:
+            repo = Repo(self.world.new_id(), full_name, default_branch, bare)
+            self.world.repos[full_name] = repo
+            self.world.user_id(repo.owner)
+        return sha
+
+    def set_permission(self, full_name: str, login: str, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; GitHub's roles are {', '.join(ROLES)}")
+        with self.world.lock:
+            self.world.repo(full_name).permissions[login] = role
+            self.world.user_id(login)
+
+    def add_issue(
+        self,
+        full_name: str,
+        title: str,
+        body: str | None = "",
+        user: str = "alice",
+        labels: list[str] | None = None,
+    ) -> int:
+        with self.world.lock:
+            repo = self.world.repo(full_name)
+            number = self.world.next_number(repo)
+            repo.issues[number] = Issue(
+                number, self.world.new_id(), title, body, user, labels=list(labels or [])
+            )
+            self.world.user_id(user)
+            return number
+
+    def add_pull(
+        self,
+        full_name: str,
+        head: str,
+        base: str | None = None,
+        title: str = "A change",
+        body: str | None = "",
+        user: str = "alice",
+    ) -> int:
+        """An open pull request from branch `head` (which must already exist, e.g. pushed by the test)."""
+        with self.world.lock:
+            repo = self.world.repo(full_name)
+            if git_http.branch_sha(repo.bare_path, head) is None:
+                raise ValueError(f"{full_name} has no branch {head!r}; push it before opening a pull request")
+            number = self.add_issue(full_name, title, body, user)
+            repo.pulls[number] = Pull(number, self.world.new_id(), head, base or repo.default_branch)
+            return number
+
+    def add_issue_comment(self, full_name: str, number: int, body: str, user: str = "alice") -> Json:
+        with self.world.lock:
+            if number not in self.world.repo(full_name).issues:
+                raise KeyError(f"{full_name} has no issue or pull request #{number}")
+            comment = Comment(self.world.new_id(), full_name, number, body, user)
+            self.world.comments[comment.comment_id] = comment
+            self.world.user_id(user)
+            return self.render.comment(comment)
+
+    def add_workflow_run(
+        self,
+        full_name: str,
+        head_branch: str,
+        head_sha: str,
+        conclusion: str | None = "failure",
+        jobs: list[dict[str, Any]] | None = None,
+        name: str = "CI",
+        event: str = "push",
+    ) -> Json:
+        """A completed Actions run; each job is {"name", "conclusion", "log"}. Returns the run's API JSON."""
+        with self.world.lock:
+            run = seed_workflow_run(
+                self.world, full_name, head_branch, head_sha, conclusion, jobs or [], name, event
+            )
+            return render_run(self.render, run)
+
+    def add_check_suite(
+        self,
+        full_name: str,
+        head_branch: str,
+        head_sha: str,
+        conclusion: str | None = "failure",
+        check_runs: list[dict[str, Any]] | None = None,
+        app_slug: str = "jenkins",
+    ) -> Json:
+        """A check suite from a non-Actions CI; each check run is {"name", "conclusion", "output": {...}}."""
+        with self.world.lock:
+            suite = seed_check_suite(
+                self.world, full_name, head_branch, head_sha, conclusion, check_runs or [], app_slug
+            )
+            return render_suite(self.render, suite)
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
+        """The next `times` requests whose path (REST without /api/v3) matches get `status` instead.
+
+        403/429 without a body answer as GitHub's primary rate limit (X-RateLimit-Remaining: 0, reset in 1 s).
+        """
+        assert self._server is not None, "start the stand-in first"
+        with self._server.lock:
+            self._server.faults.append(
+                Fault(method.upper(), re.compile(path_regex), status, times, dict(headers or {}), body)
+            )
+
+    # inspection
+
+    @property
+    def requests(self) -> list[tuple[str, str, int]]:
+        assert self._server is not None, "start the stand-in first"
+        with self._server.lock:
+            return list(self._server.requests)
+
+    def repository(self, full_name: str) -> Json:
+        with self.world.lock:
+            return self.render.repository(self.world.repo(full_name))
+
+    def issue(self, full_name: str, number: int) -> Json:
+        with self.world.lock:
+            repo = self.world.repo(full_name)
+            return self.render.issue(repo, repo.issues[number])
+
+    def pulls(self, full_name: str) -> list[Json]:
+        with self.world.lock:
+            repo = self.world.repo(full_name)
+            return [render_pull(self.render, repo, p) for _, p in sorted(repo.pulls.items())]
+
+    def issue_comments(self, full_name: str, number: int) -> list[Json]:
+        with self.world.lock:
+            return [self.render.comment(c) for c in self.world.comments_on(full_name, number)]
+
+    def reactions(self, comment_id: int) -> list[Json]:
+        with self.world.lock:
+            return [
+                {"id": r.reaction_id, "content": r.content, "user": self.render.user(r.user)}
+                for r in self.world.reactions.get(comment_id, [])
+            ]
+
+    def jobs(self, run_id: int) -> list[Json]:
+        with self.world.lock:
+            return [render_job(self.render, job) for job in self.world.runs[run_id].jobs]
+
+    @property
+    def installation_tokens_issued(self) -> list[str]:
+        """Every installation token minted so far, oldest first (to prove none leaks into logs or configs)."""
+        with self.world.lock:
+            return list(self.world.tokens)
+
+    def bare_repo_path(self, full_name: str) -> Path:
+        return self.world.repo(full_name).bare_path

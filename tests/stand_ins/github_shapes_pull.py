@@ -1,0 +1,85 @@
+"""GitHub's JSON for a pull request; its head and base SHAs are read live from the bare repository's refs."""
+
+from __future__ import annotations
+
+from tests.stand_ins import git_http
+from tests.stand_ins.github_shapes import Json, Render, node_id, stamp
+from tests.stand_ins.github_state import Pull, Repo
+
+
+def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
+    issue = repo.issues[pull.number]
+    a = f"{r.api}/repos/{repo.full_name}/pulls/{pull.number}"
+    html = f"{r.web}/{repo.full_name}/pull/{pull.number}"
+    issue_url = f"{r.api}/repos/{repo.full_name}/issues/{pull.number}"
+    head_sha = git_http.branch_sha(repo.bare_path, pull.head) or ""
+    links = {
+        "self": a,
+        "html": html,
+        "issue": issue_url,
+        "comments": f"{issue_url}/comments",
+        "review_comments": f"{a}/comments",
+        "review_comment": f"{r.api}/repos/{repo.full_name}/pulls/comments{{/number}}",
+        "commits": f"{a}/commits",
+        "statuses": f"{r.api}/repos/{repo.full_name}/statuses/{head_sha}",
+    }
+    return {
+        "url": a,
+        "id": pull.pull_id,
+        "node_id": node_id("PullRequest", pull.pull_id),
+        "html_url": html,
+        "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch",
+        "issue_url": issue_url,
+        "commits_url": links["commits"],
+        "review_comments_url": links["review_comments"],
+        "review_comment_url": links["review_comment"],
+        "comments_url": links["comments"],
+        "statuses_url": links["statuses"],
+        "number": pull.number,
+        "state": issue.state,
+        "locked": False,
+        "title": issue.title,
+        "user": r.user(issue.user),
+        "body": issue.body,
+        "labels": [r.label(repo, name) for name in issue.labels],
+        "milestone": None,
+        "active_lock_reason": None,
+        "created_at": stamp(issue.created_at),
+        "updated_at": stamp(issue.updated_at),
+        "closed_at": stamp(issue.closed_at),
+        "merged_at": None,
+        "merge_commit_sha": None,
+        "assignee": None,
+        "assignees": [],
+        "requested_reviewers": [],
+        "requested_teams": [],
+        "head": pull_end(r, repo, pull.head),
+        "base": pull_end(r, repo, pull.base),
+        "_links": {name: {"href": href} for name, href in links.items()},
+        "author_association": r.association(repo, issue.user),
+        "auto_merge": None,
+        "draft": pull.draft,
+        "merged": False,
+        "mergeable": None,
+        "rebaseable": None,
+        "mergeable_state": "unknown",
+        "merged_by": None,
+        "comments": len(r.world.comments_on(repo.full_name, pull.number)),
+        "review_comments": 0,
+        "maintainer_can_modify": False,
+        "commits": 1,
+        "additions": 0,
+        "deletions": 0,
+        "changed_files": 0,
+    }
+
+
+def pull_end(r: Render, repo: Repo, branch: str) -> Json:
+    return {
+        "label": f"{repo.owner}:{branch}",
+        "ref": branch,
+        "sha": git_http.branch_sha(repo.bare_path, branch) or "",
+        "user": r.user(repo.owner),
+        "repo": r.repository(repo),
+    }

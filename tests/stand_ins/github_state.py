@@ -1,0 +1,200 @@
+"""The GitHub stand-in's world: apps, installations, tokens, repositories and their issues, runs and suites.
+
+Plain records guarded by one lock; rendering them as GitHub's JSON lives in github_shapes.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class App:
+    app_id: int
+    slug: str
+    public_key_pem: bytes
+
+
+@dataclass
+class Installation:
+    installation_id: int
+    app_id: int
+    account: str
+    repos: set[str]
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Token:
+    token: str
+    installation_id: int
+    expires_at: datetime
+
+
+@dataclass
+class Comment:
+    comment_id: int
+    full_name: str
+    issue_number: int
+    body: str
+    user: str
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Reaction:
+    reaction_id: int
+    comment_id: int
+    content: str
+    user: str
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Issue:
+    """An issue, or the issue half of a pull request (GitHub numbers both from one sequence)."""
+
+    number: int
+    issue_id: int
+    title: str
+    body: str | None
+    user: str
+    state: str = "open"
+    labels: list[str] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    closed_at: datetime | None = None
+
+
+@dataclass
+class Pull:
+    number: int
+    pull_id: int
+    head: str  # branch name in the same repository
+    base: str
+    draft: bool = False
+
+
+@dataclass
+class Job:
+    job_id: int
+    run_id: int
+    name: str
+    conclusion: str | None
+    log: str
+    log_key: str  # the unguessable part of the signed download URL, like GitHub's
+
+
+@dataclass
+class WorkflowRun:
+    run_id: int
+    full_name: str
+    name: str
+    head_branch: str
+    head_sha: str
+    event: str
+    conclusion: str | None
+    run_number: int
+    jobs: list[Job] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class CheckRun:
+    check_run_id: int
+    suite_id: int
+    name: str
+    conclusion: str | None
+    output: dict[str, str | None]
+
+
+@dataclass
+class CheckSuite:
+    suite_id: int
+    full_name: str
+    head_branch: str
+    head_sha: str
+    conclusion: str | None
+    app_slug: str
+    check_runs: list[CheckRun] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Repo:
+    repo_id: int
+    full_name: str
+    default_branch: str
+    bare_path: Path
+    permissions: dict[str, str] = field(default_factory=dict)
+    issues: dict[int, Issue] = field(default_factory=dict)
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=now)
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.full_name.split("/", 1)[1]
+
+
+class World:
+    """Everything the stand-in knows. Callers hold `lock` while they read or change it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1001)
+        self.user_ids: dict[str, int] = {}
+        self.apps: dict[int, App] = {}
+        self.installations: dict[int, Installation] = {}
+        self.tokens: dict[str, Token] = {}
+        self.repos: dict[str, Repo] = {}
+        self.comments: dict[int, Comment] = {}
+        self.reactions: dict[int, list[Reaction]] = {}
+        self.runs: dict[int, WorkflowRun] = {}
+        self.jobs: dict[int, Job] = {}
+        self.suites: dict[int, CheckSuite] = {}
+        self.check_runs: dict[int, CheckRun] = {}
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    def user_id(self, login: str) -> int:
+        """Seen users get a stable id; the permission endpoint answers 404 for logins never seen."""
+        if login not in self.user_ids:
+            self.user_ids[login] = self.new_id()
+        return self.user_ids[login]
+
+    def repo(self, full_name: str) -> Repo:
+        try:
+            return self.repos[full_name]
+        except KeyError:
+            raise KeyError(
+                f"the GitHub stand-in has no repository {full_name!r}; create_repo() it first"
+            ) from None
+
+    def next_number(self, repo: Repo) -> int:
+        return max(repo.issues, default=0) + 1
+
+    def comments_on(self, full_name: str, number: int) -> list[Comment]:
+        found = [c for c in self.comments.values() if (c.full_name, c.issue_number) == (full_name, number)]
+        return sorted(found, key=lambda c: c.comment_id)
+
+    def installation_for_repo(self, full_name: str) -> Installation | None:
+        return next((i for i in self.installations.values() if full_name in i.repos), None)
+
+    def bot_login(self, installation_id: int) -> str:
+        """Who GitHub says wrote what an installation token wrote: the app's `<slug>[bot]` user."""
+        app = self.apps[self.installations[installation_id].app_id]
+        return f"{app.slug}[bot]"
