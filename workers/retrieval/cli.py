@@ -1,0 +1,82 @@
+"""`codellama-bot locate PATH`: print the ranked files and symbols, with scores and reasons, or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from workers.evidence.model import Evidence
+from workers.retrieval.locate import locate
+from workers.retrieval.rank import Ranked
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="a checkout of the repository")
+    parser.add_argument("--log", help="test or CI output to take failures and stack frames from")
+    issue = parser.add_mutually_exclusive_group()
+    issue.add_argument("--issue", help="what is wrong, in words (an issue's text)")
+    issue.add_argument("--issue-file", help="a file holding the issue's text")
+    parser.add_argument(
+        "--test", help="a test command to run once for coverage evidence (runs repository code)"
+    )
+    parser.add_argument("--top", type=int, default=10, help="how many files to list (default 10)")
+    parser.add_argument("--json", action="store_true", help='print [{"path", "symbol", "score", "reasons"}]')
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 with the ranking printed; 2 when an input cannot be read."""
+    root = Path(args.path)
+    if not root.is_dir():
+        print(f"locate: {root} is not a directory; pass a checkout of the repository", file=sys.stderr)
+        return 2
+    try:
+        issue_text = (
+            Path(args.issue_file).read_text(errors="replace") if args.issue_file else args.issue or ""
+        )
+        log_text = Path(args.log).read_text(errors="replace") if args.log else ""
+    except OSError as exc:
+        print(f"locate: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    evidence = _evidence(log_text, root) if log_text else None
+    if log_text and evidence is None:
+        # Without the log parser the log still helps: its tracebacks and names are read like issue text.
+        issue_text = f"{issue_text}\n{log_text}"
+    runner = None
+    if args.test:
+        from workers.process import LocalRunner
+
+        runner = LocalRunner()
+    ranked = locate(
+        root, evidence=evidence, issue_text=issue_text, runner=runner, test_cmd=args.test, top=args.top
+    )
+    if args.json:
+        print(json.dumps([r.to_json() for r in ranked], indent=2))
+    else:
+        print(render(ranked))
+    return 0
+
+
+def _evidence(log_text: str, root: Path) -> Evidence | None:
+    try:
+        from workers.evidence import parse_log  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    evidence: Evidence = parse_log(log_text, repo_root=root)
+    return evidence
+
+
+def render(ranked: list[Ranked]) -> str:
+    """One line per file or symbol: score, where, and the reasons."""
+    if not ranked:
+        return "no candidates: give a log (--log), an issue (--issue) or a test command (--test)"
+    lines = []
+    for entry in ranked:
+        if entry.symbol is None:
+            lines.append(f"{entry.score:6.3f}  {entry.path}")
+        else:
+            span = f":{entry.start_line}-{entry.end_line}" if entry.start_line else ""
+            lines.append(f"{entry.score:6.3f}    {entry.symbol}{span}")
+        lines.extend(f"          - {reason}" for reason in entry.reasons)
+    return "\n".join(lines)

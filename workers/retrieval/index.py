@@ -1,0 +1,157 @@
+"""The per-checkout index: files, their symbol chunks, module names, definitions, and a BM25 over chunks."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.retrieval.chunks import Chunk, chunk_file
+from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
+from workers.retrieval.repo import is_test_path, read_text, source_files
+
+
+@dataclass
+class FileInfo:
+    path: str
+    chunks: list[Chunk]  # module chunk first, then definitions in line order
+    line_count: int
+    starts: list[int] = field(default_factory=list)  # start lines of chunks[1:], for bisect
+
+    def symbol_at(self, line: int) -> Chunk | None:
+        """The innermost definition containing `line`, or None when the line is at module level."""
+        best: Chunk | None = None
+        upto = bisect.bisect_right(self.starts, line)
+        for chunk in self.chunks[1 : upto + 1]:
+            if chunk.start_line <= line <= chunk.end_line and (best is None or chunk.depth >= best.depth):
+                best = chunk
+        return best
+
+
+class RepoIndex:
+    """Everything the signals need to know about a checkout, built once per localization."""
+
+    def __init__(self, repo_root: Path, files: list[str], test_paths: list[str] | None = None) -> None:
+        self.root = repo_root
+        # Test files are known by path but indexed only when the evidence points at them (see add_file).
+        self.test_paths = test_paths or []
+        self.files: dict[str, FileInfo] = {}
+        self.chunks: list[Chunk] = []
+        # Last component of a definition's name -> its chunks ("bulk_create" -> [QuerySet.bulk_create, ...]).
+        self.definitions: dict[str, list[Chunk]] = defaultdict(list)
+        # Dotted module name and each suffix of it -> files ("db.models.query" -> django/db/models/query.py).
+        self.modules: dict[str, list[str]] = defaultdict(list)
+        # File name -> paths, for issue text that names "query.py" without its directory.
+        self.basenames: dict[str, list[str]] = defaultdict(list)
+        documents: list[list[str]] = []
+        for path in files:
+            self._add(path, documents)
+        # The lexical index covers the files given at build time; chunks added later are not searched.
+        self.lexical_chunks = list(self.chunks)
+        self.lexical = LexicalIndex(documents)
+
+    @classmethod
+    def build(cls, repo_root: Path) -> RepoIndex:
+        """Index the non-test sources; test files are listed for path resolution only."""
+        everything = source_files(repo_root, include_tests=True)
+        sources = [f for f in everything if not is_test_path(f)]
+        return cls(repo_root, sources, [f for f in everything if is_test_path(f)])
+
+    def add_file(self, path: str) -> FileInfo | None:
+        """Index one more file (a test the evidence names), without adding it to the lexical search."""
+        if path not in self.files and (self.root / path).is_file():
+            self._add(path, [])
+        return self.files.get(path)
+
+    def _add(self, path: str, documents: list[list[str]]) -> None:
+        text = read_text(self.root, path)
+        chunks = chunk_file(path, text)
+        lines = text.splitlines()
+        info = FileInfo(path, chunks, len(lines), [c.start_line for c in chunks[1:]])
+        self.files[path] = info
+        self.basenames[path.rsplit("/", 1)[-1]].append(path)
+        if path.endswith(".py"):
+            parts = path[:-3].split("/")
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            for i in range(len(parts)):
+                self.modules[".".join(parts[i:])].append(path)
+        file_terms = path_terms(path)
+        covered = _covered_lines(chunks, len(lines))
+        for chunk in chunks:
+            if chunk.symbol is not None:
+                self.definitions[chunk.name].append(chunk)
+            body = _chunk_text(chunk, lines, covered)
+            name_terms = tokenize(chunk.symbol or "") * 2
+            documents.append(file_terms + name_terms + tokenize(body))
+            self.chunks.append(chunk)
+
+    def resolve_path(self, mentioned: str) -> str | None:
+        """The repository file a path from a log or an issue means, matching the longest path suffix.
+
+        Handles absolute paths from other machines (/usr/lib/python3/site-packages/django/db/x.py) and CI
+        checkouts (/home/runner/work/repo/repo/src/x.py) alike.
+        """
+        mentioned = mentioned.replace("\\", "/").lstrip("./")
+        if mentioned in self.files or mentioned in self._test_set:
+            return mentioned
+        parts = mentioned.split("/")
+        candidates = self.basenames.get(parts[-1], []) + [t for t in self.test_paths if t.endswith(parts[-1])]
+        best, best_len = None, 0
+        for path in candidates:
+            common = _common_suffix(path.split("/"), parts)
+            if common > best_len or (common == best_len and best is not None and len(path) < len(best)):
+                best, best_len = path, common
+        return best
+
+    def resolve_module(self, dotted: str) -> tuple[str, str] | None:
+        """`django.db.models.query.QuerySet.count` -> (django/db/models/query.py, "QuerySet.count")."""
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            paths = self.modules.get(".".join(parts[:cut])) or self._test_modules().get(".".join(parts[:cut]))
+            if paths and len(paths) == 1:
+                return paths[0], ".".join(parts[cut:])
+        return None
+
+    @functools.cached_property
+    def _test_set(self) -> set[str]:
+        return set(self.test_paths)
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019 - one index per localization, freed with it
+    def _test_modules(self) -> dict[str, list[str]]:
+        """Dotted names of test modules ("admin_views.tests"), for unittest-style test ids."""
+        modules: dict[str, list[str]] = defaultdict(list)
+        for path in self.test_paths:
+            if path.endswith(".py"):
+                parts = path[:-3].split("/")
+                for i in range(len(parts)):
+                    modules[".".join(parts[i:])].append(path)
+        return modules
+
+
+def _common_suffix(a: list[str], b: list[str]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _covered_lines(chunks: list[Chunk], line_count: int) -> bytearray:
+    """Per line: 1 if a function's body owns it, so class and module chunks index only their own lines."""
+    owned = bytearray(line_count + 2)
+    for chunk in chunks[1:]:
+        if chunk.kind == "function":
+            owned[chunk.start_line : chunk.end_line + 1] = b"\x01" * (chunk.end_line - chunk.start_line + 1)
+    return owned
+
+
+def _chunk_text(chunk: Chunk, lines: list[str], owned: bytearray) -> str:
+    if chunk.kind == "function":
+        return "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
+    # A class or the module: its own lines only (attributes, docstring, imports), not its methods' bodies,
+    # which are chunks of their own.
+    return "\n".join(
+        lines[i - 1] for i in range(chunk.start_line, min(chunk.end_line, len(lines)) + 1) if not owned[i]
+    )

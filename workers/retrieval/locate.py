@@ -1,0 +1,41 @@
+"""Localization: which files and symbols most likely need the change, from every signal available."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers.evidence.model import Evidence
+from workers.process import CommandRunner
+from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.lexical import tokenize
+from workers.retrieval.rank import Ranked, lexical_signals, rank
+from workers.retrieval.signals import frame_signals, issue_signals
+
+
+def locate(
+    repo_root: Path,
+    *,
+    evidence: Evidence | None = None,
+    issue_text: str = "",
+    runner: CommandRunner | None = None,
+    test_cmd: str | None = None,
+    top: int = 20,
+) -> list[Ranked]:
+    """Ranked files and symbols, best first, with the reasons for each.
+
+    With `runner` and `test_cmd`, the tests are run once under a line tracer for spectrum-based evidence;
+    otherwise only the log (evidence), the issue text and the code itself are used.
+    """
+    index = RepoIndex.build(repo_root)
+    signals = frame_signals(index, evidence)
+    tests = failing_tests(index, evidence)
+    signals += exercised_signals(index, tests)
+    signals += issue_signals(index, issue_text)
+    messages = " ".join(f.message for f in evidence.failures) if evidence else ""
+    signals += lexical_signals(index, tokenize(issue_text) + test_query_terms(tests) + tokenize(messages))
+    if runner is not None and test_cmd:
+        from workers.retrieval.coverage import coverage_signals
+
+        signals += coverage_signals(index, runner, test_cmd)
+    return rank(index, signals, top)

@@ -1,0 +1,122 @@
+"""Combine signals into one ranking of files and symbols, each with the reasons that put it there."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.repo import is_test_path
+from workers.retrieval.signals import Signal
+
+# How much each kind of evidence counts. Execution evidence (where it failed, what only failing tests ran)
+# beats what the text says; lexical similarity breaks ties and finds code nothing else names.
+WEIGHTS = {
+    "frame": 1.0,
+    "coverage": 1.0,
+    "issue-traceback": 0.8,
+    "issue-path": 0.6,
+    "name": 0.5,
+    "issue-name": 0.5,
+    "import": 0.3,
+    "lexical": 0.4,
+}
+# Test files are candidates only when execution evidence or the issue points right at them.
+TEST_FILE_KINDS = {"frame", "issue-traceback", "issue-path"}
+SYMBOLS_PER_FILE = 3
+LEXICAL_CANDIDATES = 200
+
+
+@dataclass
+class Ranked:
+    """A file (symbol None) or a symbol in it, with its combined score and the reasons, best first."""
+
+    path: str
+    symbol: str | None
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    start_line: int | None = None
+    end_line: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "symbol": self.symbol,
+            "score": round(self.score, 4),
+            "reasons": self.reasons,
+        }
+
+
+def lexical_signals(index: RepoIndex, query_terms: list[str]) -> list[Signal]:
+    """The chunks most similar to the query, weighted by their BM25 score relative to the best one."""
+    scores = index.lexical.scores(query_terms)
+    if not len(scores) or float(scores.max()) <= 0:
+        return []
+    best = float(scores.max())
+    top = np.argsort(-scores, kind="stable")[:LEXICAL_CANDIDATES]
+    signals = []
+    for rank, i in enumerate(top):
+        if scores[i] <= 0:
+            break
+        chunk = index.lexical_chunks[int(i)]
+        signals.append(
+            Signal(
+                chunk.path, chunk.symbol, "lexical", float(scores[i]) / best, f"lexical: BM25 rank {rank + 1}"
+            )
+        )
+    return signals
+
+
+class _Entry:
+    """Per file or symbol: the strongest weight seen for each kind of signal, and the reasons behind it."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, float] = {}
+        self.reasons: dict[str, str] = {}
+
+    def add(self, signal: Signal) -> None:
+        if signal.weight > self.best.get(signal.kind, 0.0):
+            self.best[signal.kind] = signal.weight
+            self.reasons[signal.kind] = signal.reason
+
+    def score(self) -> float:
+        return sum(WEIGHTS.get(kind, 0.0) * weight for kind, weight in self.best.items())
+
+    def reason_list(self) -> list[str]:
+        order = sorted(self.best, key=lambda k: -WEIGHTS.get(k, 0.0) * self.best[k])
+        return [self.reasons[k] for k in order]
+
+
+def rank(index: RepoIndex, signals: list[Signal], top: int = 20) -> list[Ranked]:
+    """Up to `top` files, each followed (in score order) by up to three of its symbols.
+
+    A file's score takes, per kind, the strongest signal on the file or any symbol in it, so a file never
+    ranks below its own symbols.
+    """
+    files: dict[str, _Entry] = defaultdict(_Entry)
+    symbols: dict[tuple[str, str], _Entry] = defaultdict(_Entry)
+    allowed_tests = {s.path for s in signals if s.kind in TEST_FILE_KINDS}
+    for signal in signals:
+        if is_test_path(signal.path) and signal.path not in allowed_tests:
+            continue
+        files[signal.path].add(signal)
+        if signal.symbol is not None:
+            symbols[(signal.path, signal.symbol)].add(signal)
+    ordered_files = sorted(files.items(), key=lambda item: (-item[1].score(), item[0]))[:top]
+    by_file: dict[str, list[tuple[str, _Entry]]] = defaultdict(list)
+    for (path, symbol), entry in symbols.items():
+        by_file[path].append((symbol, entry))
+    result: list[Ranked] = []
+    for path, entry in ordered_files:
+        result.append(Ranked(path, None, entry.score(), entry.reason_list()))
+        info = index.files.get(path)
+        spans = {c.symbol: (c.start_line, c.end_line) for c in info.chunks if c.symbol} if info else {}
+        best_symbols = sorted(by_file[path], key=lambda item: (-item[1].score(), item[0]))[:SYMBOLS_PER_FILE]
+        for symbol, sym_entry in best_symbols:
+            start, end = spans.get(symbol, (None, None))
+            result.append(Ranked(path, symbol, sym_entry.score(), sym_entry.reason_list(), start, end))
+    # Stable sort keeps each file ahead of its own symbols, whose scores never exceed the file's.
+    result.sort(key=lambda r: -r.score)
+    return result

@@ -1,0 +1,166 @@
+"""Evidence that points at code: stack frames of failing tests, and paths and names an issue mentions.
+
+Each signal names a file (and a symbol when it can) with a weight in [0, 1] and a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workers.evidence.model import Evidence, Frame
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.repo import is_test_path
+
+
+@dataclass(frozen=True)
+class Signal:
+    path: str
+    symbol: str | None
+    kind: str  # frame, import, name, issue-path, issue-name, lexical, coverage
+    weight: float
+    reason: str
+
+
+# Each step away from the innermost repository frame counts for less: the fix is usually where it failed.
+FRAME_DECAY = 0.6
+TEST_FAULT_ERRORS = {
+    "SyntaxError",
+    "IndentationError",
+    "NameError",
+    "ImportError",
+    "ModuleNotFoundError",
+    "fixture",
+    "TypeError",
+}
+
+
+def frame_signals(index: RepoIndex, evidence: Evidence | None) -> list[Signal]:
+    """Repository frames of each failure, innermost strongest, mapped to the enclosing symbol."""
+    if evidence is None:
+        return []
+    signals: list[Signal] = []
+    for failure in evidence.failures:
+        # A failed assertion in a test says the code is wrong; a NameError or ImportError raised in the test's
+        # own lines says the test itself may be.
+        test_weight = 0.8 if failure.error_type in TEST_FAULT_ERRORS else 0.3
+        context = f"failing test {failure.test_id}"
+        signals.extend(_frames_to_signals(index, failure.frames, "frame", context, test_weight))
+    return signals
+
+
+def _frames_to_signals(
+    index: RepoIndex, frames: list[Frame], kind: str, context: str, test_weight: float = 0.3
+) -> list[Signal]:
+    """Frames innermost-last (Python's order). Out-of-repo frames still count when their path resolves here
+    (a traceback from an installed copy of the package names site-packages/<pkg>/...)."""
+    resolved: list[tuple[str, Frame]] = []
+    for frame in frames:
+        path = index.resolve_path(frame.path)
+        if path is not None:
+            resolved.append((path, frame))
+    signals: list[Signal] = []
+    for distance, (path, frame) in enumerate(reversed(resolved)):
+        weight = FRAME_DECAY**distance
+        if is_test_path(path):
+            weight *= test_weight
+        info = index.add_file(path)
+        chunk = info.symbol_at(frame.line) if info is not None and frame.line else None
+        where = f"{path}:{frame.line}" + (f" in {frame.function}" if frame.function else "")
+        depth = "innermost frame" if distance == 0 else f"frame {distance} from innermost"
+        signals.append(
+            Signal(
+                path, chunk.symbol if chunk else None, kind, weight, f"{kind}: {depth} {where} ({context})"
+            )
+        )
+    return signals
+
+
+_TRACEBACK = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
+_PATH = re.compile(
+    r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|h|cc|cpp|hpp))\b"
+)
+_DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+_IDENT = re.compile(r"\b([A-Za-z_]\w{2,})\b")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`|^(?: {4}|\t|>>> )(.*)$", re.M)
+
+
+def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
+    """Paths, tracebacks, dotted names and defined identifiers that the issue text mentions."""
+    if not text:
+        return []
+    signals: list[Signal] = []
+    frames = [Frame(m.group(1), int(m.group(2)), m.group(3), False) for m in _TRACEBACK.finditer(text)]
+    if frames:
+        signals.extend(_frames_to_signals(index, frames, "issue-traceback", "traceback in the issue"))
+    for match in _PATH.finditer(text):
+        mentioned = match.group(1)
+        path = index.resolve_path(mentioned)
+        if path is None:
+            continue
+        exact = "/" in mentioned and path.endswith(mentioned.lstrip("./"))
+        signals.append(
+            Signal(path, None, "issue-path", 1.0 if exact else 0.6, f"issue-path: issue names {mentioned}")
+        )
+    code_text = " ".join(m.group(1) or m.group(2) or "" for m in _CODE_SPAN.finditer(text))
+    seen: set[str] = set()
+    for match in _DOTTED.finditer(text):
+        dotted = match.group(1)
+        if dotted in seen:
+            continue
+        seen.add(dotted)
+        signals.extend(_dotted_signals(index, dotted))
+    for name, weight in _identifier_weights(index, text, code_text).items():
+        for chunk in index.definitions.get(name, []):
+            signals.append(
+                Signal(chunk.path, chunk.symbol, "issue-name", weight, f"issue-name: issue mentions {name}")
+            )
+    return signals
+
+
+def _dotted_signals(index: RepoIndex, dotted: str) -> list[Signal]:
+    """`django.db.models.query.QuerySet.count` names a module and a symbol; `QuerySet.count` a symbol."""
+    resolved = index.resolve_module(dotted)
+    if resolved is not None and "." in dotted:
+        path, rest = resolved
+        info = index.files.get(path)
+        symbol = None
+        if info is not None and rest:
+            names = {c.symbol for c in info.chunks if c.symbol}
+            parts = rest.split(".")
+            for cut in range(len(parts), 0, -1):
+                if ".".join(parts[:cut]) in names:
+                    symbol = ".".join(parts[:cut])
+                    break
+        if rest == "" or symbol is not None:
+            return [Signal(path, symbol, "issue-path", 1.0, f"issue-path: issue names module {dotted}")]
+    # `Class.method`: only a definition whose qualified name ends with it.
+    last = dotted.rsplit(".", 1)[-1]
+    matches = [c for c in index.definitions.get(last, []) if c.symbol and c.symbol.endswith(dotted)]
+    if 0 < len(matches) <= 3:
+        return [
+            Signal(c.path, c.symbol, "issue-name", 1.0 / len(matches), f"issue-name: issue mentions {dotted}")
+            for c in matches
+        ]
+    return []
+
+
+def _identifier_weights(index: RepoIndex, text: str, code_text: str) -> dict[str, float]:
+    """Identifiers the repository defines, weighted by how code-like the mention and how rare the name is.
+
+    A name defined in one place (`bulk_create`) is strong; one defined in forty (`__init__`, `save`) is not.
+    """
+    weights: dict[str, float] = {}
+    in_code = set(_IDENT.findall(code_text))
+    for name in set(_IDENT.findall(text)):
+        definitions = index.definitions.get(name)
+        if not definitions:
+            continue
+        # CamelCase needs an inner capital: a capitalised first word of a sentence ("When") is prose.
+        camel = name[0].isupper() and any(c.isupper() for c in name[1:]) and not name.isupper()
+        codelike = name in in_code or "_" in name.strip("_") or camel
+        if not codelike and len(name) < 6:
+            continue
+        rarity = 1.0 / len({c.path for c in definitions})
+        weights[name] = (1.0 if codelike else 0.4) * rarity
+    return weights

@@ -1,0 +1,103 @@
+"""Definitions in non-Python files through tree-sitter, when a grammar can be loaded without the network.
+
+tree-sitter-language-pack >= 1.0 downloads grammars on first use; offline that fails, so we also try the
+per-language wheels (`tree_sitter_javascript`, ...) and otherwise report "no parser" to the caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+_DEFINITIONS = {
+    "function_declaration": "function",
+    "function_definition": "function",
+    "function_item": "function",
+    "method_definition": "function",
+    "method_declaration": "function",
+    "constructor_declaration": "function",
+    "method": "function",
+    "class_declaration": "class",
+    "class_definition": "class",
+    "class_specifier": "class",
+    "struct_specifier": "class",
+    "interface_declaration": "class",
+    "enum_declaration": "class",
+    "struct_item": "class",
+    "enum_item": "class",
+    "trait_item": "class",
+    "impl_item": "class",
+    "type_declaration": "class",
+    "class": "class",
+    "module": "class",
+}
+
+_parsers: dict[str, Any] = {}
+
+
+def _parser(language: str) -> Any:
+    """A cached parser, or None when neither the language pack nor a grammar wheel can provide one."""
+    if language in _parsers:
+        return _parsers[language]
+    parser = None
+    try:
+        import tree_sitter_language_pack as pack
+
+        if language in pack.downloaded_languages():
+            parser = pack.get_parser(language)
+    except Exception:  # the pack raises its own error types for a missing or undownloadable grammar
+        parser = None
+    if parser is None:
+        try:
+            import tree_sitter
+
+            module = importlib.import_module(f"tree_sitter_{language}")
+            factory = getattr(module, f"language_{language}", None) or module.language
+            parser = tree_sitter.Parser(tree_sitter.Language(factory()))
+        except Exception:
+            parser = None
+    _parsers[language] = parser
+    return parser
+
+
+def _name(node: Any) -> str | None:
+    target = node.child_by_field_name("name") or node.child_by_field_name("type")
+    if target is None:
+        for child in node.named_children:
+            if child.type in ("type_spec", "function_declarator", "identifier", "type_identifier"):
+                target = child.child_by_field_name("name") or child.child_by_field_name("declarator") or child
+                break
+    if target is None or target.text is None:
+        return None
+    return bytes(target.text).decode("utf-8", errors="replace").split("(")[0].strip() or None
+
+
+def chunks(path: str, text: str, language: str, make: Callable[..., Any]) -> list[Any] | None:
+    """Chunks made by `make(path, symbol, kind, start, end, signature_end, depth)`; None if unparsable."""
+    parser = _parser(language)
+    if parser is None:
+        return None
+    tree = parser.parse(text.encode("utf-8"))
+    found: list[Any] = []
+
+    def visit(node: Any, prefix: str, depth: int) -> None:
+        for child in node.named_children:
+            kind = _DEFINITIONS.get(child.type)
+            if kind is None:
+                visit(child, prefix, depth)
+                continue
+            name = _name(child)
+            if name is None:
+                visit(child, prefix, depth)
+                continue
+            symbol = f"{prefix}{name}"
+            start, end = child.start_point[0] + 1, child.end_point[0] + 1
+            body = child.child_by_field_name("body")
+            header_end = body.start_point[0] + 1 if body is not None else start
+            found.append(make(path, symbol, kind, start, end, header_end, depth))
+            if kind == "class":
+                visit(child, symbol + ".", depth + 1)
+
+    visit(tree.root_node, "", 0)
+    return found
