@@ -246,12 +246,16 @@ class GitHubStandIn:
         """The next `times` requests whose path (REST without /api/v3) matches get `status` instead.
 
         403/429 without a body answer as GitHub's primary rate limit (X-RateLimit-Remaining: 0, reset in 1 s).
+        times=0 cancels what is still pending for that method and pattern: GitHub is back.
         """
         assert self._server is not None, "start the stand-in first"
+        pattern = re.compile(path_regex)
         with self._server.lock:
-            self._server.faults.append(
-                Fault(method.upper(), re.compile(path_regex), status, times, dict(headers or {}), body)
-            )
+            faults = self._server.faults
+            if times <= 0:
+                faults[:] = [f for f in faults if (f.method, f.path_regex) != (method.upper(), pattern)]
+            else:
+                faults.append(Fault(method.upper(), pattern, status, times, dict(headers or {}), body))
 
     # inspection
 
