@@ -31,6 +31,7 @@ class TGIRequest:
     prompt: str
     parameters: dict[str, Any]
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
     messages: list[dict[str, Any]] | None = None
 
 
@@ -52,6 +53,7 @@ class TGIStandIn:
     tokenizer: bool = True  # False: /tokenize answers 404 like a TGI without a fast tokenizer
     healthy: bool = True
     delay_s: float = 0.0  # before each generation answer; interrupted by stop()
+    info_overrides: dict[str, Any] = field(default_factory=dict)  # None removes a field (older TGI)
     port: int = 0
     requests: list[TGIRequest] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)  # what responders raised
@@ -84,9 +86,13 @@ class TGIStandIn:
     # ---- lifecycle ----------------------------------------------------------------------------
     def start(self) -> TGIStandIn:
         handler = type("Handler", (_Handler,), {"stand_in": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = False  # stop() joins handlers, so no request outlives the test
-        self._thread = threading.Thread(target=self._server.serve_forever, name="tgi-stand-in", daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        server.daemon_threads = False  # stop() joins handlers, so no request outlives the test
+        self._server = server
+        # A short poll interval keeps stop() quick: shutdown() waits for the serving loop to notice.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="tgi-stand-in", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -106,13 +112,15 @@ class TGIStandIn:
 
     # ---- behaviour ----------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
-        return {
+        info = {
             "model_id": self.model_id, "model_sha": None, "model_pipeline_tag": "text-generation",
             "max_concurrent_requests": 128, "max_best_of": 2, "max_stop_sequences": 4,
             "max_input_tokens": self.max_input_tokens, "max_total_tokens": self.max_total_tokens,
             "validation_workers": 2, "max_client_batch_size": 4, "router": "text-generation-router",
             "version": "3.3.6-dev0", "sha": None, "docker_label": None,
         }  # fmt: skip
+        info.update(self.info_overrides)
+        return {k: v for k, v in info.items() if v is not None or k not in self.info_overrides}
 
     def _take_fault(self) -> _Fault | None:
         with self._lock:
@@ -213,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, shapes.fake_tokenize(body.get("inputs", "")))
         elif path in ("/", "/generate", "/generate_stream"):
             prompt, parameters = body.get("inputs", ""), dict(body.get("parameters") or {})
-            result, _ = tgi.generate(path, prompt, parameters, body=body)
+            result, _ = tgi.generate(path, prompt, parameters, body=body, headers=dict(self.headers))
             if path == "/generate_stream" or (path == "/" and body.get("stream")):
                 self._sse(shapes.generate_events(result, len(shapes.fake_tokenize(prompt))))
             else:
@@ -221,7 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/v1/chat/completions":
             messages = body.get("messages") or []
             prompt, parameters = shapes.chat_prompt(messages), shapes.chat_parameters(body)
-            result, input_tokens = tgi.generate(path, prompt, parameters, body=body, messages=messages)
+            result, input_tokens = tgi.generate(
+                path, prompt, parameters, body=body, headers=dict(self.headers), messages=messages
+            )
             if body.get("stream"):
                 self._sse(shapes.chat_events(result, input_tokens, tgi.model_id, body))
             else:
