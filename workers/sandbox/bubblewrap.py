@@ -132,7 +132,7 @@ class BubblewrapRunner:
             kill_after_bytes=max(keep, self.limits.output_kill_bytes),
             label=command,
         )
-        if not run.started and not run.result.timed_out:
+        if not run.started:
             # bubblewrap failed before the command ran: that is the host's problem, not the repository's.
             raise SandboxUnavailable(f"bubblewrap could not start the sandbox: {run.result.output.strip()}")
         return run.result

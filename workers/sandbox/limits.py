@@ -41,10 +41,11 @@ class SandboxLimits:
         return self.output_bytes * OUTPUT_KILL_FACTOR
 
     def prlimit_args(self) -> list[str]:
-        """util-linux `prlimit` options that set these limits (soft = hard, so code cannot raise them)."""
+        """util-linux `prlimit` options that set these limits; hard limits too, so code cannot raise them."""
         mib = 1024 * 1024
         return [
-            f"--cpu={self.cpu_s}",
+            # A second between soft and hard limit: SIGXCPU first (Python and shells report it), then KILL.
+            f"--cpu={self.cpu_s}:{self.cpu_s + 1}",
             # Address space is the only per-process memory limit rlimits offer; it over-counts mappings
             # that are never touched, so the value should leave room for runtimes that reserve a lot.
             f"--as={self.memory_mb * mib}",

@@ -19,7 +19,7 @@ from workers.sandbox.output import OutputBuffer
 
 @dataclass(frozen=True)
 class Supervised:
-    """A finished run, plus whether bubblewrap got as far as starting the command."""
+    """A finished run, plus whether bubblewrap got as far as running the command."""
 
     result: RunResult
     started: bool
@@ -105,7 +105,9 @@ def supervise(
     reader.join(timeout=10)
     proc.stdout.close()
     status = _read_status(status_r)
-    started = any("child-pid" in s for s in status)
+    # bubblewrap reports "child-pid" before it sets up the mounts, and "exit-code" only once the command
+    # it set up has run; a run we killed ran too (a sandbox that cannot start fails in milliseconds).
+    started = any("exit-code" in s for s in status) or not finished or flooded
     timed_out = not finished and not flooded
     output = buffer.text()
     if flooded:
