@@ -1,0 +1,22 @@
+# The webhook receiver and the worker share one image; compose picks the command.
+FROM python:3.11-slim-bookworm
+
+# git for clones and pushes; bubblewrap and setpriv (util-linux) for the sandbox that repository code runs in.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git bubblewrap util-linux ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --no-create-home --shell /usr/sbin/nologin codellama-sandbox
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY workers ./workers
+COPY inference ./inference
+COPY core ./core
+RUN pip install --no-cache-dir . pytest
+
+ENV BOT_WORKDIR=/var/lib/codellama/work
+VOLUME ["/var/lib/codellama/work"]
+EXPOSE 8000
+ENTRYPOINT ["codellama-bot"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what the bot and its tests need on a fresh Debian-like machine: system packages, the project
+# with its test extras, and the unprivileged user the sandbox runs repository code as.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v git >/dev/null || missing+=(git)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v setpriv >/dev/null || missing+=(util-linux)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Repository code runs as this user inside bubblewrap (see docs/sandbox.md).
+if ! id codellama-sandbox >/dev/null 2>&1; then
+  sudo_if_needed useradd --system --no-create-home --shell /usr/sbin/nologin codellama-sandbox
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'

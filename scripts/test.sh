@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run the whole test suite: the README's test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+scripts/start-redis.sh   # the tests also start their own redis-server when none answers
+python3 -m pytest "$@"

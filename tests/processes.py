@@ -1,0 +1,97 @@
+"""Starting the bot's real processes (`codellama-bot serve`, `worker`) for end-to-end tests, and stopping them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from tests.conftest import wait_until
+
+# The parent's variables that a child may inherit; settings come only from what the test passes.
+INHERITED = ("PATH", "LANG", "LC_ALL", "HOME", "PYTHONPATH", "TMPDIR")
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: os.environ[k] for k in INHERITED if k in os.environ}
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *argv],
+            env=child_env(env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Signal the whole process group: a Celery worker's pool children die with their parent."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            # SIGTERM first so that Celery and uvicorn shut down cleanly, then make sure.
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        self._log.close()
+
+
+@contextmanager
+def serve(env: dict[str, str], port: int, log_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(["serve", "--port", str(port)], env, log_path)
+    try:
+        wait_until(lambda: _healthy(port) or _died(process), 60, f"the webhook receiver on port {port}")
+        assert process.proc.poll() is None, process.log()
+        yield process
+    finally:
+        process.stop()
+
+
+@contextmanager
+def worker(env: dict[str, str], log_path: Path, name: str = "w1") -> Iterator[BotProcess]:
+    process = BotProcess(["worker", "--concurrency", "1", "--hostname", f"{name}@%h"], env, log_path)
+    try:
+        wait_until(lambda: " ready." in process.log() or _died(process), 60, "the Celery worker to be ready")
+        assert process.proc.poll() is None, process.log()
+        yield process
+    finally:
+        process.stop()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def _died(process: BotProcess) -> bool:
+    return process.proc.poll() is not None

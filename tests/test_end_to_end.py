@@ -1,0 +1,142 @@
+"""From a signed webhook to an opened pull request: real redis-server, `codellama-bot serve` and
+`codellama-bot worker` processes, real git over smart HTTP; only GitHub and the model are stand-ins."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests import payloads, processes
+from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
+from tests.conftest import free_port, wait_until
+from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
+from tests.stand_ins.tgi_server import TGIStandIn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@dataclass
+class Stack:
+    world: World
+    tgi: TGIStandIn
+    port: int
+    env: dict[str, str]
+    tmp: Path
+
+    def deliver(self, event: str, payload: dict, delivery: str) -> requests.Response:  # type: ignore[type-arg]
+        body, headers = payloads.signed(event, payload, SECRET, delivery)
+        return requests.post(f"http://127.0.0.1:{self.port}/webhook", data=body, headers=headers, timeout=10)
+
+    def pull_request(self, timeout_s: float = 180) -> dict:  # type: ignore[type-arg]
+        return wait_until(lambda: self.world.gh.pulls(REPO), timeout_s, "the pull request")[0]
+
+
+@pytest.fixture
+def stack(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Stack]:
+    with (
+        github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world,
+        TGIStandIn([PARENS_WRONG, PARENS_RIGHT]) as tgi,
+    ):
+        env = world.env(
+            redis_url,
+            queue_name,
+            TGI_URL=tgi.url,
+            BOT_WORKDIR=str(tmp_path / "work"),
+            CANDIDATES="1",
+            BOT_MAX_ITERATIONS="3",
+            TGI_RETRIES="2",
+            TGI_BACKOFF_BASE_S="0.05",
+            CELERY_VISIBILITY_TIMEOUT_S="20",
+            JOB_LOCK_TTL_S="6",
+        )
+        yield Stack(world, tgi, free_port(), env, tmp_path)
+
+
+def _clone_and_test(stack: Stack, branch: str) -> subprocess.CompletedProcess[str]:
+    """A fresh clone of the pushed branch, tested from scratch."""
+    dest = stack.tmp / f"verify-{branch.replace('/', '-')}"
+    bare = stack.world.gh.bare_repo_path(REPO)
+    subprocess.run(["git", "clone", "-q", "--branch", branch, str(bare), str(dest)], check=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_issue_comment_becomes_a_pull_request_whose_tests_pass(stack: Stack) -> None:
+    gh = stack.world.gh
+    number = gh.add_issue(REPO, "`((` counts as balanced", "is_valid_parenthesization('((') returns True.")
+    comment = gh.add_issue_comment(
+        REPO, number, "/codellama fix\nthe depth at the end matters", user=MAINTAINER
+    )
+    payload = payloads.issue_comment(
+        REPO,
+        INSTALLATION_ID,
+        number=number,
+        comment_id=comment["id"],
+        body="/codellama fix\nthe depth at the end matters",
+        login=MAINTAINER,
+    )
+    with (
+        processes.serve(stack.env, stack.port, stack.tmp / "serve.log"),
+        processes.worker(stack.env, stack.tmp / "worker.log") as worker,
+    ):
+        assert stack.deliver("issue_comment", payload, "e2e-issue").status_code == 202
+        pr = stack.pull_request()
+        comments = wait_until(
+            lambda: [c for c in gh.issue_comments(REPO, number) if pr["html_url"] in c["body"]],
+            30,
+            "the comment linking the pull request",
+        )
+    assert pr["head"]["ref"] == f"codellama/fix-issue-{number}", worker.log()
+    assert pr["base"]["ref"] == "main"
+    assert f"#{number}" in pr["body"] and "return depth == 0" not in pr["title"]
+    assert comments[0]["user"]["type"] == "Bot"
+    assert [r["content"] for r in gh.reactions(comment["id"])] == ["eyes"]
+    # The model was asked twice; the second prompt carried what failed after the first answer.
+    assert len(stack.tgi.prompts) == 2
+    second = stack.tgi.prompts[1]
+    assert "test_is_valid_parenthesization" in second and "assert True == False" in second
+    assert PARENS_WRONG.split("\n")[0] in second  # the first answer is in the dialogue
+    assert "the depth at the end matters" in stack.tgi.prompts[0]
+    verify = _clone_and_test(stack, pr["head"]["ref"])
+    assert verify.returncode == 0, verify.stdout
+    assert "3 passed" in verify.stdout
+
+
+def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stack: Stack) -> None:
+    gh = stack.world.gh
+    sha = stack.world.base_sha
+    run = gh.add_workflow_run(
+        REPO,
+        "main",
+        sha,
+        jobs=[
+            {"name": "tests", "conclusion": "failure", "log": quixbugs_ci_log(PARENS)},
+            {"name": "lint", "conclusion": "success", "log": "All checks passed!\n"},
+        ],
+    )
+    payload = payloads.workflow_run_failed(REPO, INSTALLATION_ID, run_id=run["id"], branch="main", sha=sha)
+    with (
+        processes.serve(stack.env, stack.port, stack.tmp / "serve.log"),
+        processes.worker(stack.env, stack.tmp / "worker.log") as worker,
+    ):
+        assert stack.deliver("workflow_run", payload, "e2e-ci").status_code == 202
+        pr = stack.pull_request()
+    assert pr["head"]["ref"] == f"codellama/fix-ci-{sha[:7]}", worker.log()
+    assert pr["base"]["ref"] == "main"
+    # The job log came from the stand-in's Actions logs API, through its redirect.
+    assert any(path.endswith("/logs") and status == 302 for _, path, status in gh.requests)
+    assert "AssertionError" in stack.tgi.prompts[0]
+    assert len(stack.tgi.prompts) == 2 and "assert True == False" in stack.tgi.prompts[1]
+    verify = _clone_and_test(stack, pr["head"]["ref"])
+    assert verify.returncode == 0, verify.stdout
