@@ -259,7 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()  # HTTP/1.0: the stream ends when the connection closes
         for event in events:
-            self.wfile.write(f"data:{event}\n\n".encode())
+            # "data: " with the space: huggingface_hub recognises the end only as "data: [DONE]".
+            self.wfile.write(f"data: {event}\n\n".encode())
             self.wfile.flush()
 
 

@@ -140,7 +140,14 @@ def _chat_finish(result: dict[str, Any]) -> str:
 
 def chat_completion(result: dict[str, Any], input_tokens: int, model_id: str) -> dict[str, Any]:
     message = {"role": "assistant", "content": result["generated_text"], "name": None, "tool_calls": None}
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": _chat_finish(result)}
+    # TGI 3.3 puts a (null) usage in each choice too, as its recorded responses show.
+    choice = {
+        "index": 0,
+        "message": message,
+        "logprobs": None,
+        "finish_reason": _chat_finish(result),
+        "usage": None,
+    }
     return {
         **_chat_head(model_id, "chat.completion"),
         "choices": [choice],
