@@ -52,7 +52,8 @@ def _parser(language: str) -> Any:
         try:
             import tree_sitter
 
-            module = importlib.import_module(f"tree_sitter_{language}")
+            # TSX ships inside the TypeScript wheel as language_tsx().
+            module = importlib.import_module(f"tree_sitter_{'typescript' if language == 'tsx' else language}")
             factory = getattr(module, f"language_{language}", None) or module.language
             parser = tree_sitter.Parser(tree_sitter.Language(factory()))
         except Exception:
@@ -61,16 +62,40 @@ def _parser(language: str) -> Any:
     return parser
 
 
+_DECLARATOR_NAMES = {
+    "identifier",
+    "field_identifier",
+    "qualified_identifier",
+    "destructor_name",
+    "operator_name",
+}
+# `const f = (x) => ...` defines a function as far as a reader is concerned.
+_FUNCTION_VALUES = {"arrow_function", "function_expression", "function"}
+
+
 def _name(node: Any) -> str | None:
-    target = node.child_by_field_name("name") or node.child_by_field_name("type")
+    target = node.child_by_field_name("name")
     if target is None:
-        for child in node.named_children:
-            if child.type in ("type_spec", "function_declarator", "identifier", "type_identifier"):
-                target = child.child_by_field_name("name") or child.child_by_field_name("declarator") or child
-                break
+        # C and C++ hide the name inside nested declarators: int *(*f)(void) -> f.
+        declarator = node.child_by_field_name("declarator")
+        while declarator is not None and declarator.type not in _DECLARATOR_NAMES:
+            declarator = declarator.child_by_field_name("declarator")
+        target = declarator
+    if target is None:
+        target = node.child_by_field_name("type")  # Rust's `impl Type`
+    if target is None:
+        spec = next((c for c in node.named_children if c.type == "type_spec"), None)  # Go's `type T struct`
+        target = spec.child_by_field_name("name") if spec is not None else None
     if target is None or target.text is None:
         return None
     return bytes(target.text).decode("utf-8", errors="replace").split("(")[0].strip() or None
+
+
+def _kind(node: Any) -> str | None:
+    if node.type == "variable_declarator":
+        value = node.child_by_field_name("value")
+        return "function" if value is not None and value.type in _FUNCTION_VALUES else None
+    return _DEFINITIONS.get(node.type)
 
 
 def chunks(path: str, text: str, language: str, make: Callable[..., Any]) -> list[Any] | None:
@@ -83,7 +108,7 @@ def chunks(path: str, text: str, language: str, make: Callable[..., Any]) -> lis
 
     def visit(node: Any, prefix: str, depth: int) -> None:
         for child in node.named_children:
-            kind = _DEFINITIONS.get(child.type)
+            kind = _kind(child)
             if kind is None:
                 visit(child, prefix, depth)
                 continue
