@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from core.errors import SandboxUnavailable
@@ -58,6 +60,18 @@ def _trusted_git_paths(workspace: Path) -> list[Path]:
     return paths
 
 
+@contextlib.contextmanager
+def _exclusive(workspace: Path) -> Iterator[None]:
+    """One sandboxed command at a time per workspace: handing the workspace to the sandbox user while code
+    of another run is still writing in it would race with that code."""
+    fd = os.open(workspace, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class BubblewrapRunner:
     """Runs repository code in bubblewrap: read-only system, only `workspace` writable, private /tmp,
     no network unless asked, a clean environment, an unprivileged user, and resource limits."""
@@ -106,6 +120,14 @@ class BubblewrapRunner:
         cwd = Path(cwd).resolve()
         if cwd != self.workspace and self.workspace not in cwd.parents:
             raise ValueError(f"cwd {cwd} is outside the sandbox workspace {self.workspace}")
+        with _exclusive(self.workspace):
+            return self._run_locked(
+                command, cwd, timeout_s=timeout_s, network=network, output_limit=output_limit
+            )
+
+    def _run_locked(
+        self, command: str, cwd: Path, *, timeout_s: float, network: bool, output_limit: int
+    ) -> RunResult:
         grant_workspace(self.workspace, self.user)
         layout = Layout(
             system=system_layout(),

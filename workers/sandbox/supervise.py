@@ -53,6 +53,25 @@ def _read_status(fd: int) -> list[dict[str, object]]:
     return objects
 
 
+def _wait_namespace_empty(init_pid: int, timeout_s: float = 10.0) -> None:
+    """Wait until the sandbox's init has exited (gone or a zombie).
+
+    The kernel lets a pid namespace's init finish exiting only after every other process in the namespace
+    has been killed and reaped, so afterwards nothing of the run is left to race with the worker's next
+    step on the workspace.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{init_pid}/stat").read_text()
+        except OSError:
+            return
+        # Field 3, after the parenthesised command name, is the state.
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            return
+        time.sleep(0.01)
+
+
 def supervise(
     argv: list[str],
     cwd: Path,
@@ -105,6 +124,8 @@ def supervise(
     reader.join(timeout=10)
     proc.stdout.close()
     status = _read_status(status_r)
+    for init_pid in [pid for st in status if isinstance(pid := st.get("child-pid"), int)]:
+        _wait_namespace_empty(init_pid)
     # bubblewrap reports "child-pid" before it sets up the mounts, and "exit-code" only once the command
     # it set up has run; a run we killed ran too (a sandbox that cannot start fails in milliseconds).
     started = any("exit-code" in s for s in status) or not finished or flooded

@@ -105,13 +105,14 @@ def grant_workspace(workspace: Path, user: SandboxUser) -> None:
     """
     os.chown(workspace, os.geteuid(), user.gid)
     os.chmod(workspace, 0o770)
-    for root, dirs, files in os.walk(workspace):
+    # fwalk with directory descriptors, never following symlinks: code from an earlier run may have left
+    # symlinks to /etc where directories were, and a root chown must not follow them.
+    for _root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
         if ".git" in dirs:
             dirs.remove(".git")
         for name in dirs + files:
             if name == ".git":
                 continue
-            path = os.path.join(root, name)
-            st = os.lstat(path)
+            st = os.stat(name, dir_fd=root_fd, follow_symlinks=False)
             if st.st_uid != user.uid or st.st_gid != user.gid:
-                os.lchown(path, user.uid, user.gid)
+                os.chown(name, user.uid, user.gid, dir_fd=root_fd, follow_symlinks=False)

@@ -1,0 +1,105 @@
+"""The workspace between runs: what one run leaves behind must not turn the worker's next step against it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from workers.sandbox import BubblewrapRunner, SandboxLimits, sandbox_available
+
+LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=16, wall_s=60, output_bytes=50_000)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sandbox_must_work() -> None:
+    ok, reason = sandbox_available()
+    assert ok, f"the sandbox must work on CI (apt-get install bubblewrap; run as root): {reason}"
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "main"
+    path.mkdir()
+    (path / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    _git(path, "init", "-q")
+    _git(path, "add", ".")
+    _git(path, "commit", "-qm", "base")
+    return path
+
+
+def test_symlinks_left_by_a_run_do_not_redirect_the_next_runs_chown(tmp_path: Path) -> None:
+    workspace = tmp_path / "job"
+    workspace.mkdir()
+    host_file = tmp_path / "host-owned.txt"
+    host_file.write_text("root's\n")
+    host_dir = tmp_path / "host-dir"
+    host_dir.mkdir()
+    (host_dir / "inside.txt").write_text("root's too\n")
+    runner = BubblewrapRunner(workspace, LIMITS)
+    planted = runner.run(f"ln -s {host_file} link && ln -s {host_dir} dirlink", workspace, timeout_s=30)
+    assert planted.ok, planted.output
+    assert runner.run("true", workspace, timeout_s=30).ok  # the second run hands the workspace over again
+    assert host_file.stat().st_uid == 0 and host_dir.stat().st_uid == 0
+    assert (host_dir / "inside.txt").stat().st_uid == 0
+    assert (workspace / "link").lstat().st_uid == runner.user.uid
+
+
+def test_git_works_inside_and_for_the_worker_afterwards(repo: Path) -> None:
+    runner = BubblewrapRunner(repo, LIMITS)
+    result = runner.run(
+        "git log --oneline && echo '# new' >> calc.py && git status --short", repo, timeout_s=30
+    )
+    assert result.ok, result.output
+    assert "base" in result.output and "M calc.py" in result.output
+    # The worker, as root, commits the change: the top directory and .git stayed its own.
+    assert (repo / ".git").stat().st_uid == 0 and repo.stat().st_uid == 0
+    _git(repo, "commit", "-qam", "after the sandbox")
+    assert _git(repo, "log", "--format=%s") == "after the sandbox\nbase\n"
+
+
+def test_a_candidate_worktree_sees_history_but_cannot_touch_the_main_repository(
+    repo: Path, tmp_path: Path
+) -> None:
+    candidate = tmp_path / "candidate-1"
+    _git(repo, "worktree", "add", "-q", "-b", "candidate-1", str(candidate))
+    runner = BubblewrapRunner(candidate, LIMITS)
+    result = runner.run(
+        f"git log --oneline; cat {repo}/calc.py; echo '[core] fsmonitor = x' >> {repo}/.git/config;"
+        f" echo hook > {repo}/.git/hooks/post-checkout; rm .git",
+        candidate,
+        timeout_s=30,
+    )
+    assert "base" in result.output
+    assert f"{repo}/calc.py: No such file or directory" in result.output
+    assert "fsmonitor" not in (repo / ".git" / "config").read_text()
+    assert not (repo / ".git" / "hooks" / "post-checkout").exists()
+    assert (candidate / ".git").is_file()
+    assert _git(candidate, "rev-parse", "--abbrev-ref", "HEAD").strip() == "candidate-1"
+
+
+def test_a_gitfile_written_by_the_tests_is_not_followed_into_the_host(tmp_path: Path) -> None:
+    workspace = tmp_path / "job"
+    workspace.mkdir()
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "key.pem").write_text("PRIVATE")
+    runner = BubblewrapRunner(workspace, LIMITS)
+    # No .git yet: the tests may create one, pointing where they would like to read.
+    assert runner.run(f"echo 'gitdir: {secrets}' > .git", workspace, timeout_s=30).ok
+    result = runner.run(f"cat {secrets}/key.pem", workspace, timeout_s=30)
+    assert result.exit_code != 0
+    assert "PRIVATE" not in result.output
