@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from workers.evidence.model import Evidence
+from workers.evidence import parse_log_file
 from workers.retrieval.locate import locate
 from workers.retrieval.rank import Ranked
 
@@ -35,14 +35,11 @@ def run(args: argparse.Namespace) -> int:
         issue_text = (
             Path(args.issue_file).read_text(errors="replace") if args.issue_file else args.issue or ""
         )
-        log_text = Path(args.log).read_text(errors="replace") if args.log else ""
+        # The file parser keeps memory bounded on CI logs of tens of megabytes.
+        evidence = parse_log_file(Path(args.log), repo_root=root) if args.log else None
     except OSError as exc:
         print(f"locate: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
-    evidence = _evidence(log_text, root) if log_text else None
-    if log_text and evidence is None:
-        # Without the log parser the log still helps: its tracebacks and names are read like issue text.
-        issue_text = f"{issue_text}\n{log_text}"
     runner = None
     if args.test:
         from workers.process import LocalRunner
@@ -56,15 +53,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render(ranked))
     return 0
-
-
-def _evidence(log_text: str, root: Path) -> Evidence | None:
-    try:
-        from workers.evidence import parse_log  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    evidence: Evidence = parse_log(log_text, repo_root=root)
-    return evidence
 
 
 def render(ranked: list[Ranked]) -> str:

@@ -21,13 +21,15 @@ def locate(
     runner: CommandRunner | None = None,
     test_cmd: str | None = None,
     top: int = 20,
+    index: RepoIndex | None = None,
 ) -> list[Ranked]:
     """Ranked files and symbols, best first, with the reasons for each.
 
     With `runner` and `test_cmd`, the tests are run once under a line tracer for spectrum-based evidence;
-    otherwise only the log (evidence), the issue text and the code itself are used.
+    otherwise only the log (evidence), the issue text and the code itself are used. `index` lets a caller
+    that localizes many times on one unchanged checkout (a benchmark) build the index once.
     """
-    index = RepoIndex.build(repo_root)
+    index = index if index is not None else RepoIndex.build(repo_root)
     signals = frame_signals(index, evidence)
     tests = failing_tests(index, evidence)
     signals += exercised_signals(index, tests)

@@ -62,7 +62,7 @@ def start(test_id: str) -> None:
 def stop(outcome: str | None) -> None:
     global _current, _current_id
     sys.settrace(None)
-    threading.settrace(None)  # type: ignore[arg-type]  # typeshed lacks None; CPython accepts it
+    threading.settrace(None)  # type: ignore[arg-type,unused-ignore]  # older typeshed lacks None
     if _current_id is not None and _current is not None:
         entry = _tests.setdefault(_current_id, {"outcome": outcome, "lines": {}})
         for path, lines in _current.items():
