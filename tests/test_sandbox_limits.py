@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -210,3 +212,30 @@ def test_a_sandbox_that_cannot_start_is_an_error_not_a_result(workspace: Path, t
 def test_cwd_outside_the_workspace_is_refused(workspace: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside the sandbox workspace"):
         BubblewrapRunner(workspace, LIMITS).run("true", tmp_path, timeout_s=10)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_run_still_kills_the_sandbox(workspace: Path) -> None:
+    # Celery's soft time limit arrives as a signal whose handler raises inside whatever the task is doing.
+    marker = f"codellama-interrupted-{uuid.uuid4().hex}"
+
+    def interrupt() -> None:
+        wait_until(lambda: _pids_with(marker), 10, "the sandboxed sleeper to start")
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    def raise_interrupted(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, raise_interrupted)
+    sender = threading.Thread(target=interrupt, daemon=True)
+    try:
+        sender.start()
+        with pytest.raises(_Interrupted):
+            _run(workspace, f"python -c 'import time; time.sleep(300)' {marker}", timeout_s=60)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        sender.join(timeout=15)
+    wait_until(lambda: _pids_with(marker) == [], 10, "the sleeper to be killed")

@@ -115,10 +115,16 @@ def supervise(
     waiter = threading.Thread(target=wait_then_stop, daemon=True)
     reader.start()
     waiter.start()
-    finished = stop.wait(timeout_s) and proc.poll() is not None
+    try:
+        finished = stop.wait(timeout_s) and proc.poll() is not None
+    except BaseException:
+        os.close(status_r)
+        raise
+    finally:
+        # Also when the wait is interrupted (a Celery soft time limit, a signal): never leave it running.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
     flooded = buffer.total > kill_after_bytes
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     # The pipe closes once the kernel has reaped the namespace; bound the wait in case it does not.
     reader.join(timeout=10)
