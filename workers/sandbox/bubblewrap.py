@@ -95,12 +95,10 @@ class BubblewrapRunner:
         env = clean_environment(self.workspace)
         # The worker's PATH names directories the sandbox does not have (pyenv shims, ~/.cargo); keep the
         # ones it does have, the worker's Python first so `python -m pytest` finds pytest.
-        visible = [Path("/", name) for name in SYSTEM_DIRS] + [*python_prefixes(), *self.extra_ro_binds]
-        kept = [
-            e
-            for e in env["PATH"].split(":")
-            if e and any(Path(e) == v or v in Path(e).parents for v in visible)
+        visible = [f"/{name}" for name in SYSTEM_DIRS] + [
+            str(p) for p in (*python_prefixes(), *self.extra_ro_binds)
         ]
+        kept = [e for e in env["PATH"].split(":") if any(e == v or e.startswith(v + "/") for v in visible)]
         env["PATH"] = ":".join(dict.fromkeys([*(str(p / "bin") for p in python_prefixes()), *kept]))
         env.update({"TMPDIR": "/tmp", "USER": self.user.name, "LOGNAME": self.user.name})
         # .git belongs to root; without this, git inside the sandbox refuses the repository. Variables

@@ -69,7 +69,7 @@ def _wait_namespace_empty(init_pid: int, timeout_s: float = 10.0) -> None:
         # Field 3, after the parenthesised command name, is the state.
         if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
             return
-        time.sleep(0.01)
+        time.sleep(0.002)
 
 
 def supervise(
