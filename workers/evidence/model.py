@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What a Failure stands for. Only TEST failures name a test; the others name what broke instead (a module
+# that failed to import during collection, a package that failed to build, a process that crashed outside
+# any test).
+TEST = "test"
+COLLECTION = "collection"
+BUILD = "build"
+CRASH = "crash"
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -22,9 +30,14 @@ class Failure:
     test_id: str
     error_type: str | None = None
     message: str = ""
+    # Outermost first, as the runners print them; the innermost frame is the last.
     frames: list[Frame] = field(default_factory=list)
     # The slice of the log that belongs to this failure, trimmed for a prompt.
     excerpt: str = ""
+    # One of TEST, COLLECTION, BUILD, CRASH.
+    kind: str = TEST
+    # The lines that say what went wrong: the failing source line and the assertion or error text.
+    detail: list[str] = field(default_factory=list)
 
     @property
     def repo_frames(self) -> list[Frame]:
@@ -33,13 +46,15 @@ class Failure:
 
 @dataclass
 class Evidence:
-    """Everything a log told us: the failures, the runner, and the runner's own counts when it printed them."""
+    """Everything a log told us: the failures, the runner, and the runner's own counts if it printed them."""
 
     runner: str
     failures: list[Failure] = field(default_factory=list)
     summary_failed: int | None = None
     summary_passed: int | None = None
     summary_errors: int | None = None
+    # Set when parse_log_file dropped part of a log to stay within its bounds.
+    truncated: bool = False
 
     @property
     def failing_test_ids(self) -> list[str]:

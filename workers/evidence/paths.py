@@ -1,0 +1,150 @@
+"""Decide whether a path printed in a log is the repository's own file, and make it repository-relative."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from workers.evidence.model import Frame
+
+# Where CI services check the repository out. The repository-relative path is what follows the match.
+_CHECKOUT_PREFIXES = [
+    re.compile(r"^/home/runner/work/[^/]+/[^/]+/"),  # GitHub-hosted Linux runners
+    re.compile(r"^/Users/runner/work/[^/]+/[^/]+/"),  # GitHub-hosted macOS runners
+    re.compile(r"^[A-Za-z]:/a/[^/]+/[^/]+/"),  # GitHub-hosted Windows runners (D:\a\repo\repo\)
+    re.compile(r"^/__w/[^/]+/[^/]+/"),  # GitHub Actions jobs that run in a container
+    re.compile(r"^/github/workspace/"),  # Docker container actions
+    re.compile(r"^/builds/(?:[^/]+/)+?[^/]+/(?=.)"),  # GitLab runners
+    re.compile(r"^/home/circleci/project/"),
+    re.compile(r"^/testbed/"),  # SWE-bench evaluation images
+]
+
+# Path fragments that mean "installed code, not the repository": interpreters, package managers, toolchains.
+_LIBRARY_MARKERS = (
+    "site-packages/",
+    "dist-packages/",
+    "/lib/python2",
+    "/lib/python3",
+    "/lib/pypy",
+    "/usr/lib/",
+    "/usr/local/lib/",
+    "/usr/share/",
+    "node_modules/",
+    "/.cargo/registry/",
+    "/.rustup/",
+    "/rustc/",
+    "/usr/local/go/src/",
+    "/go/pkg/mod/",
+    "/opt/hostedtoolcache/",
+    "/.m2/repository/",
+)
+_PSEUDO_FILE = re.compile(r"^<[^>]*>$|^node:|^internal/|(?:^|/)_testmain\.go$")
+
+
+def _is_library(path: str) -> bool:
+    return any(marker in path for marker in _LIBRARY_MARKERS) or bool(_PSEUDO_FILE.match(path))
+
+
+class PathResolver:
+    """Maps printed paths to repository-relative ones.
+
+    `roots` are absolute directories the log itself says the repository lives in (pytest's "rootdir:",
+    a job's working directory); they are tried before the known CI checkout prefixes.
+    """
+
+    def __init__(
+        self,
+        repo_root: Path | None = None,
+        repo_name: str | None = None,
+        roots: Iterable[str] = (),
+    ) -> None:
+        self.repo_root = repo_root.resolve() if repo_root is not None else None
+        # "owner/name" or "name": a checkout directory is named after the repository, not its owner.
+        self.repo_name = repo_name.rstrip("/").rsplit("/", 1)[-1] if repo_name else None
+        self.roots: list[str] = []
+        for root in roots:
+            self.add_root(root)
+
+    def add_root(self, root: str) -> None:
+        root = root.replace("\\", "/").rstrip("/") + "/"
+        if root != "/" and root not in self.roots:
+            self.roots.append(root)
+            self.roots.sort(key=len, reverse=True)
+
+    def frame(self, raw_path: str, line: int | None, function: str | None = None) -> Frame:
+        path, in_repo = self.relative(raw_path)
+        return Frame(path=path, line=line, function=function, in_repo=in_repo)
+
+    def relative(self, raw_path: str) -> tuple[str, bool]:
+        """(path, in_repo): repository-relative when the file belongs to the repository."""
+        return _relative_cached(self._key(), raw_path)
+
+    def _key(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        return (str(self.repo_root) if self.repo_root else None, self.repo_name, tuple(self.roots))
+
+
+@lru_cache(maxsize=4096)
+def _relative_cached(key: tuple[str | None, str | None, tuple[str, ...]], raw_path: str) -> tuple[str, bool]:
+    # Cached because deep recursions print the same frame hundreds of times; the key holds everything used.
+    repo_root = Path(key[0]) if key[0] else None
+    repo_name, roots = key[1], key[2]
+    path = raw_path.strip().replace("\\", "/")
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+    if _is_library(path):
+        return raw_path, False
+    stripped = _strip_prefix(path, roots, repo_name)
+    if repo_root is not None:
+        return _check_in(repo_root, raw_path, stripped if stripped is not None else path)
+    if stripped is not None:
+        return stripped, True
+    if path.startswith("/") or re.match(r"^[A-Za-z]:/", path) or path.startswith("../"):
+        return raw_path, False
+    return _normal(path), True
+
+
+def _strip_prefix(path: str, roots: tuple[str, ...], repo_name: str | None) -> str | None:
+    for root in roots:
+        if path.startswith(root):
+            return _normal(path[len(root) :])
+    for prefix in _CHECKOUT_PREFIXES:
+        match = prefix.match(path)
+        if match:
+            return _normal(path[match.end() :])
+    if repo_name and path.startswith("/"):
+        marker = f"/{repo_name}/"
+        at = path.rfind(marker)
+        if at >= 0:
+            return _normal(path[at + len(marker) :])
+    return None
+
+
+def _normal(path: str) -> str:
+    while path.startswith("./"):
+        path = path[2:]
+    return str(PurePosixPath(path)) if path else path
+
+
+def _check_in(repo_root: Path, raw_path: str, path: str) -> tuple[str, bool]:
+    """With a checkout at hand, a path is the repository's only if the file is there."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            rel = candidate.resolve().relative_to(repo_root)
+        except (ValueError, OSError):
+            rel = None
+        if rel is not None:
+            return rel.as_posix(), (repo_root / rel).is_file()
+        # An absolute path from another machine: find the longest tail of it that exists here.
+        parts = candidate.parts[1:]
+        for start in range(len(parts)):
+            tail = PurePosixPath(*parts[start:])
+            if (repo_root / tail).is_file():
+                return tail.as_posix(), True
+        return raw_path, False
+    normal = _normal(path)
+    if (repo_root / normal).is_file():
+        return normal, True
+    return raw_path, False
