@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from core.errors import ConfigurationError
+
 # TGI's FinishReason enum (openapi.json), plus "unknown" for servers that send no details.
 FinishReason = Literal["length", "eos_token", "stop_sequence", "unknown"]
 
@@ -55,7 +57,8 @@ class TextModel(Protocol):
     - generate_many sends one request per params, concurrently (TGI batches concurrent requests), and
       returns results in the order of params_list; a failed request is its exception, in place.
     - count_tokens never under-counts by design: when the server cannot tokenize it estimates high.
-    - max_input_tokens is the server's limit on prompt tokens, or None when it does not say.
+    - max_input_tokens is the server's limit on prompt tokens, max_total_tokens its limit on prompt plus
+      answer; each None when the server does not say (or cannot be asked).
     - check_ready returns when the server answers healthy, and raises ModelUnavailable naming the URL
       otherwise.
     """
@@ -69,6 +72,8 @@ class TextModel(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     def max_input_tokens(self) -> int | None: ...
+
+    def max_total_tokens(self) -> int | None: ...
 
     def check_ready(self) -> None: ...
 
@@ -95,3 +100,24 @@ def candidate_params(
         for i in range(1, k)
     ]
     return [greedy, *sampled]
+
+
+def prompt_budget(model: TextModel, *, context_tokens: int, max_new_tokens: int) -> int:
+    """Tokens a prompt may use: what the context window leaves after the answer, within the server's limits.
+
+    TGI refuses (HTTP 422) a prompt over its max_input_tokens, or one whose length plus max_new_tokens
+    exceeds its max_total_tokens; a deployment may set either below Code Llama's 16k window.
+    """
+    budget = context_tokens - max_new_tokens
+    server_input, server_total = model.max_input_tokens(), model.max_total_tokens()
+    if server_input is not None:
+        budget = min(budget, server_input)
+    if server_total is not None:
+        budget = min(budget, server_total - max_new_tokens)
+    if budget < 1:
+        raise ConfigurationError(
+            f"an answer of up to {max_new_tokens} tokens leaves no room for a prompt (context "
+            f"{context_tokens}, server max_input_tokens={server_input}, max_total_tokens={server_total}); "
+            "lower MAX_NEW_TOKENS or raise TGI's --max-total-tokens"
+        )
+    return budget

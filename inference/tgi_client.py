@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import random
 import time
 from collections.abc import Callable
@@ -15,29 +14,18 @@ import httpx2
 from huggingface_hub import InferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, TextGenerationError
 
-from core.errors import BotError, JobFailed, ModelUnavailable
+from core.errors import BotError, ModelUnavailable
 from inference.model import FinishReason, Generation, GenerationParams
+from inference.tgi_errors import Retryable, sorted_failure, transport_reason
+from inference.token_estimate import estimate_tokens
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# 429: TGI's queue is full ("Model is overloaded"). 503: TGI or a proxy in front of it is starting or
-# unhealthy. 502/504: a reverse proxy could not reach TGI (restarting) or gave up waiting.
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # /info, /health and /tokenize are cheap: a server that needs longer than this is not answering.
 QUICK_TIMEOUT_S = 10.0
-# Characters per token assumed for ASCII text other than digits when estimating (see estimate_tokens).
-ASCII_CHARS_PER_TOKEN = 2.5
-
-
-class _Retryable(Exception):
-    """A failure worth another attempt; carries the human reason and the server's Retry-After."""
-
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after_s = retry_after_s
+COUNT_CACHE_SIZE = 4096
 
 
 class TGIModel:
@@ -73,6 +61,7 @@ class TGIModel:
         self._http = httpx.Client(base_url=self.url, timeout=quick, headers=plain_auth)
         self._info: dict[str, Any] | None = None
         self._tokenize_missing = False
+        self._counts: dict[str, int] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -136,7 +125,7 @@ class TGIModel:
         for attempt in range(attempts):
             try:
                 return self._classified(call)
-            except _Retryable as exc:
+            except Retryable as exc:
                 if attempt + 1 == attempts:
                     elapsed = time.monotonic() - started
                     raise ModelUnavailable(
@@ -159,27 +148,19 @@ class TGIModel:
         return delay
 
     def _classified(self, call: Callable[[], T]) -> T:
-        """Run one attempt; sort its failure into retryable, a rejection (JobFailed), or a bug (raised)."""
+        """Run one attempt; a failure becomes Retryable, JobFailed (a rejection), or stays (a bug)."""
         try:
             return call()
-        except InferenceTimeoutError as exc:
-            raise _Retryable(f"no answer within {self.timeout_s:g}s") from exc
-        except (HfHubHTTPError, TextGenerationError) as exc:
-            status, retry_after, body = _http_status(exc)
-            if status in RETRY_STATUSES:
-                raise _Retryable(f"HTTP {status}: {body or exc}", retry_after) from exc
-            raise JobFailed(
-                f"the model server at {self.url} rejected the request (HTTP {status}: {body or exc}); "
-                "retrying the same request will not help. If the prompt is too long, lower the context "
-                "budget or raise TGI's --max-input-tokens/--max-total-tokens."
-            ) from exc
-        except httpx2.TransportError as exc:
-            raise _Retryable(_transport_reason(exc)) from exc
+        except (InferenceTimeoutError, HfHubHTTPError, TextGenerationError, httpx2.TransportError) as exc:
+            raise sorted_failure(exc, self.url, self.timeout_s) from exc
 
     # ---- server facts -----------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
         """Tokens as the server's tokenizer counts them (BOS included), or a high estimate without it."""
+        cached = self._counts.get(text)
+        if cached is not None:
+            return cached
         if not self._tokenize_missing:
             try:
                 response = self._http.post("/tokenize", json={"inputs": text})
@@ -187,7 +168,12 @@ class TGIModel:
                 log.info("model server %s cannot tokenize (%s); estimating", self.url, exc)
                 return estimate_tokens(text)
             if response.status_code == 200:
-                return len(response.json())
+                count = len(response.json())
+                # Context building asks about the same pieces many times; a bounded memo saves the trips.
+                if len(self._counts) >= COUNT_CACHE_SIZE:
+                    self._counts.clear()
+                self._counts[text] = count
+                return count
             if response.status_code in (404, 405):
                 # No /tokenize route (old TGI) or "No fast tokenizer available": it will not appear later.
                 self._tokenize_missing = True
@@ -227,7 +213,7 @@ class TGIModel:
             response = self._http.get("/health")
         except httpx.HTTPError as exc:
             raise ModelUnavailable(
-                f"no model server answers at {self.url} ({_transport_reason(exc)}); start "
+                f"no model server answers at {self.url} ({transport_reason(exc)}); start "
                 "text-generation-inference there or point TGI_URL at it"
             ) from exc
         if response.status_code != 200:
@@ -237,52 +223,6 @@ class TGIModel:
             )
 
 
-def estimate_tokens(text: str) -> int:
-    """A count of Code Llama tokens that errs high, for when the server cannot tokenize.
-
-    Code Llama's SentencePiece tokenizer splits every digit into its own token and falls back to one
-    token per UTF-8 byte for characters outside its vocabulary, so digits and non-ASCII bytes count one
-    each. Other ASCII text averages well over 3 characters a token on code and prose; 2.5 leaves room
-    for punctuation-dense text (see bench figures in the report) without wasting much of the context.
-    One more for the BOS token TGI adds.
-    """
-    digits = sum(c.isdigit() and c.isascii() for c in text)
-    ascii_chars = sum(c.isascii() for c in text)
-    non_ascii_bytes = len(text.encode("utf-8", "surrogatepass")) - ascii_chars
-    return 1 + digits + non_ascii_bytes + math.ceil((ascii_chars - digits) / ASCII_CHARS_PER_TOKEN)
-
-
 def _finish_reason(value: str) -> FinishReason:
     known: tuple[FinishReason, ...] = ("length", "eos_token", "stop_sequence")
     return next((reason for reason in known if reason == value), "unknown")
-
-
-def _http_status(exc: BaseException) -> tuple[int | None, float | None, str]:
-    """Status, Retry-After seconds and error text of an HTTP error, looking through TGI error wrappers."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        response = getattr(seen, "response", None)
-        if response is not None:
-            retry_after = _seconds(response.headers.get("retry-after"))
-            try:
-                body = str(response.json().get("error", ""))
-            except Exception:
-                body = response.text[:200] if hasattr(response, "text") else ""
-            return response.status_code, retry_after, body or str(exc)
-        seen = seen.__cause__
-    return None, None, str(exc)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: rare from TGI or its proxies, and the backoff covers it
-
-
-def _transport_reason(exc: BaseException) -> str:
-    if isinstance(exc, httpx2.ConnectError | httpx.ConnectError):
-        return f"connection failed: {exc}" if str(exc) else "connection refused"
-    if isinstance(exc, httpx2.TimeoutException | httpx.TimeoutException):
-        return "timed out"
-    return f"{type(exc).__name__}: {exc}"

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.errors import JobFailed, ModelUnavailable
-from inference.model import Generation, GenerationParams, candidate_params
-from inference.tgi_client import TGIModel, estimate_tokens
+from core.errors import ConfigurationError, JobFailed, ModelUnavailable
+from inference.model import Generation, GenerationParams, candidate_params, prompt_budget
+from inference.tgi_client import TGIModel
+from inference.token_estimate import estimate_tokens
 from tests.stand_ins.tgi_server import TGIStandIn
 from tests.stand_ins.tgi_shapes import fake_tokenize
 
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 PROMPT = "[INST] Fix `bitcount` so that the tests pass. [/INST]"
 
 
@@ -193,6 +197,28 @@ def test_count_tokens_uses_the_servers_tokenizer(tgi: TGIStandIn) -> None:
     assert model_for(tgi.url).count_tokens(text) == len(fake_tokenize(text))
 
 
+def test_count_tokens_remembers_the_servers_answers() -> None:
+    text = "x = [1, 2, 3]\n"
+    with TGIStandIn() as tgi:
+        model = model_for(tgi.url)
+        counted = model.count_tokens(text)
+    assert counted == len(fake_tokenize(text)) != estimate_tokens(text)
+    # The server is gone; the count it gave is still the answer, not an estimate.
+    assert model.count_tokens(text) == counted
+    assert model.count_tokens(text + " ") == estimate_tokens(text + " ")
+
+
+def test_prompt_budget_respects_the_servers_limits() -> None:
+    with TGIStandIn(max_input_tokens=8000, max_total_tokens=9000) as tgi:
+        model = model_for(tgi.url)
+        assert prompt_budget(model, context_tokens=16384, max_new_tokens=2048) == 9000 - 2048
+        assert prompt_budget(model, context_tokens=16384, max_new_tokens=500) == 8000
+        with pytest.raises(ConfigurationError, match="MAX_NEW_TOKENS"):
+            prompt_budget(model, context_tokens=16384, max_new_tokens=9000)
+    unreachable = model_for(f"http://127.0.0.1:{free_port()}")
+    assert prompt_budget(unreachable, context_tokens=16384, max_new_tokens=2048) == 16384 - 2048
+
+
 def test_count_tokens_estimates_when_the_server_cannot_tokenize() -> None:
     text = "def bitcount(n):\n    return bin(n).count('1')\n"
     with TGIStandIn(tokenizer=False) as tgi:
@@ -200,11 +226,46 @@ def test_count_tokens_estimates_when_the_server_cannot_tokenize() -> None:
     assert model_for(f"http://127.0.0.1:{free_port()}").count_tokens(text) == estimate_tokens(text)
 
 
-def test_estimate_counts_digits_and_non_ascii_bytes_one_each() -> None:
+def test_estimate_follows_llama_tokenizer_habits() -> None:
     assert estimate_tokens("") == 1  # BOS
-    assert estimate_tokens("12345") == 6
+    assert estimate_tokens("12345") == 6  # one token per digit
+    assert estimate_tokens(" 42") == 4  # and a lone "▁" before a number
     assert estimate_tokens("日本") == 1 + 6  # byte fallback: one token per UTF-8 byte at worst
-    assert estimate_tokens("abcde") == 1 + 2  # 5 / 2.5
+    assert estimate_tokens("    x\n") == 1 + 1 + 1 + 2  # indentation run, newline byte, word
+
+
+# Real token counts by Llama 2's tokenizer (Code Llama's vocabulary), measured with llama-tokenizer-js
+# 1.2.2 on the corpus texts where the estimate came closest to under-counting.
+MEASURED = [
+    ("ci-logs/go-test-go-junit-report/testdata/023-benchmem.txt", 120),
+    ("humanevalfix:CPP/63", 395),
+    ("humanevalfix:Go/63", 427),
+    ("humanevalfix:JavaScript/94", 1019),
+    ("humanevalfix:Python/63", 360),
+    ("quixbugs/python_programs/sqrt.py", 182),
+    ("swebench-issue:matplotlib__matplotlib-26020", 6716),
+    ("swebench-patch:sympy__sympy-13480", 189),
+]
+
+
+@pytest.mark.parametrize(("key", "real"), MEASURED)
+def test_estimate_never_under_counts_the_hardest_corpus_texts(key: str, real: int) -> None:
+    estimate = estimate_tokens(corpus_text(key))
+    assert real <= estimate <= 1.25 * real  # high, as designed, but not wastefully
+
+
+def corpus_text(key: str) -> str:
+    kind, _, name = key.partition(":")
+    if kind == "humanevalfix":
+        language = {"CPP": "cpp", "Go": "go", "JavaScript": "js", "Python": "python"}[name.split("/")[0]]
+        with (CORPORA / "humanevalfix" / "data" / language / "humanevalpack.jsonl").open() as f:
+            task = next(t for t in map(json.loads, f) if t["task_id"] == name)
+        return str(task["prompt"] + task["buggy_solution"] + "\n" + task["test"])
+    if kind.startswith("swebench"):
+        with (CORPORA / "swebench-lite" / "lite_test.jsonl").open() as f:
+            row = next(r for r in map(json.loads, f) if r["instance_id"] == name)
+        return str(row["problem_statement"] if kind == "swebench-issue" else row["patch"])
+    return (CORPORA / key).read_text()
 
 
 def test_the_ambient_hugging_face_token_is_not_sent_to_the_model_server(

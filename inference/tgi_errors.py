@@ -1,0 +1,78 @@
+"""Sorting a failed call to TGI: worth retrying, a rejection no retry will cure, or a bug."""
+
+from __future__ import annotations
+
+import httpx
+import httpx2
+from huggingface_hub.errors import InferenceTimeoutError
+
+from core.errors import JobFailed
+
+# 429: TGI's queue is full ("Model is overloaded"). 503: TGI or a proxy in front of it is starting or
+# unhealthy. 502/504: a reverse proxy could not reach TGI (restarting) or gave up waiting.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class Retryable(Exception):
+    """A failure worth another attempt; carries the human reason and the server's Retry-After."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+def sorted_failure(exc: Exception, url: str, timeout_s: float) -> Exception:
+    """What a failure of huggingface_hub's client means: Retryable, or JobFailed for a rejection.
+
+    Timeouts, connection failures and the statuses above are retryable. Any other HTTP status (422 for
+    a prompt over the server's limits, 400, 404 for a wrong URL) will come back the same next time.
+    """
+    if isinstance(exc, InferenceTimeoutError):
+        return Retryable(f"no answer within {timeout_s:g}s")
+    if isinstance(exc, httpx2.TransportError):
+        return Retryable(transport_reason(exc))
+    status, retry_after, text = http_status(exc)
+    if status in RETRY_STATUSES:
+        return Retryable(f"HTTP {status}: {text}", retry_after)
+    return JobFailed(
+        f"the model server at {url} rejected the request (HTTP {status}: {text}); retrying the same "
+        "request will not help. If the prompt is too long, lower the context budget or raise TGI's "
+        "--max-input-tokens/--max-total-tokens."
+    )
+
+
+def http_status(exc: BaseException) -> tuple[int | None, float | None, str]:
+    """Status, Retry-After seconds and error text of an HTTP error, looking through TGI error wrappers.
+
+    huggingface_hub raises TGI's typed errors (OverloadedError, ValidationError…) from the HTTP error
+    that holds the response, so the status is found on the cause.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if response is not None:
+            retry_after = _seconds(response.headers.get("retry-after"))
+            try:
+                text = str(response.json().get("error", ""))
+            except (ValueError, AttributeError):  # not JSON, or not TGI's {"error": …}
+                text = response.text[:200]
+            return response.status_code, retry_after, text or str(exc)
+        seen = seen.__cause__
+    return None, None, str(exc)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare from TGI or its proxies, and the backoff covers it
+
+
+def transport_reason(exc: BaseException) -> str:
+    """A short human reason for a network-level failure, from either httpx generation."""
+    if isinstance(exc, httpx2.ConnectError | httpx.ConnectError):
+        return f"connection failed: {exc}" if str(exc) else "connection refused"
+    if isinstance(exc, httpx2.TimeoutException | httpx.TimeoutException):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
