@@ -23,7 +23,7 @@ import redis
 
 from tests.conftest import wait_until
 from workers.process import LocalRunner, RunResult
-from workers.sandbox import BubblewrapRunner, SandboxLimits, sandbox_available
+from workers.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
 from workers.sandbox.users import ensure_sandbox_user, grant_workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hostile_repo"
@@ -228,6 +228,7 @@ def test_printing_gigabytes_is_cut_off(host: Host) -> None:
     assert f"[killed: output passed {LIMITS.output_kill_bytes} bytes]" in result.output
     assert "ATTACK flood: wrote" not in result.output
     assert len(result.output.encode()) < LIMITS.output_bytes + 1000
+    assert limit_hit(result) == "output size limit"
     wait_until(lambda: _processes_running(str(host.workspace)) == [], 10, "the flooding process to go")
 
 

@@ -14,7 +14,7 @@ import pytest
 from core.errors import SandboxUnavailable
 from tests.conftest import wait_until
 from workers.process import RunResult
-from workers.sandbox import BubblewrapRunner, SandboxLimits, sandbox_available
+from workers.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
 
 LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=1, wall_s=60, output_bytes=20_000)
 
@@ -59,10 +59,11 @@ def _pids_with(marker: str) -> list[int]:
 
 def test_a_passing_and_a_failing_command_give_their_exit_codes(workspace: Path) -> None:
     ok = _run(workspace, "echo hello from $(id -un); pwd")
-    assert ok.ok and ok.exit_code == 0
+    assert ok.ok and ok.exit_code == 0 and limit_hit(ok) is None
     assert f"hello from codellama-sandbox\n{workspace}\n" in ok.output
     failing = _run(workspace, "echo broken >&2; exit 3")
     assert failing.exit_code == 3 and not failing.ok and "broken" in failing.output
+    assert limit_hit(failing) is None
 
 
 def test_python_and_pytest_of_the_worker_work_inside(workspace: Path) -> None:
@@ -107,6 +108,7 @@ def test_timeout_kills_every_descendant_even_detached_ones(workspace: Path) -> N
         thread.join(timeout=30)
     assert results and results[0].timed_out and results[0].exit_code == -9
     assert "[killed after 3 s timeout]" in results[0].output
+    assert limit_hit(results[0]) == "wall-clock time limit"
     wait_until(lambda: _pids_with(marker) == [], 10, "every sleeper to be killed")
 
 
@@ -117,6 +119,7 @@ def test_memory_limit(workspace: Path) -> None:
     result = _run(workspace, "python -c 'b = bytearray(1024 * 1024 * 1024); print(len(b))'", limits)
     assert result.exit_code != 0 and not result.timed_out
     assert "MemoryError" in result.output
+    assert limit_hit(result) == "memory limit"
 
 
 def test_file_size_limit(workspace: Path) -> None:
@@ -124,6 +127,7 @@ def test_file_size_limit(workspace: Path) -> None:
     result = _run(workspace, f'python -c "{script}"')
     assert result.exit_code != 0
     assert "File too large" in result.output
+    assert limit_hit(result) == "file size limit"
     assert (workspace / "big").stat().st_size <= LIMITS.max_file_mb * 1024 * 1024
 
 
@@ -134,6 +138,7 @@ def test_cpu_limit_stops_a_spinning_process_before_the_wall_clock(workspace: Pat
     result = _run(workspace, "python -c 'while True: pass'", limits, timeout_s=60)
     assert not result.timed_out
     assert result.exit_code == 128 + 24  # SIGXCPU
+    assert limit_hit(result) == "CPU time limit"
 
 
 def test_process_limit(workspace: Path) -> None:
@@ -157,6 +162,7 @@ def test_process_limit(workspace: Path) -> None:
     assert "stopped: Resource temporarily unavailable" in result.output
     forked = int(result.output.split("forked ")[1].split()[0])
     assert forked < limits.max_procs
+    assert limit_hit(result) is None  # the script caught the refusal and went on: not the run's end
 
 
 def test_output_keeps_its_beginning_and_end(workspace: Path) -> None:

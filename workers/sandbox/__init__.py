@@ -3,5 +3,13 @@
 from workers.sandbox.bubblewrap import BubblewrapRunner
 from workers.sandbox.factory import make_runner, sandbox_available
 from workers.sandbox.limits import SandboxLimits, limits_from_settings
+from workers.sandbox.verdict import limit_hit
 
-__all__ = ["BubblewrapRunner", "SandboxLimits", "limits_from_settings", "make_runner", "sandbox_available"]
+__all__ = [
+    "BubblewrapRunner",
+    "SandboxLimits",
+    "limit_hit",
+    "limits_from_settings",
+    "make_runner",
+    "sandbox_available",
+]
