@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,3 +227,27 @@ def test_runs_as_a_separate_process(tmp_path: Path) -> None:
         assert process.wait(timeout=10) == 0
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_stop_cuts_a_delayed_answer_short_and_frees_the_port() -> None:
+    tgi = TGIStandIn(responder=["slow"], delay_s=60).start()
+    url = tgi.url
+    outcome: list[object] = []
+
+    def ask() -> None:
+        try:
+            outcome.append(httpx.post(f"{url}/generate", json={"inputs": "x"}, timeout=30).status_code)
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=ask)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while not tgi.requests:  # the request has reached the delay
+        assert time.monotonic() < deadline, "the request never arrived"
+        time.sleep(0.01)
+    tgi.stop()  # must not wait out the 60 s delay
+    caller.join(timeout=10)
+    assert not caller.is_alive() and outcome == [200]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/health", timeout=2)
