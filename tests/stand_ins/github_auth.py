@@ -22,18 +22,23 @@ class AuthFailed(Exception):
     """A credential GitHub would refuse; the message is GitHub's own wording where it has one."""
 
 
-def new_key_pair() -> tuple[str, bytes]:
-    """A fresh RSA key for an App: (private PEM text for the bot, public PEM for verification)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    public = key.public_key().public_bytes(
+def key_pair(private_pem: str | None = None) -> tuple[str, bytes]:
+    """An App's RSA key: (private PEM text for the bot, public PEM for verification); fresh unless given."""
+    if private_pem is None:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ).decode()
+    # Our own fresh key: skip the slow RSA consistency check (tens of ms per load on a busy CI machine).
+    loaded = serialization.load_pem_private_key(
+        private_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
+    )
+    public = loaded.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return private, public
+    return private_pem, public
 
 
 def verify_app_jwt(world: World, token: str) -> int:

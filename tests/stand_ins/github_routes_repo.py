@@ -18,7 +18,7 @@ def get_permission(call: Call) -> Reply:
     repo, login = call.repo, call.params["login"]
     role = repo.permissions.get(login) or ("admin" if login == repo.owner else None)
     if role is None and login not in call.world.user_ids:
-        return not_found(f"{login} is not a user")
+        return not_found()
     role = role or "none"
     user = call.render.user(login) | {
         "role_name": role,

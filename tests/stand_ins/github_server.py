@@ -83,8 +83,9 @@ class GitHubStandIn:
         self.api_url = self.web_url + API_PREFIX
         self.render = Render(self.world, self.web_url, self.api_url)
         self._server.dispatcher.render = self.render
+        # A short poll interval makes stop() prompt; serve_forever only notices shutdown between polls.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="github-stand-in", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="github-stand-in", daemon=True
         )
         self._thread.start()
         return self
@@ -109,9 +110,14 @@ class GitHubStandIn:
 
     # seeding
 
-    def register_app(self, app_id: int, slug: str = "codellama-bot") -> str:
-        """Register a GitHub App; returns its private key (PEM) for Auth.AppAuth / GITHUB_PRIVATE_KEY."""
-        private_pem, public_pem = github_auth.new_key_pair()
+    def register_app(
+        self, app_id: int, slug: str = "codellama-bot", private_key_pem: str | None = None
+    ) -> str:
+        """Register a GitHub App; returns its private key (PEM) for Auth.AppAuth / GITHUB_PRIVATE_KEY.
+
+        A fresh 2048-bit key unless `private_key_pem` is given (tests may reuse one to skip key generation).
+        """
+        private_pem, public_pem = github_auth.key_pair(private_key_pem)
         with self.world.lock:
             self.world.apps[app_id] = App(app_id, slug, public_pem)
             self.world.user_id(f"{slug}[bot]")
