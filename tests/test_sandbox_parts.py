@@ -127,3 +127,24 @@ def test_output_buffer_does_not_break_on_split_utf8() -> None:
     buffer = OutputBuffer(5)
     buffer.add("ééééé".encode())
     assert buffer.truncated and "\ufffd" in buffer.text()
+
+
+def test_git_directories_stay_read_only_even_below_a_read_only_parent() -> None:
+    # A worktree: its git directory lies inside the common one, bound once; and a workspace below an
+    # extra read-only bind still gets its .git mounted read-only over the writable workspace.
+    layout = Layout(
+        system={"usr": None},
+        ro_binds=[Path("/srv")],
+        git_paths=[
+            Path("/srv/jobs/7/repo/.git"),
+            Path("/data/main/.git"),
+            Path("/data/main/.git/worktrees/c1"),
+        ],
+    )
+    workspace = Path("/srv/jobs/7/repo")
+    argv = bwrap_argv(
+        "true", workspace=workspace, cwd=workspace, layout=layout, limits=LIMITS, user=USER, network=False
+    )
+    assert _pairs(argv, "--ro-bind") == ["/usr", "/srv", "/srv/jobs/7/repo/.git", "/data/main/.git"]
+    assert _pairs(argv, "--bind") == ["/srv/jobs/7/repo"]
+    assert _pairs(argv, "--dir")[-2:] == ["/data", "/data/main"]

@@ -101,10 +101,14 @@ def bwrap_argv(
         args += [*tree.mount_point(path), "--ro-bind", str(path), str(path)]
         tree.ro_trees.append(path)
     args += [*tree.mount_point(workspace), "--bind", str(workspace), str(workspace)]
+    git_bound: list[Path] = []
     for path in layout.git_paths:
+        if _under(path, git_bound):
+            continue  # a worktree's git directory inside the common one, already read-only
         if not _under(path, [workspace]):
             args += tree.mount_point(path)
         args += ["--ro-bind", str(path), str(path)]
+        git_bound.append(path)
     args += ["--chdir", str(cwd), "--json-status-fd", "{status_fd}", "--"]
     # No user namespace: bubblewrap runs as root and the command drops to the sandbox user, because
     # inside a user namespace the user would map back to root, for whom the kernel ignores RLIMIT_NPROC.
