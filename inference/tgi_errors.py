@@ -11,6 +11,15 @@ from core.errors import JobFailed
 # 429: TGI's queue is full ("Model is overloaded"). 503: TGI or a proxy in front of it is starting or
 # unhealthy. 502/504: a reverse proxy could not reach TGI (restarting) or gave up waiting.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# What an operator can do about a rejection, by status.
+_HINTS = {
+    401: "the server wants an API key; set the one TGI was started with (its --api-key)",
+    403: "the server refuses this API key",
+    404: "TGI_URL should be the server's root URL (TGI answers generation on POST /)",
+    413: "the prompt is larger than the server or a proxy in front of it accepts",
+    422: "TGI found the parameters invalid; a prompt over its --max-input-tokens or an answer past "
+    "--max-total-tokens needs a smaller context budget or MAX_NEW_TOKENS, or larger TGI limits",
+}
 
 
 class Retryable(Exception):
@@ -35,10 +44,10 @@ def sorted_failure(exc: Exception, url: str, timeout_s: float) -> Exception:
     status, retry_after, text = http_status(exc)
     if status in RETRY_STATUSES:
         return Retryable(f"HTTP {status}: {text}", retry_after)
+    hint = _HINTS.get(status or 0, "the request itself was refused")
     return JobFailed(
         f"the model server at {url} rejected the request (HTTP {status}: {text}); retrying the same "
-        "request will not help. If the prompt is too long, lower the context budget or raise TGI's "
-        "--max-input-tokens/--max-total-tokens."
+        f"request will not help: {hint}"
     )
 
 

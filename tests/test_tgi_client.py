@@ -168,7 +168,13 @@ def test_prompt_over_the_input_limit_is_rejected_without_retrying() -> None:
         with pytest.raises(JobFailed, match="HTTP 422") as caught:
             model_for(tgi.url).generate(PROMPT, GenerationParams(max_new_tokens=10))
         assert len(tgi.requests) == 1
-    assert "must have less than 5 tokens" in str(caught.value)
+    assert "must have less than 5 tokens" in str(caught.value) and "--max-input-tokens" in str(caught.value)
+
+
+def test_a_wrong_url_path_says_where_tgi_answers(tgi: TGIStandIn) -> None:
+    with pytest.raises(JobFailed, match="HTTP 404") as caught:
+        model_for(f"{tgi.url}/no-such-route").generate(PROMPT, GenerationParams())
+    assert "root URL" in str(caught.value)
 
 
 def test_check_ready_reports_an_unhealthy_server(tgi: TGIStandIn) -> None:
