@@ -11,6 +11,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,15 @@ def commit_all(repo: git.Repo, message: str) -> str:
     repo.git.commit(m=message, author="Bot <bot@example.com>", env={"GIT_COMMITTER_NAME": "Bot",
                     "GIT_COMMITTER_EMAIL": "bot@example.com"})  # fmt: skip
     return repo.head.commit.hexsha
+
+
+def push_change(stand: Stand, token: str, branch: str, name: str, text: str) -> str:
+    """Clone, change one file, commit and push it to `branch` over HTTP; returns the pushed SHA."""
+    work = clone(f"{stand.gh.web_url}/{REPO}.git", stand.tmp / f"push-{branch.replace('/', '-')}", token)
+    (Path(work.working_dir) / name).write_text(text)
+    head = commit_all(work, f"Change {name}")
+    work.git.push("origin", f"HEAD:{branch}", env=git_env(token))
+    return head
 
 
 # App authentication
@@ -347,7 +357,50 @@ def test_check_suites_list_their_check_runs_with_output(stand: Stand) -> None:
     assert repo.get_check_run(runs[0].id).output.summary == "bitcount times out"
 
 
-# Faults, unknown paths, shutdown
+def test_a_run_on_a_pull_requests_branch_lists_that_pull_request(stand: Stand) -> None:
+    token = stand.token()
+    head = push_change(stand, token, "feature", "NOTES", "a change\n")
+    number = stand.gh.add_pull(REPO, "feature", title="Add notes")
+    run = stand.gh.add_workflow_run(REPO, "feature", head, jobs=[{"name": "test", "log": "boom"}])
+    suite = stand.gh.add_check_suite(REPO, "feature", head, check_runs=[{"name": "ci"}])
+    elsewhere = stand.gh.add_workflow_run(REPO, "main", stand.base_sha, jobs=[])
+    repo = stand.client(token).get_repo(REPO)
+
+    listed = repo.get_workflow_run(run["id"]).pull_requests
+    assert [(p.number, p.head.ref, p.head.sha, p.base.ref) for p in listed] == [
+        (number, "feature", head, "main")
+    ]
+    assert [p.number for p in repo.get_check_suite(suite["id"]).pull_requests] == [number]
+    assert repo.get_workflow_run(elsewhere["id"]).pull_requests == []
+
+
+# Faults, unknown paths, expiry, concurrency, shutdown
+
+
+def test_an_expired_token_gets_401_and_a_fresh_one_works(stand: Stand) -> None:
+    token = stand.token()
+    stand.gh.expire_tokens()
+    with pytest.raises(BadCredentialsException):
+        stand.client(token).get_repo(REPO)
+    with pytest.raises(git.GitCommandError):
+        clone(f"{stand.gh.web_url}/{REPO}.git", stand.tmp / "expired", token)
+    assert stand.client(stand.token()).get_repo(REPO).full_name == REPO
+
+
+def test_parallel_callers_are_all_answered(stand: Stand) -> None:
+    number = stand.gh.add_issue(REPO, "busy issue", "")
+    token = stand.token()
+
+    def comment(i: int) -> int:
+        path = f"/repos/{REPO}/issues/{number}/comments"
+        return stand.rest("POST", path, token, json={"body": f"comment {i}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(comment, range(40)))
+    assert statuses == [201] * 40
+    comments = stand.gh.issue_comments(REPO, number)
+    assert sorted(c["body"] for c in comments) == sorted(f"comment {i}" for i in range(40))
+    assert len({c["id"] for c in comments}) == 40
 
 
 def test_injected_faults_answer_once_then_github_is_back(stand: Stand) -> None:
@@ -396,10 +449,7 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
     suite = stand.gh.add_check_suite(REPO, "main", stand.base_sha, check_runs=[{"name": "ci", "output": {}}])
     check_run_id = stand.client().get_repo(REPO).get_check_suite(suite["id"]).get_check_runs()[0].id
     token, app_jwt = stand.token(), stand.app_auth().create_jwt()
-    work = clone(f"{stand.gh.web_url}/{REPO}.git", stand.tmp / "work", token)
-    (Path(work.working_dir) / "NOTES").write_text("a change\n")
-    commit_all(work, "A change")
-    work.git.push("origin", "HEAD:feature", env=git_env(token))
+    push_change(stand, token, "feature", "NOTES", "a change\n")
     pull = {"title": "t", "head": "feature", "base": "main"}
     r, i = f"/repos/{REPO}", f"/app/installations/{INSTALLATION_ID}"
     # (method, OpenAPI path template, concrete path, credential, JSON body, expected status)

@@ -75,11 +75,23 @@ class Server(ThreadingHTTPServer):
                     return fault
         return None
 
-    def cut_connections(self) -> None:
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a fault; one with times=0 cancels the pending ones for its method and pattern instead."""
+        with self.lock:
+            if fault.times > 0:
+                self.faults.append(fault)
+            else:
+                key = (fault.method, fault.path_regex)
+                self.faults[:] = [f for f in self.faults if (f.method, f.path_regex) != key]
+
+    def stop(self) -> None:
+        """Stop serving, cut kept-alive connections, then join every handler thread."""
+        self.shutdown()
         with self.lock:
             for sock in list(self.open_sockets):
                 with contextlib.suppress(OSError):  # already closed by the client
                     sock.shutdown(socket.SHUT_RDWR)
+        self.server_close()
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -11,8 +11,7 @@ Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
   Github.get_repo("o/r")                       GET  /repos/o/r
   Repository.get_collaborator_permission(u)    GET  /repos/o/r/collaborators/{u}/permission
   Repository.get_branch(name)                  GET  /repos/o/r/branches/{name}  (live refs of the bare repo)
-  Repository.get_issue(n), Issue.get_comments()
-                                               GET  /repos/o/r/issues/{n}[/comments]
+  Repository.get_issue(n), Issue.get_comments()   GET /repos/o/r/issues/{n}[/comments]
   Issue.create_comment, PullRequest.create_issue_comment
                                                POST /repos/o/r/issues/{n}/comments
   Issue.get_comment(id), IssueComment.edit()   GET, PATCH /repos/o/r/issues/comments/{id}
@@ -39,6 +38,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,17 +48,9 @@ from tests.stand_ins.github_dispatch import API_PREFIX, Dispatcher
 from tests.stand_ins.github_http import Fault, Server
 from tests.stand_ins.github_seed_ci import seed_check_suite, seed_workflow_run
 from tests.stand_ins.github_shapes import Json, Render
-from tests.stand_ins.github_shapes_ci import render_job, render_run, render_suite
+from tests.stand_ins.github_shapes_ci import render_run, render_suite
 from tests.stand_ins.github_shapes_pull import render_pull
-from tests.stand_ins.github_state import (
-    App,
-    Comment,
-    Installation,
-    Issue,
-    Pull,
-    Repo,
-    World,
-)
+from tests.stand_ins.github_state import App, Comment, Installation, Issue, Pull, Repo, World, now
 
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 
@@ -93,9 +85,7 @@ class GitHubStandIn:
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.cut_connections()
-        self._server.server_close()  # joins the handler threads
+        self._server.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = None
@@ -255,13 +245,15 @@ class GitHubStandIn:
         times=0 cancels what is still pending for that method and pattern: GitHub is back.
         """
         assert self._server is not None, "start the stand-in first"
-        pattern = re.compile(path_regex)
-        with self._server.lock:
-            faults = self._server.faults
-            if times <= 0:
-                faults[:] = [f for f in faults if (f.method, f.path_regex) != (method.upper(), pattern)]
-            else:
-                faults.append(Fault(method.upper(), pattern, status, times, dict(headers or {}), body))
+        self._server.add_fault(
+            Fault(method.upper(), re.compile(path_regex), status, times, dict(headers or {}), body)
+        )
+
+    def expire_tokens(self) -> None:
+        """Expire every installation token issued so far, as if an hour had passed on GitHub."""
+        with self.world.lock:
+            for token in self.world.tokens.values():
+                token.expires_at = min(token.expires_at, now() - timedelta(seconds=1))
 
     # inspection
 
@@ -295,10 +287,6 @@ class GitHubStandIn:
                 {"id": r.reaction_id, "content": r.content, "user": self.render.user(r.user)}
                 for r in self.world.reactions.get(comment_id, [])
             ]
-
-    def jobs(self, run_id: int) -> list[Json]:
-        with self.world.lock:
-            return [render_job(self.render, job) for job in self.world.runs[run_id].jobs]
 
     @property
     def installation_tokens_issued(self) -> list[str]:

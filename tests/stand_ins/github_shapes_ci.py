@@ -6,6 +6,7 @@ import zlib
 
 from tests.stand_ins import git_http
 from tests.stand_ins.github_shapes import Json, Render, node_id, stamp
+from tests.stand_ins.github_shapes_pull import minimal_pulls
 from tests.stand_ins.github_state import CheckRun, CheckSuite, Job, Repo, WorkflowRun
 
 # The all-zero tree GitHub shows for a SHA it has no commit for would be a lie; git's empty tree is the honest
@@ -88,7 +89,7 @@ def render_run(r: Render, run: WorkflowRun) -> Json:
         "workflow_id": workflow_id,
         "url": url,
         "html_url": f"{r.web}/{repo.full_name}/actions/runs/{run.run_id}",
-        "pull_requests": [],
+        "pull_requests": minimal_pulls(r, repo, run.head_branch, run.head_sha),
         "created_at": created,
         "updated_at": created,
         "run_started_at": created,
@@ -162,7 +163,7 @@ def render_suite(r: Render, suite: CheckSuite) -> Json:
         "url": url,
         "before": None,
         "after": suite.head_sha,
-        "pull_requests": [],
+        "pull_requests": minimal_pulls(r, repo, suite.head_branch, suite.head_sha),
         "app": render_app(r, app_id_for(suite.app_slug), suite.app_slug),
         "repository": r.repository(repo),
         "created_at": stamp(suite.created_at),
@@ -202,5 +203,5 @@ def render_check_run(r: Render, check_run: CheckRun) -> Json:
         "name": check_run.name,
         "check_suite": {"id": suite.suite_id},
         "app": render_app(r, app_id_for(suite.app_slug), suite.app_slug),
-        "pull_requests": [],
+        "pull_requests": minimal_pulls(r, r.world.repos[suite.full_name], suite.head_branch, suite.head_sha),
     }

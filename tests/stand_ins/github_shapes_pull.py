@@ -83,3 +83,22 @@ def pull_end(r: Render, repo: Repo, branch: str) -> Json:
         "user": r.user(repo.owner),
         "repo": r.repository(repo),
     }
+
+
+def minimal_pulls(r: Render, repo: Repo, head_branch: str | None, head_sha: str) -> list[Json]:
+    """The open pull requests whose head branch or head SHA matches a CI run, as runs and suites list them."""
+    found = []
+    for number, pull in sorted(repo.pulls.items()):
+        sha = git_http.branch_sha(repo.bare_path, pull.head) or ""
+        if repo.issues[number].state != "open" or (pull.head != head_branch and sha != head_sha):
+            continue
+        brief = {"id": repo.repo_id, "url": f"{r.api}/repos/{repo.full_name}", "name": repo.name}
+        base_sha = git_http.branch_sha(repo.bare_path, pull.base) or ""
+        found.append({
+            "url": f"{r.api}/repos/{repo.full_name}/pulls/{number}",
+            "id": pull.pull_id,
+            "number": number,
+            "head": {"ref": pull.head, "sha": sha, "repo": brief},
+            "base": {"ref": pull.base, "sha": base_sha, "repo": brief},
+        })  # fmt: skip
+    return found
