@@ -103,3 +103,39 @@ def test_a_gitfile_written_by_the_tests_is_not_followed_into_the_host(tmp_path: 
     result = runner.run(f"cat {secrets}/key.pem", workspace, timeout_s=30)
     assert result.exit_code != 0
     assert "PRIVATE" not in result.output
+
+
+def test_a_job_directory_holding_the_repository_and_its_venv(tmp_path: Path) -> None:
+    # workers/jobs.py hands the sandbox the job directory, with the clone in repo/ and a venv beside it.
+    job_dir = tmp_path / "job"
+    job_dir.mkdir()
+    repo = job_dir / "repo"
+    repo.mkdir()
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    runner = BubblewrapRunner(job_dir, LIMITS)
+    result = runner.run(
+        "python -m venv --without-pip --system-site-packages ../venv"
+        " && ../venv/bin/python -c 'import pytest' && sed -i 's/a - b/a + b/' calc.py && git diff --stat",
+        repo,
+        timeout_s=60,
+    )
+    assert result.ok, result.output
+    assert "calc.py | 2 +-" in result.output
+    assert repo.stat().st_uid == 0 and (repo / ".git").stat().st_uid == 0
+    _git(repo, "commit", "-qam", "fixed in the sandbox")
+    assert "a + b" in _git(repo, "show", "HEAD:calc.py")
+
+
+def test_a_worktree_below_the_workspace_of_a_repository_elsewhere(repo: Path, tmp_path: Path) -> None:
+    # workers/local_fix.py: the sandbox gets a scratch directory; its repo/ is a worktree of the user's clone.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    _git(repo, "worktree", "add", "-q", "--detach", str(scratch / "repo"), "HEAD")
+    runner = BubblewrapRunner(scratch, LIMITS)
+    result = runner.run("git log --format=%s && git status --short", scratch / "repo", timeout_s=30)
+    assert result.ok, result.output
+    assert result.output.startswith("base\n")
+    assert _git(scratch / "repo", "status", "--short") == ""

@@ -50,10 +50,10 @@ def _trusted_git_paths(workspace: Path) -> list[Path]:
         if entry.lstat().st_uid != os.geteuid() or entry.is_symlink():
             continue
         paths.append(entry)
-        if entry.is_file() and entry.parent == workspace:
+        if entry.is_file():
             text = entry.read_text(errors="replace").strip()
             if text.startswith("gitdir:"):
-                gitdir = (workspace / text.removeprefix("gitdir:").strip()).resolve()
+                gitdir = (entry.parent / text.removeprefix("gitdir:").strip()).resolve()
                 commondir = gitdir / "commondir"
                 common = (gitdir / commondir.read_text().strip()).resolve() if commondir.is_file() else None
                 paths += [p for p in (common, gitdir) if p is not None and p.is_dir()]

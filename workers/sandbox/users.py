@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pwd
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,23 +97,30 @@ def git_dirs(workspace: Path) -> list[Path]:
 def grant_workspace(workspace: Path, user: SandboxUser) -> None:
     """Make the workspace writable by the sandbox user while git metadata stays the worker's.
 
-    The top directory stays owned by the worker (root) so that the worker's own git commands do not trip
-    over git's "dubious ownership" check (safe.directory); the sandbox user gets it through its group.
-    Everything below, except `.git`, is handed to the sandbox user. `.git` keeps its owner and is also
-    mounted read-only inside the sandbox: a writable `.git/config` (core.fsmonitor, core.hooksPath) would
-    let tests run commands as root the next time the worker runs git.
+    The top directory, and the top of every repository in it, stay owned by the worker (root) so that the
+    worker's own git commands do not trip over git's "dubious ownership" check (safe.directory); the
+    sandbox user gets into them through its group. Everything else, except `.git`, is handed to the sandbox
+    user. `.git` keeps its owner and is also mounted read-only inside the sandbox: a writable `.git/config`
+    (core.fsmonitor, core.hooksPath) would let tests run commands as root the next time the worker runs git.
     Run before every sandboxed command: files the worker wrote since (edits, checkouts) are root's.
     """
-    os.chown(workspace, os.geteuid(), user.gid)
-    os.chmod(workspace, 0o770)
+    worker = os.geteuid()
     # fwalk with directory descriptors, never following symlinks: code from an earlier run may have left
     # symlinks to /etc where directories were, and a root chown must not follow them.
-    for _root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
+    for root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
         if ".git" in dirs:
             dirs.remove(".git")
+            files.append(".git")
+        repo_top = ".git" in files and os.stat(".git", dir_fd=root_fd, follow_symlinks=False).st_uid == worker
+        if root == str(workspace) or repo_top:
+            os.fchown(root_fd, worker, user.gid)
+            os.fchmod(root_fd, 0o770)
+        elif (st := os.fstat(root_fd)).st_uid != user.uid or st.st_gid != user.gid:
+            os.fchown(root_fd, user.uid, user.gid)
         for name in dirs + files:
             if name == ".git":
                 continue
             st = os.stat(name, dir_fd=root_fd, follow_symlinks=False)
-            if st.st_uid != user.uid or st.st_gid != user.gid:
+            # Directories are handled through their own descriptor when the walk gets there.
+            if not stat.S_ISDIR(st.st_mode) and (st.st_uid != user.uid or st.st_gid != user.gid):
                 os.chown(name, user.uid, user.gid, dir_fd=root_fd, follow_symlinks=False)
