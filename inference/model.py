@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from core.errors import ConfigurationError
+from core.errors import BotError, ConfigurationError
 
 # TGI's FinishReason enum (openapi.json), plus "unknown" for servers that send no details.
 FinishReason = Literal["length", "eos_token", "stop_sequence", "unknown"]
@@ -121,3 +123,25 @@ def prompt_budget(model: TextModel, *, context_tokens: int, max_new_tokens: int)
             "lower MAX_NEW_TOKENS or raise TGI's --max-total-tokens"
         )
     return budget
+
+
+def generate_concurrently(
+    generate: Callable[[str, GenerationParams], Generation],
+    prompt: str,
+    params_list: list[GenerationParams],
+    *,
+    max_concurrency: int = 16,
+) -> list[Generation | Exception]:
+    """generate_many for any single-request client: one thread per request, so they are in flight
+    together (TGI and other servers batch concurrent requests); failures are returned in place."""
+    if not params_list:
+        return []
+
+    def one(params: GenerationParams) -> Generation | Exception:
+        try:
+            return generate(prompt, params)
+        except BotError as exc:  # the bot's own sorted failures; anything else is a bug and raises
+            return exc
+
+    with ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency)) as pool:
+        return list(pool.map(one, params_list))
