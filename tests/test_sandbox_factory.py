@@ -73,3 +73,12 @@ def test_switching_the_sandbox_off_needs_the_explicit_permission_too(
 def test_allowing_unsandboxed_runs_does_not_switch_a_working_sandbox_off(tmp_path: Path) -> None:
     runner = make_runner(Settings(allow_unsandboxed=True), tmp_path)
     assert isinstance(runner, BubblewrapRunner)
+
+
+def test_a_sandbox_that_fails_to_start_is_refused_with_the_reason(tmp_path: Path) -> None:
+    # `false` stands where bubblewrap should be: it is installed, but never runs the command.
+    ok, reason = sandbox_available("false")
+    assert not ok
+    assert "bubblewrap could not start the sandbox (exit 1)" in reason
+    with pytest.raises(SandboxUnavailable, match=r"the sandbox cannot start: .*exit 1.*ALLOW_UNSANDBOXED"):
+        make_runner(Settings(), tmp_path, bwrap="false")

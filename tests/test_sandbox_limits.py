@@ -210,7 +210,8 @@ def test_no_network_by_default_and_loopback_when_asked(workspace: Path) -> None:
 def test_a_sandbox_that_cannot_start_is_an_error_not_a_result(workspace: Path, tmp_path: Path) -> None:
     runner = BubblewrapRunner(workspace, LIMITS, extra_ro_binds=[tmp_path / "does-not-exist"])
     with pytest.raises(
-        SandboxUnavailable, match="bubblewrap could not start the sandbox: bwrap: Can't find source"
+        SandboxUnavailable,
+        match=r"bubblewrap could not start the sandbox \(exit 1\): bwrap: Can't find source",
     ):
         runner.run("true", workspace, timeout_s=10)
 

@@ -154,5 +154,8 @@ class BubblewrapRunner:
         )
         if not run.started:
             # bubblewrap failed before the command ran: that is the host's problem, not the repository's.
-            raise SandboxUnavailable(f"bubblewrap could not start the sandbox: {run.result.output.strip()}")
+            raise SandboxUnavailable(
+                f"bubblewrap could not start the sandbox (exit {run.result.exit_code}): "
+                f"{run.result.output.strip() or 'no message'}"
+            )
         return run.result

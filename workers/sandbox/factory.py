@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
@@ -26,9 +25,15 @@ _PROBE_LIMITS = SandboxLimits(
 )
 
 
-@functools.lru_cache(maxsize=8)
+# Successful probes, per bubblewrap binary, for the life of the process. Failures are not kept: the next
+# job tries again, so a worker whose sandbox failed once (a user being created by a sibling) recovers.
+_WORKING: dict[str, str] = {}
+
+
 def _probe(bwrap_path: str) -> tuple[bool, str]:
-    """Start one real sandbox and run `true` in it; cached per bubblewrap binary for the process."""
+    """Start one real sandbox and run `true` in it."""
+    if bwrap_path in _WORKING:
+        return True, _WORKING[bwrap_path]
     workspace = Path(tempfile.mkdtemp(prefix="codellama-sandbox-probe-"))
     try:
         runner = BubblewrapRunner(workspace, _PROBE_LIMITS, bwrap=bwrap_path)
@@ -42,7 +47,10 @@ def _probe(bwrap_path: str) -> tuple[bool, str]:
     if not result.ok:
         output = result.output.strip()
         return False, f"a trial command in the sandbox failed (exit {result.exit_code}): {output}"
-    return True, f"bubblewrap at {bwrap_path}, running as user {runner.user.name} (uid {runner.user.uid})"
+    _WORKING[bwrap_path] = (
+        f"bubblewrap at {bwrap_path}, running as user {runner.user.name} (uid {runner.user.uid})"
+    )
+    return True, _WORKING[bwrap_path]
 
 
 def sandbox_available(bwrap: str = "bwrap") -> tuple[bool, str]:
