@@ -11,7 +11,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.stand_ins.github_state import Installation, Token, World, now
+from tests.stand_ins.github_state import Installation, Token, World, client_id, now
 
 TOKEN_LIFETIME = timedelta(hours=1)  # GitHub's installation tokens live one hour
 MAX_JWT_LIFETIME = 600  # GitHub rejects an App JWT whose exp is more than ten minutes ahead
@@ -45,10 +45,11 @@ def verify_app_jwt(world: World, token: str) -> int:
     """The app id an App JWT proves, or AuthFailed; checks signature, iss, iat and exp like GitHub."""
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
-        issuer = int(claims["iss"])
-    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        issuer = str(claims["iss"])
+    except (jwt.PyJWTError, KeyError):
         raise AuthFailed("A JSON web token could not be decoded") from None
-    app = world.apps.get(issuer)
+    # GitHub takes the App's id or, since 2024, its client id as the issuer.
+    app = next((a for a in world.apps.values() if issuer in (str(a.app_id), client_id(a.app_id))), None)
     if app is None:
         raise AuthFailed(f"Integration not found: no App with id {issuer} is registered with the stand-in")
     try:
@@ -72,7 +73,7 @@ def verify_app_jwt(world: World, token: str) -> int:
         raise AuthFailed(f"A JSON web token could not be decoded ({exc})") from None
     if int(claims["exp"]) > time.time() + MAX_JWT_LIFETIME + CLOCK_DRIFT:
         raise AuthFailed("'Expiration time' claim ('exp') is too far in the future")
-    return issuer
+    return app.app_id
 
 
 def mint_token(world: World, installation_id: int) -> Token:

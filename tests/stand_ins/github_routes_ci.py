@@ -8,7 +8,7 @@ from tests.stand_ins import github_auth
 from tests.stand_ins.github_rest import Call, Reply, Route, not_found, page, route
 from tests.stand_ins.github_shapes import Json, stamp
 from tests.stand_ins.github_shapes_ci import render_check_run, render_job, render_run, render_suite
-from tests.stand_ins.github_state import Installation
+from tests.stand_ins.github_state import Installation, client_id
 
 APP_PERMISSIONS = {
     "actions": "read",
@@ -33,7 +33,7 @@ def render_installation(call: Call, inst: Installation) -> Json:
         "html_url": f"{call.render.web}/settings/installations/{inst.installation_id}",
         "app_id": inst.app_id,
         "app_slug": app.slug,
-        "client_id": f"Iv1.{inst.app_id:016x}",
+        "client_id": client_id(inst.app_id),
         "target_id": call.world.user_id(inst.account),
         "target_type": "User",
         "permissions": APP_PERMISSIONS,

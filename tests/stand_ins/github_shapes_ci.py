@@ -7,7 +7,7 @@ import zlib
 from tests.stand_ins import git_http
 from tests.stand_ins.github_shapes import Json, Render, node_id, stamp
 from tests.stand_ins.github_shapes_pull import minimal_pulls
-from tests.stand_ins.github_state import CheckRun, CheckSuite, Job, Repo, WorkflowRun
+from tests.stand_ins.github_state import CheckRun, CheckSuite, Job, Repo, WorkflowRun, client_id
 
 # The all-zero tree GitHub shows for a SHA it has no commit for would be a lie; git's empty tree is the honest
 # placeholder when a test reports CI on a SHA it never pushed.
@@ -19,7 +19,7 @@ def render_app(r: Render, app_id: int, slug: str) -> Json:
         "id": app_id,
         "slug": slug,
         "node_id": node_id("Integration", app_id),
-        "client_id": f"Iv1.{app_id:016x}",
+        "client_id": client_id(app_id),
         "owner": r.user(f"{slug}-owner"),
         "name": slug,
         "description": None,

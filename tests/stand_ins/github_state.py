@@ -16,6 +16,11 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def client_id(app_id: int) -> str:
+    """The stand-in's client id for an App (GitHub's look like Iv1.0123456789abcdef)."""
+    return f"Iv1.{app_id:016x}"
+
+
 @dataclass
 class App:
     app_id: int
