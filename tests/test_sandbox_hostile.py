@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -81,6 +82,7 @@ class Host:
     redis: redis.Redis
     redis_key: str
     http_seen: list[str]
+    abstract_socket: socket.socket
 
     def untouched_files(self) -> dict[Path, bytes | None]:
         paths = [
@@ -132,6 +134,10 @@ def host(
         f"codellama-escape-{marker}.pth",
     )
     port, seen = http_requests
+    abstract_name = f"codellama-test-{marker}"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind("\0" + abstract_name)
+    listener.listen(8)
     client = redis.Redis.from_url(f"{redis_server}/0")
     state = Host(
         workspace,
@@ -143,6 +149,7 @@ def host(
         client,
         f"codellama-escaped-{marker}",
         seen,
+        listener,
     )
     (workspace / "targets.json").write_text(
         json.dumps(
@@ -151,6 +158,7 @@ def host(
                 "redis_port": client.connection_pool.connection_kwargs["port"],
                 "redis_key": state.redis_key,
                 "http_port": port,
+                "abstract_socket": abstract_name,
                 "git_dir": str(workspace / ".git"),
                 "fork_bound": FORK_BOUND,
                 "write_targets": [
@@ -160,6 +168,7 @@ def host(
         )
     )
     yield state
+    listener.close()
     client.delete(state.redis_key)
     client.close()
     for path in (state.host_tmp_new, host_tmp_existing, site_pth):
@@ -188,11 +197,12 @@ def _processes_running(needle: str) -> list[int]:
 def test_attacks_on_secrets_services_files_and_git_all_fail(host: Host) -> None:
     before = host.untouched_files()
     git_config = (host.workspace / ".git" / "config").read_bytes()
-    result = _pytest(host, "not fork_bomb and not flood_output")
+    result = _pytest(host, "not fork_bomb and not flood_output and not kill_every_process")
     assert not result.timed_out, result.output
     # The attacks that can see their own failure saw it. The write attack cannot: its writes to /tmp land
     # in the sandbox's private /tmp and look successful from inside, so only the host can judge it.
-    for attack in ("steal_environment", "steal_key_file", "reach_redis", "reach_http", "take_over_git"):
+    attacks = ("steal_environment", "steal_key_file", "reach_redis", "reach_http", "reach_unix_sockets")
+    for attack in (*attacks, "take_over_git"):
         assert f"FAILED test_attacks.py::test_{attack} " in result.output, result.output
     assert "ATTACK write: /etc/codellama-escape: Read-only file system" in result.output
     for secret in (*SECRETS.values(), "GITHUB_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN"):
@@ -203,6 +213,9 @@ def test_attacks_on_secrets_services_files_and_git_all_fail(host: Host) -> None:
     assert host.untouched_files() == before
     assert host.redis.get(host.redis_key) is None
     assert host.http_seen == []
+    host.abstract_socket.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        host.abstract_socket.accept()  # nobody connected to the host's abstract unix socket
     assert (host.workspace / ".git" / "config").read_bytes() == git_config
     assert not (host.workspace / ".git" / "hooks" / "pre-commit").exists()
     assert not (host.workspace / "old-git").exists()
@@ -240,3 +253,30 @@ def test_the_attacks_work_when_nothing_stops_them(host: Host) -> None:
     assert re.search(r"\b2 passed\b", result.output), result.output
     assert SECRETS["GITHUB_PRIVATE_KEY"] in result.output
     assert host.http_seen == ["/stolen"]
+
+
+def test_killing_every_process_reaches_only_the_sandbox(host: Host) -> None:
+    # Another job's test, running on the host as the same sandbox user: kill(-1) from inside must miss it.
+    user = ensure_sandbox_user()
+    bystander = subprocess.Popen(
+        ["setpriv", f"--reuid={user.uid}", f"--regid={user.gid}", "--clear-groups", "sleep", "600"],
+        cwd="/",
+    )
+    try:
+        wait_until(lambda: _uid_of(bystander.pid) == user.uid, 10, "the bystander to run as the sandbox user")
+        result = _pytest(host, "kill_every_process")
+        assert not result.timed_out
+        assert "ATTACK kill: sending SIGKILL to -1" in result.output, result.output
+        assert bystander.poll() is None, "a process outside the sandbox was killed from inside it"
+    finally:
+        bystander.kill()
+        bystander.wait(timeout=10)
+    wait_until(lambda: _processes_running(str(host.workspace)) == [], 10, "the sandbox's processes to go")
+
+
+def _uid_of(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(status.split("Uid:")[1].split()[0])
