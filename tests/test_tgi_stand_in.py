@@ -164,6 +164,18 @@ def test_chat_completions_plain_and_streamed(tgi: TGIStandIn) -> None:
     assert all(violations(json.loads(e), chunk_schema) == [] for e in raw[:-1])
 
 
+def test_completions_match_schema_and_real_snapshot(tgi: TGIStandIn) -> None:
+    body = {"model": "tgi", "prompt": PROMPT, "max_tokens": 5, "temperature": 0}
+    answer = httpx.post(f"{tgi.url}/v1/completions", json=body).json()
+    assert violations(answer, response_schema("/v1/completions", "post", "200")) == []
+    real_file = SNAPSHOTS / "test_completion_prompts" / "test_flash_llama_completion_single_prompt.json"
+    real = json.loads(real_file.read_text())
+    assert set(answer) == set(real) and set(answer["choices"][0]) == set(real["choices"][0])
+    assert answer["choices"][0]["finish_reason"] == "length" and answer["usage"]["completion_tokens"] == 5
+    # Temperature 0 is the OpenAI API's greedy decoding; TGI's own validation would refuse it.
+    assert tgi.requests[-1].parameters["do_sample"] is False
+
+
 def test_info_tokenize_health_metrics(tgi: TGIStandIn) -> None:
     info = httpx.get(f"{tgi.url}/info").json()
     assert violations(info, response_schema("/info", "get", "200")) == []

@@ -1,8 +1,8 @@
 """A stand-in for text-generation-inference: a real HTTP server speaking TGI's API, answering from a script.
 
 Endpoints: POST / (compat), /generate, /generate_stream (SSE), /v1/chat/completions (and its stream),
-/tokenize; GET /info, /health, /metrics. Shapes and checks live in tgi_shapes.py. Run in-process as a
-context manager, or out of process:
+/v1/completions (not streamed), /tokenize; GET /info, /health, /metrics. Shapes and checks live in
+tgi_shapes.py. Run in-process as a context manager, or out of process:
 `python -m tests.stand_ins.tgi_server --port P --script answers.json` (a JSON list of answer strings).
 """
 
@@ -112,15 +112,8 @@ class TGIStandIn:
 
     # ---- behaviour ----------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
-        info = {
-            "model_id": self.model_id, "model_sha": None, "model_pipeline_tag": "text-generation",
-            "max_concurrent_requests": 128, "max_best_of": 2, "max_stop_sequences": 4,
-            "max_input_tokens": self.max_input_tokens, "max_total_tokens": self.max_total_tokens,
-            "validation_workers": 2, "max_client_batch_size": 4, "router": "text-generation-router",
-            "version": "3.3.6-dev0", "sha": None, "docker_label": None,
-        }  # fmt: skip
-        info.update(self.info_overrides)
-        return {k: v for k, v in info.items() if v is not None or k not in self.info_overrides}
+        limits = {"max_input_tokens": self.max_input_tokens, "max_total_tokens": self.max_total_tokens}
+        return shapes.info(self.model_id, {**limits, **self.info_overrides})
 
     def _take_fault(self) -> _Fault | None:
         with self._lock:
@@ -195,9 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         except ValueError as exc:
-            self._json(
-                422, {"error": f"Failed to parse the request body as JSON: {exc}", "error_type": "validation"}
-            )
+            error = f"Failed to parse the request body as JSON: {exc}"
+            self._json(422, {"error": error, "error_type": "validation"})
             return
         try:
             self._route(body)
@@ -215,29 +207,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, body: dict[str, Any]) -> None:
         tgi, path = self.stand_in, self.path
         if path == "/tokenize":
-            if not tgi.tokenizer:
-                self._json(404, {"error": "No fast tokenizer available", "error_type": "tokenizer"})
-            else:
+            if tgi.tokenizer:
                 self._json(200, shapes.fake_tokenize(body.get("inputs", "")))
-        elif path in ("/", "/generate", "/generate_stream"):
-            prompt, parameters = body.get("inputs", ""), dict(body.get("parameters") or {})
-            result, _ = tgi.generate(path, prompt, parameters, body=body, headers=dict(self.headers))
-            if path == "/generate_stream" or (path == "/" and body.get("stream")):
-                self._sse(shapes.generate_events(result, len(shapes.fake_tokenize(prompt))))
             else:
-                self._json(200, [result] if path == "/" else result)
-        elif path == "/v1/chat/completions":
-            messages = body.get("messages") or []
-            prompt, parameters = shapes.chat_prompt(messages), shapes.chat_parameters(body)
-            result, input_tokens = tgi.generate(
-                path, prompt, parameters, body=body, headers=dict(self.headers), messages=messages
-            )
-            if body.get("stream"):
-                self._sse(shapes.chat_events(result, input_tokens, tgi.model_id, body))
-            else:
-                self._json(200, shapes.chat_completion(result, input_tokens, tgi.model_id))
-        else:
+                self._json(404, {"error": "No fast tokenizer available", "error_type": "tokenizer"})
+            return
+        if path not in shapes.GENERATION_PATHS:
             self._json(404, {"error": f"no route POST {path}", "error_type": "not_found"})
+            return
+        prompt, parameters = shapes.request_of(path, body)
+        messages = body.get("messages") if path == "/v1/chat/completions" else None
+        result, input_tokens = tgi.generate(
+            path, prompt, parameters, body=body, headers=dict(self.headers), messages=messages
+        )
+        if path == "/generate_stream" or (path in ("/", "/v1/chat/completions") and body.get("stream")):
+            self._sse(shapes.events_of(path, result, input_tokens, tgi.model_id, body))
+        else:
+            self._json(200, shapes.response_of(path, result, input_tokens, tgi.model_id))
 
     def _json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", headers)

@@ -16,6 +16,7 @@ from typing import Any
 
 _PIECE = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
 BOS_ID, EOS_ID, VOCAB = 1, 2, 32016  # Code Llama's ids for <s> and </s>, and its vocabulary size
+GENERATION_PATHS = ("/", "/generate", "/generate_stream", "/v1/chat/completions", "/v1/completions")
 ERROR_TYPES = {422: "validation", 424: "generation", 429: "overloaded", 500: "incomplete_generation"}
 
 
@@ -29,6 +30,44 @@ def fake_tokenize(text: str) -> list[dict[str, Any]]:
         tokens.append({"id": token_id, "text": piece, "start": offset, "stop": offset + size})
         offset += size
     return tokens
+
+
+def request_of(path: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The prompt and TGI parameters a generation request asks for, whichever API it came through."""
+    if path == "/v1/chat/completions":
+        return chat_prompt(body.get("messages") or []), chat_parameters(body)
+    if path == "/v1/completions":
+        return str(body.get("prompt", "")), completion_parameters(body)
+    return str(body.get("inputs", "")), dict(body.get("parameters") or {})
+
+
+def response_of(path: str, result: dict[str, Any], input_tokens: int, model_id: str) -> object:
+    if path == "/v1/chat/completions":
+        return chat_completion(result, input_tokens, model_id)
+    if path == "/v1/completions":
+        return completion(result, input_tokens, model_id)
+    return [result] if path == "/" else result  # the compat route answers a list
+
+
+def events_of(
+    path: str, result: dict[str, Any], input_tokens: int, model_id: str, body: dict[str, Any]
+) -> Iterator[str]:
+    if path == "/v1/chat/completions":
+        return chat_events(result, input_tokens, model_id, body)
+    return generate_events(result, input_tokens)
+
+
+def info(model_id: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """GET /info as TGI 3.3 answers it; an override of None drops the field, as older TGIs lack some."""
+    info = {
+        "model_id": model_id, "model_sha": None, "model_pipeline_tag": "text-generation",
+        "max_concurrent_requests": 128, "max_best_of": 2, "max_stop_sequences": 4,
+        "max_input_tokens": 12288, "max_total_tokens": 16384, "validation_workers": 2,
+        "max_client_batch_size": 4, "router": "text-generation-router", "version": "3.3.6-dev0",
+        "sha": None, "docker_label": None,
+    }  # fmt: skip
+    info.update(overrides)
+    return {k: v for k, v in info.items() if v is not None or k not in overrides}
 
 
 class Reject(Exception):
@@ -122,6 +161,28 @@ def chat_parameters(body: dict[str, Any]) -> dict[str, Any]:
         "stop": [stop] if isinstance(stop, str) else stop,
         "do_sample": body.get("temperature") is not None, "n": body.get("n"),
     }  # fmt: skip
+
+
+def completion_parameters(body: dict[str, Any]) -> dict[str, Any]:
+    """/v1/completions to TGI's parameters; temperature 0 asks for greedy decoding, as in TGI's server."""
+    stop, temperature = body.get("stop"), body.get("temperature")
+    sampled = temperature is not None and temperature > 0
+    return {
+        "max_new_tokens": body.get("max_tokens"), "temperature": temperature if sampled else None,
+        "top_p": body.get("top_p"), "seed": body.get("seed"), "do_sample": sampled,
+        "stop": [stop] if isinstance(stop, str) else stop,
+    }  # fmt: skip
+
+
+def completion(result: dict[str, Any], input_tokens: int, model_id: str) -> dict[str, Any]:
+    choice = {
+        "index": 0,
+        "text": result["generated_text"],
+        "logprobs": None,
+        "finish_reason": _chat_finish(result),
+    }
+    usage = _chat_usage(result, input_tokens)
+    return {**_chat_head(model_id, "text_completion"), "choices": [choice], "usage": usage}
 
 
 def _chat_head(model_id: str, kind: str) -> dict[str, Any]:
