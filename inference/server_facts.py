@@ -34,27 +34,31 @@ class ServerFacts:
 
     def count_tokens(self, text: str) -> int:
         """Tokens as the server's tokenizer counts them (BOS included), or a high estimate without it."""
+        counted = self.counted(text)
+        return counted if counted is not None else estimate_tokens(text)
+
+    def counted(self, text: str) -> int | None:
+        """The server tokenizer's count (BOS included), or None when it cannot tell."""
         cached = self._counts.get(text)
-        if cached is not None:
+        if cached is not None or self._tokenize_missing:
             return cached
-        if not self._tokenize_missing:
-            try:
-                response = self._http.post("/tokenize", json={"inputs": text})
-            except httpx.HTTPError as exc:
-                log.info("model server %s cannot tokenize (%s); estimating", self.url, exc)
-                return estimate_tokens(text)
-            if response.status_code == 200 and isinstance(tokens := response.json(), list):
-                # Context building asks about the same pieces many times; a bounded memo saves the trips.
-                if len(self._counts) >= COUNT_CACHE_SIZE:
-                    self._counts.clear()
-                self._counts[text] = len(tokens)
-                return len(tokens)
-            if response.status_code in (404, 405, 422):
-                # No /tokenize route (old TGI, other servers), "No fast tokenizer available", or another
-                # server's /tokenize with another request shape: it will not start working later.
-                self._tokenize_missing = True
-            log.info("model server %s answered /tokenize with %s; estimating", self.url, response.status_code)
-        return estimate_tokens(text)
+        try:
+            response = self._http.post("/tokenize", json={"inputs": text})
+        except httpx.HTTPError as exc:
+            log.info("model server %s cannot tokenize (%s)", self.url, exc)
+            return None
+        if response.status_code == 200 and isinstance(tokens := response.json(), list):
+            # Context building asks about the same pieces many times; a bounded memo saves the trips.
+            if len(self._counts) >= COUNT_CACHE_SIZE:
+                self._counts.clear()
+            self._counts[text] = len(tokens)
+            return len(tokens)
+        if response.status_code in (404, 405, 422):
+            # No /tokenize route (old TGI, other servers), "No fast tokenizer available", or another
+            # server's /tokenize with another request shape: it will not start working later.
+            self._tokenize_missing = True
+        log.info("model server %s answered /tokenize with %s", self.url, response.status_code)
+        return None
 
     def max_input_tokens(self) -> int | None:
         # TGI 2.x calls it max_input_tokens; 1.x called it max_input_length.

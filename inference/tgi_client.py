@@ -59,8 +59,9 @@ class TGIModel:
         return Generation(
             text=output.generated_text,
             generated_tokens=tokens,
-            # TGI's /generate reports prompt length only in response headers, which InferenceClient drops.
-            prompt_tokens=None,
+            # TGI's /generate reports prompt length only in response headers, which InferenceClient drops;
+            # /tokenize gives the same number, once per prompt for all its candidates (memoised).
+            prompt_tokens=self.facts.counted(prompt),
             duration_s=time.monotonic() - started,
             finish_reason=finish,
             seed=seed,

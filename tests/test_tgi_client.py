@@ -58,6 +58,7 @@ def test_greedy_generation_returns_text_and_details(tgi: TGIStandIn) -> None:
     assert result.finish_reason == "eos_token"
     assert result.generated_tokens == len(fake_tokenize(result.text))  # pieces plus EOS, minus BOS
     assert result.duration_s > 0
+    assert result.prompt_tokens == len(fake_tokenize(PROMPT))
     sent = tgi.requests[0]
     assert sent.prompt == PROMPT
     # Greedy: no sampling parameters reach TGI, and the prompt is not echoed back.
