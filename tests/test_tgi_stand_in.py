@@ -4,6 +4,7 @@ responses (../shared/corpora/tgi) and huggingface_hub's own parsers."""
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 import threading
@@ -229,7 +230,10 @@ def test_runs_as_a_separate_process(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()  # the server prints its URL once it listens; EOF if it died
+        # The server prints its URL once it listens (EOF if it died); wait for that with a deadline.
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, "the stand-in process printed nothing within 20 s"
+        line = process.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:"), line
         url = line.split()[-1]
         answer = httpx.post(f"{url}/generate", json={"inputs": PROMPT}, timeout=10).json()
