@@ -14,9 +14,8 @@ from tests.stand_ins.github_rest import DOCS, Call, Reply, not_found, unauthoriz
 from tests.stand_ins.github_shapes import Render
 from tests.stand_ins.github_state import World
 
-API_PREFIX = (
-    "/api/v3"  # GitHub Enterprise Server's REST root; PyGithub accepts base_url=http://host:port/api/v3
-)
+# GitHub Enterprise Server's REST root; PyGithub accepts base_url=http://host:port/api/v3.
+API_PREFIX = "/api/v3"
 ROUTES = github_routes_repo.ROUTES + github_routes_ci.ROUTES
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
 LOG_PATH = re.compile(r"^/_actions/logs/(?P<job_id>\d+)$")
@@ -95,10 +94,10 @@ class Dispatcher:
                     call.installation = github_auth.installation_of(self.world, credential)
             except github_auth.AuthFailed as exc:
                 return unauthorized(str(exc))
-            if route.auth == "token" and "owner" in params:
+            if call.installation is not None and "owner" in params:
                 full_name = f"{params['owner']}/{params['repo']}"
                 # GitHub hides private repositories a token cannot see behind 404, not 403.
-                if full_name not in self.world.repos or full_name not in call.installation.repos:  # type: ignore[union-attr]
+                if full_name not in self.world.repos or full_name not in call.installation.repos:
                     return not_found()
             return route.handler(call)
 

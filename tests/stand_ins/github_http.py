@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -64,6 +65,7 @@ class Server(ThreadingHTTPServer):
         self.open_sockets: set[socket.socket] = set()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, int]] = []
+        self.errors: list[str] = []  # tracebacks of the stand-in's own bugs, raised again at stop()
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
@@ -139,6 +141,8 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 reply = self.server.dispatcher.respond(self.command, path, query, headers, body)
             except Exception as exc:  # a stand-in bug: answer 500 and keep serving, as GitHub would
+                with self.server.lock:
+                    self.server.errors.append(f"{self.command} {path}: {traceback.format_exc()}")
                 message = json.dumps({"message": f"stand-in error: {type(exc).__name__}: {exc}"}).encode()
                 reply = RawReply(500, [("Content-Type", "application/json")], message)
         with self.server.lock:

@@ -227,8 +227,8 @@ class Render:
 
     def label(self, repo: Repo, name: str) -> Json:
         return {
-            "id": self.world.user_id(f"label:{name}"),
-            "node_id": node_id("Label", self.world.user_id(f"label:{name}")),
+            "id": self.world.label_id(name),
+            "node_id": node_id("Label", self.world.label_id(name)),
             "url": f"{self.api}/repos/{repo.full_name}/labels/{name}",
             "name": name,
             "color": "d73a4a",

@@ -161,6 +161,7 @@ class World:
         self.lock = threading.RLock()
         self._ids = itertools.count(1001)
         self.user_ids: dict[str, int] = {}
+        self.label_ids: dict[str, int] = {}
         self.apps: dict[int, App] = {}
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, Token] = {}
@@ -180,6 +181,11 @@ class World:
         if login not in self.user_ids:
             self.user_ids[login] = self.new_id()
         return self.user_ids[login]
+
+    def label_id(self, name: str) -> int:
+        if name not in self.label_ids:
+            self.label_ids[name] = self.new_id()
+        return self.label_ids[name]
 
     def repo(self, full_name: str) -> Repo:
         try:

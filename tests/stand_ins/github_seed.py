@@ -1,11 +1,43 @@
-"""Adding CI results to the stand-in's world: Actions runs with their jobs' logs, and check suites."""
+"""Seeding the stand-in's world the way GitHub would have it: repositories' records, issues, pull requests,
+comments, Actions runs with their jobs' logs, and check suites. Callers hold world.lock."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
-from tests.stand_ins.github_state import CheckRun, CheckSuite, Job, WorkflowRun, World
+from tests.stand_ins import git_http
+from tests.stand_ins.github_state import CheckRun, CheckSuite, Comment, Issue, Job, Pull, WorkflowRun, World
+
+
+def seed_issue(
+    world: World, full_name: str, title: str, body: str | None, user: str, labels: list[str]
+) -> int:
+    repo = world.repo(full_name)
+    number = world.next_number(repo)
+    repo.issues[number] = Issue(number, world.new_id(), title, body, user, labels=list(labels))
+    world.user_id(user)
+    return number
+
+
+def seed_pull(
+    world: World, full_name: str, head: str, base: str | None, title: str, body: str | None, user: str
+) -> int:
+    repo = world.repo(full_name)
+    if git_http.branch_sha(repo.bare_path, head) is None:
+        raise ValueError(f"{full_name} has no branch {head!r}; push it before opening a pull request")
+    number = seed_issue(world, full_name, title, body, user, [])
+    repo.pulls[number] = Pull(number, world.new_id(), head, base or repo.default_branch)
+    return number
+
+
+def seed_comment(world: World, full_name: str, number: int, body: str, user: str) -> Comment:
+    if number not in world.repo(full_name).issues:
+        raise KeyError(f"{full_name} has no issue or pull request #{number}")
+    comment = Comment(world.new_id(), full_name, number, body, user)
+    world.comments[comment.comment_id] = comment
+    world.user_id(user)
+    return comment
 
 
 def seed_workflow_run(
@@ -18,7 +50,7 @@ def seed_workflow_run(
     name: str,
     event: str,
 ) -> WorkflowRun:
-    """Caller holds world.lock. Each job spec is {"name", "conclusion" (default: the run's), "log"}."""
+    """Each job spec is {"name", "conclusion" (default: the run's), "log"}."""
     world.repo(full_name)
     run_id = world.new_id()
     world.new_id()  # reserved for the run's check suite, rendered as run_id + 1
@@ -50,7 +82,7 @@ def seed_check_suite(
     check_runs: list[dict[str, Any]],
     app_slug: str,
 ) -> CheckSuite:
-    """Caller holds world.lock. Each check run spec is {"name", "conclusion", "output": {...}}."""
+    """Each check run spec is {"name", "conclusion", "output": {...}}."""
     world.repo(full_name)
     suite = CheckSuite(world.new_id(), full_name, head_branch, head_sha, conclusion, app_slug)
     for spec in check_runs:
