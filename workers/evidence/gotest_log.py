@@ -121,7 +121,7 @@ class GoTestParser(RunnerParser):
         if end.group(1) != "FAIL" or segment:
             return
         if end.group(3):
-            # An external test package builds as "# pkg_test [pkg.test]" but fails as "FAIL pkg [build failed]".
+            # An external test package builds as "# pkg_test [pkg.test]", fails as "FAIL pkg [build failed]".
             errors = build_errors.get(pkg) or next(
                 (found for name, found in build_errors.items() if name.startswith(pkg + "_test")), []
             )

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import COLLECTION, TEST, Evidence, Failure
+from workers.evidence.model import COLLECTION, TEST, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 from workers.evidence.pytest_entry import LINE_STYLE, read_entry
 from workers.evidence.pytraceback import looks_like_exception
@@ -55,8 +55,11 @@ class PytestParser(RunnerParser):
         self._scan(lines, state, resolver)
         failures = FailureList()
         used: set[str] = set()
+        by_short_name: dict[str, list[str]] = {}
+        for _verdict, test_id, _message in state.summary:
+            by_short_name.setdefault(_short_name(test_id), []).append(test_id)
         for entry in state.entries:
-            failure = self._from_entry(entry, state.summary, used, resolver)
+            failure = self._from_entry(entry, by_short_name, used, resolver)
             if failure is not None:
                 failures.add(failure)
         self._attach_line_style(state, resolver, failures)
@@ -136,7 +139,7 @@ class PytestParser(RunnerParser):
                     _add_counts(state, line.strip())
 
     def _from_entry(
-        self, entry: _Entry, summary: list[tuple[str, str, str]], used: set[str], resolver: PathResolver
+        self, entry: _Entry, by_short_name: dict[str, list[str]], used: set[str], resolver: PathResolver
     ) -> Failure | None:
         title = entry.title
         kind = TEST
@@ -151,7 +154,7 @@ class PytestParser(RunnerParser):
         if not name or name == "summary":
             return None
         reading = read_entry(entry.lines, resolver)
-        test_id = name if kind == COLLECTION else _node_id(name, summary, used, reading.frames)
+        test_id = name if kind == COLLECTION else _node_id(name, by_short_name, used, reading.frames)
         used.add(test_id)
         return Failure(
             test_id=test_id,
@@ -187,11 +190,9 @@ class PytestParser(RunnerParser):
                     break
 
 
-def _node_id(name: str, summary: list[tuple[str, str, str]], used: set[str], frames: list) -> str:
+def _node_id(name: str, by_short_name: dict[str, list[str]], used: set[str], frames: list[Frame]) -> str:
     """The full node id for a FAILURES entry titled with the short name ("Class.test_x[param]")."""
-    candidates = [
-        test_id for _verdict, test_id, _msg in summary if test_id not in used and _short_name(test_id) == name
-    ]
+    candidates = [test_id for test_id in by_short_name.get(name, ()) if test_id not in used]
     if len(candidates) > 1:
         files = {frame.path for frame in frames}
         in_files = [c for c in candidates if c.split("::", 1)[0] in files]

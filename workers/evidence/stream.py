@@ -4,17 +4,17 @@ Bounds (per call, whatever the file size):
 - the first HEAD_CHARS characters of cleaned log text are kept whole (failure sections usually fit);
 - after that, only "marker" lines are kept (section headers, verdict lines, summary and count lines of every
   supported runner), up to MARKER_CHARS characters;
-- the last TAIL_LINES lines are always kept (final summaries live there);
-- every line is cut to LINE_CHARS characters, read in pieces so a line without newlines cannot exhaust memory.
-Peak memory is therefore about HEAD_CHARS + MARKER_CHARS + TAIL_LINES * LINE_CHARS characters plus the parse
-of that text; time is linear in the file size. Evidence.truncated tells the caller when lines were dropped.
+- the last TAIL_CHARS characters (at most TAIL_LINES lines) are always kept: final summaries live there;
+- every kept line is cut to LINE_CHARS characters, and a line without newlines is read in pieces.
+Peak memory is therefore about HEAD_CHARS + MARKER_CHARS + 2 * TAIL_CHARS + CHUNK_CHARS characters plus the
+parse of the kept text; time is linear in the file size. Evidence.truncated says when lines were dropped.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -24,68 +24,131 @@ from workers.evidence.parse import parse_lines
 
 HEAD_CHARS = 6_000_000
 MARKER_CHARS = 2_000_000
-TAIL_LINES = 2_000
+TAIL_CHARS = 1_000_000
+TAIL_LINES = 5_000
 LINE_CHARS = 2_000
-_READ_CHARS = 64 * 1024
+CHUNK_CHARS = 1_000_000
 
-_MARKER = re.compile(
-    r"^=+ .* =+$|^_{3,} .+ _{3,}$|^(?:FAILED|ERROR)[ :]|^rootdir: "  # pytest
-    r"|^={60,}$|^-{60,}$|^Ran \d+ tests?|^(?:FAILED|OK)(?: \(|$)|^(?:FAIL|ERROR): "  # unittest, Django
-    r"|tests finished:|^\S+\.py\[\d+\]|^test_\w+ [FE]$"  # sympy
-    r"|^\s*--- FAIL: |^(?:FAIL|ok)\s+\S+|\"Action\":\s*\"fail\""  # go test
-    r"|^\s*FAIL\s|^Tests:\s|^\s+Tests\s+\d"  # jest, vitest
-    r"|^test result: |^test \S+ \.\.\. FAILED$"  # cargo
-    r"|<<< (?:FAILURE|ERROR)!$|Tests run: \d+|^\[ERROR\] (?:Failures|Errors):|^\[ERROR\]\s{2,}\S"  # surefire
+# Lines that carry structure or a verdict, found in whole chunks at once: those that start with one, and
+# those that hold one of a few fixed strings anywhere (searched for directly, then widened to their line).
+_MARKER_START = re.compile(
+    r"^[ \t]*(?:"
+    r"=+ .* =+$|_{3,} .+ _{3,}$|(?:FAILED|ERROR)[ :]|rootdir: "  # pytest
+    r"|={20,}$|-{60,}$|Ran \d+ tests?|OK(?: \(|$)|FAIL: "  # unittest, Django
+    r"|\S+\.py\[\d+\]|test_\w+ [FE]$"  # sympy
+    r"|--- FAIL: |(?:FAIL|ok)\s"  # go test
+    r"|Tests:?\s|● "  # jest, vitest
+    r"|test result: |test \S+ \.\.\. FAILED$|---- \S+ stdout ----$"  # cargo
+    r"|\[ERROR\] (?:Failures|Errors):|\[ERROR\]\s{2,}\S"  # surefire
+    r").*$",
+    re.M,
 )
+_MARKER_INSIDE = re.compile(r"tests finished:|Tests run: |<<< (?:FAILURE|ERROR)!|\"Action\":\s*\"fail\"")
+# The chunk-wide versions of clean_line's steps (that function handles one line of the head).
+_STAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.M)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ENDGROUP = re.compile(r"^##\[endgroup\].*\n?", re.M)
+_WORKFLOW_CMD = re.compile(r"^##\[(?:group|error|warning|notice|debug|command|section)\]", re.M)
 
 
 def parse_log_file(path: Path, **kwargs: object) -> Evidence:
     """parse_log for a file on disk, in bounded memory and linear time (see the module docstring)."""
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        lines, truncated = keep_lines(_bounded_lines(handle))
+        lines, truncated = read_bounded(handle)
     evidence = parse_lines(lines, **kwargs)  # type: ignore[arg-type]
     evidence.truncated = evidence.truncated or truncated
     return evidence
 
 
-def keep_lines(lines: Iterator[str]) -> tuple[list[str], bool]:
+def read_bounded(handle: IO[str]) -> tuple[list[str], bool]:
     """The cleaned lines worth parsing, and whether any were dropped."""
     head: list[str] = []
     head_chars = 0
-    markers: list[tuple[int, str]] = []
-    marker_chars = 0
-    tail: deque[tuple[int, str]] = deque(maxlen=TAIL_LINES)
-    dropped = False
-    number = 0
-    for raw in lines:
+    while head_chars < HEAD_CHARS:
+        raw = _read_line(handle)
+        if raw is None:
+            return head, False
         line = clean_line(raw)
-        if line is None:
-            continue
-        number += 1
-        if head_chars < HEAD_CHARS:
+        if line is not None:
             head.append(line)
             head_chars += len(line) + 1
-            continue
-        if len(tail) == tail.maxlen:
-            # The oldest tail line leaves the tail: keep it only if it is a marker.
-            old_number, old_line = tail[0]
-            if marker_chars < MARKER_CHARS and _MARKER.search(old_line):
-                markers.append((old_number, old_line))
-                marker_chars += len(old_line) + 1
-            else:
-                dropped = True
-        tail.append((number, line))
-    return head + [line for _n, line in markers] + [line for _n, line in tail], dropped
-
-
-def _bounded_lines(handle: IO[str]) -> Iterator[str]:
-    """Lines of at most LINE_CHARS characters; the rest of a longer line is read and thrown away."""
+    markers: list[str] = []
+    budget = [MARKER_CHARS]
+    window: deque[str] = deque()  # cleaned chunks, newest last; the newest TAIL_CHARS become the tail
+    window_chars = 0
+    carry = ""
     while True:
-        line = handle.readline(_READ_CHARS)
-        if not line:
+        data = handle.read(CHUNK_CHARS)
+        if not data:
+            break
+        data = carry + data
+        cut = max(data.rfind("\n"), data.rfind("\r"))
+        if cut < 0:
+            # One line longer than a chunk: keep its start, the rest cannot matter.
+            carry = data[:LINE_CHARS]
+            continue
+        carry = data[cut + 1 :]
+        cleaned = _clean_chunk(data[: cut + 1])
+        window.append(cleaned)
+        window_chars += len(cleaned)
+        while len(window) > 1 and window_chars - len(window[0]) >= TAIL_CHARS:
+            oldest = window.popleft()
+            window_chars -= len(oldest)
+            _keep_markers(oldest, markers, budget)
+    if carry:
+        window.append(_clean_chunk(carry + "\n"))
+    tail = "".join(window).splitlines()
+    if len(tail) > TAIL_LINES:
+        _keep_markers("\n".join(tail[:-TAIL_LINES]), markers, budget)
+        tail = tail[-TAIL_LINES:]
+    return head + markers + _cleaned(tail), True
+
+
+def _keep_markers(text: str, markers: list[str], budget: list[int]) -> None:
+    for line in _cleaned(_marker_lines(text)):
+        if budget[0] < len(line):
             return
-        if len(line) == _READ_CHARS and not line.endswith("\n"):
-            rest = line
-            while rest and not rest.endswith("\n"):
-                rest = handle.readline(_READ_CHARS)
-        yield line[:LINE_CHARS]
+        markers.append(line)
+        budget[0] -= len(line) + 1
+
+
+def _marker_lines(text: str) -> list[str]:
+    """Marker lines of a chunk, in the order they appear, each once."""
+    found = {match.start(): match.group(0) for match in _MARKER_START.finditer(text)}
+    for match in _MARKER_INSIDE.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        if start not in found:
+            end = text.find("\n", match.end())
+            found[start] = text[start : end if end >= 0 else len(text)]
+    return [found[start] for start in sorted(found)]
+
+
+def _cleaned(lines: Iterable[str]) -> list[str]:
+    """clean_line's full treatment (colour codes that lost their ESC byte, …) for the few lines kept."""
+    kept = []
+    for line in lines:
+        clean = clean_line(line[:LINE_CHARS])
+        if clean is not None:
+            kept.append(clean)
+    return kept
+
+
+def _clean_chunk(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _STAMP.sub("", text)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "##[" in text:
+        text = _WORKFLOW_CMD.sub("", _ENDGROUP.sub("", text))
+    return text
+
+
+def _read_line(handle: IO[str]) -> str | None:
+    """One line, cut to LINE_CHARS; the rest of a longer line is read and thrown away."""
+    line = handle.readline(CHUNK_CHARS)
+    if not line:
+        return None
+    rest = line
+    while len(rest) == CHUNK_CHARS and not rest.endswith(("\n", "\r")):
+        rest = handle.readline(CHUNK_CHARS)
+    return line[:LINE_CHARS]

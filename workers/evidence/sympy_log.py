@@ -30,23 +30,25 @@ class SympyParser(RunnerParser):
         index = 0
         while index < len(lines):
             line = lines[index]
-            entry = _ENTRY.match(line)
+            # Cheap guards first: most lines of a sympy log are "test_x ok" and match none of these.
+            entry = _ENTRY.match(line) if line.startswith("_") else None
             if entry:
                 index = self._entry(lines, index, entry, resolver, failures)
                 continue
-            file_match = _FILE.match(line)
+            file_match = _FILE.match(line) if ".py[" in line else None
             if file_match:
                 current_file = file_match["path"]
-            verdict = _VERDICT.match(line)
+            verdict = _VERDICT.match(line) if line.startswith("test_") and line[-1:] in "FE " else None
             if verdict and current_file:
                 failures.add(Failure(test_id=f"{current_file}::{verdict['name']}"))
-            finished = _FINISHED.match(line)
+            finished = _FINISHED.match(line) if "tests finished:" in line else None
             if finished:
                 # The counts wrap onto further lines until "in N seconds".
                 text = finished.group(1)
-                while " seconds" not in text and index + 1 < len(lines):
-                    index += 1
-                    text += " " + lines[index].strip()
+                for follow in lines[index + 1 : index + 3]:
+                    if " seconds" in text:
+                        break
+                    text += " " + follow.strip()
                 counts = counts or {}
                 for number, word in _COUNT.findall(text):
                     counts[word] = counts.get(word, 0) + int(number)
