@@ -151,7 +151,8 @@ def speed(corpus: Path, megabytes: int) -> None:
     print(f"synthetic log: {size / 1024 / 1024:.1f} MB of concatenated corpus logs")
     # Peak memory is measured on a second run under tracemalloc (which slows it), not on the timed one.
     print(
-        f"parse_log_file: {elapsed:.2f} s wall, {cpu:.2f} s CPU, peak traced memory {peak / 1024 / 1024:.1f} MB, "
+        f"parse_log_file: {elapsed:.2f} s wall, {cpu:.2f} s CPU, "
+        f"peak traced memory {peak / 1024 / 1024:.1f} MB, "
         f"{len(evidence.failures)} failures, truncated={evidence.truncated}"
     )
 
