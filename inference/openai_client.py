@@ -51,6 +51,12 @@ class CompletionsModel:
         self._http.close()
         self.facts.close()
 
+    def __enter__(self) -> CompletionsModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def generate(self, prompt: str, params: GenerationParams) -> Generation:
         started = time.monotonic()
         attempt = partial(self._complete, _request(self.model, prompt, params))

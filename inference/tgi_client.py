@@ -44,6 +44,12 @@ class TGIModel:
     def close(self) -> None:
         self.facts.close()
 
+    def __enter__(self) -> TGIModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def generate(self, prompt: str, params: GenerationParams) -> Generation:
         started = time.monotonic()
         attempt = partial(self._text_generation, prompt, params)
