@@ -31,8 +31,10 @@ from github import (
     UnknownObjectException,
 )
 
-from tests.stand_ins import GitHubStandIn
+from tests.stand_ins import GitHubStandIn, github_dispatch
 from tests.stand_ins import github_schema as schema
+from tests.stand_ins.github_dispatch import ROUTES
+from tests.stand_ins.github_rest import Call, Reply, route
 from tests.stand_ins.github_state import client_id
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -448,6 +450,31 @@ def test_stopping_frees_the_port_even_with_a_kept_alive_connection(tmp_path: Pat
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
     session.close()
+
+
+def test_a_bug_in_the_stand_in_answers_500_and_is_raised_at_stop(
+    tmp_path: Path, app_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(call: Call) -> Reply:
+        raise ZeroDivisionError("a deliberate stand-in bug")
+
+    monkeypatch.setattr(github_dispatch, "ROUTES", [route("GET", "/rate_limit", "token", broken), *ROUTES])
+    gh = GitHubStandIn(tmp_path).start()
+    try:
+        gh.register_app(APP_ID, private_key_pem=app_key)
+        gh.create_repo(REPO, files={"README.md": "x\n"})
+        gh.add_installation(APP_ID, INSTALLATION_ID, [REPO])
+        integration = GithubIntegration(
+            auth=Auth.AppAuth(APP_ID, app_key), base_url=gh.api_url, **NO_THROTTLE
+        )
+        token = integration.get_access_token(INSTALLATION_ID).token
+        answer = requests.get(
+            gh.api_url + "/rate_limit", headers={"Authorization": f"token {token}"}, timeout=10
+        )
+        assert answer.status_code == 500 and "ZeroDivisionError" in answer.json()["message"]
+    finally:
+        with pytest.raises(RuntimeError, match="a deliberate stand-in bug"):
+            gh.stop()
 
 
 # Shapes against GitHub's OpenAPI description
