@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.stand_ins import git_http
 from tests.stand_ins.github_rest import Call, Reply, Route, invalid, not_found, page, route
-from tests.stand_ins.github_shapes import LEGACY_PERMISSION, REACTIONS, node_id, stamp
+from tests.stand_ins.github_shapes import LEGACY_PERMISSION, REACTIONS, node_id, role_flags, stamp
 from tests.stand_ins.github_shapes_pull import render_pull
 from tests.stand_ins.github_state import Comment, Issue, Pull, Reaction, now
 
@@ -20,16 +20,7 @@ def get_permission(call: Call) -> Reply:
     if role is None and login not in call.world.user_ids:
         return not_found()
     role = role or "none"
-    user = call.render.user(login) | {
-        "role_name": role,
-        "permissions": {
-            "admin": role == "admin",
-            "maintain": role in ("admin", "maintain"),
-            "push": role in ("admin", "maintain", "write"),
-            "triage": role in ("admin", "maintain", "write", "triage"),
-            "pull": role != "none",
-        },
-    }
+    user = call.render.user(login) | {"role_name": role, "permissions": role_flags(role)}
     return Reply(200, {"permission": LEGACY_PERMISSION.get(role, "none"), "role_name": role, "user": user})
 
 
