@@ -75,22 +75,59 @@ def merge(
     out: list[str] = []
     cur = match.start
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
-        if k == len(ops) - 1:
+        if tag == "insert":
+            end = cur  # an insertion consumes no real line
+        elif k == len(ops) - 1:
             end = match.end
-        elif tag == "insert":
-            end = cur
         elif tag == "equal":
             end = hi(i2)
+            if ops[k + 1][0] == "insert":
+                end = _insertion_point(file_lines, lo(i2), hi(i2), replace, ops[k + 1][3], ops[k + 1][4])
         else:
             end = lo(i2)
         end = max(cur, end)
         if tag == "equal":
             out.extend(file_lines[cur:end])
+        elif tag == "replace" and i2 - i1 == j2 - j1:
+            # Line for line: replace each quoted line where it really is, keeping unquoted blank lines.
+            _check_replaced(search, file_lines, w_of, i1, i2, cur, end)
+            by_line = dict(
+                zip(range(i1, i2), _reindent(list(replace[j1:j2]), shift, strip_trailing), strict=True)
+            )
+            at = {w_of[q]: q for q in range(i1, i2) if q in w_of}
+            out.extend(by_line[at[f]] if f in at else file_lines[f] for f in range(cur, end))
+            out.extend(by_line[q] for q in range(i1, i2) if q not in w_of)
         else:
             _check_replaced(search, file_lines, w_of, i1, i2, cur, end)
             out.extend(_reindent(list(replace[j1:j2]), shift, strip_trailing))
         cur = end
+    out.extend(file_lines[cur : match.end])
     return out
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _insertion_point(
+    file_lines: tuple[str, ...], lo: int, hi: int, replace: tuple[str, ...], j1: int, j2: int
+) -> int:
+    """Where new lines go when the file has lines the quote did not show at that point.
+
+    Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks: lines indented
+    deeper than what follows them continue the block above, so they go before the blank lines.
+    """
+    gap = file_lines[lo:hi]
+    if any(line.strip() for line in gap):
+        raise Refused(
+            f"the file has lines the quote does not show where the new lines go (line {lo + 1}: "
+            f"{gap[0].strip()!r}), so the place is ambiguous; quote the lines exactly as they are in the file"
+        )
+    inserted = next((line for line in replace[j1:j2] if line.strip()), None)
+    following = next((line for line in replace[j2:] if line.strip()), None)
+    if gap and inserted is not None and (following is None or _indent(inserted) > _indent(following)):
+        return lo
+    return hi
 
 
 def _check_replaced(

@@ -8,6 +8,7 @@ repository, outside `.git/`, and must not pass through a symlink that leads out.
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path, PurePosixPath
 
 from workers.edits.model import Refused
@@ -63,6 +64,9 @@ def _candidate(root_real: Path, text: str, existing: set[str], listing: list[str
         raise Refused(f"{text} is outside the repository; give the path relative to the repository root")
     if ".." in PurePosixPath(text).parts:
         raise Refused(f"{text} leaves the repository (it contains ..); give a path inside it")
+    text = posixpath.normpath(text)
+    if text[:2] in ("a/", "b/"):
+        text = text[:2] + posixpath.normpath(_clean(text[2:]))
     if text in existing:
         return text
     # Diff prefixes: "a/x" and "b/x" mean "x" unless the repository really has a top-level a/ or b/.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from workers.edits.elide_whole import expand_elisions
 from workers.edits.model import Refused
 from workers.edits.replace import is_elision
 
@@ -41,31 +42,25 @@ def apply_whole(
             f"the code block for {path} has {len(new)} lines but the file has {len(original)}; it looks like "
             "an excerpt, not the whole file. Give the whole file, or use a SEARCH/REPLACE block"
         )
+    new = expand_elisions(original, new, path)
     matcher = SequenceMatcher(None, [o.strip() for o in original], [n.strip() for n in new], autojunk=False)
     ops = matcher.get_opcodes()
+    # A model that adds trailing spaces to unchanged lines adds them to its changed lines too.
     noisy = any(
-        tag != "equal" and _same_but_whitespace(list(original[i1:i2]), list(new[j1:j2]))
+        n != n.rstrip() and o == o.rstrip()
         for tag, i1, i2, j1, j2 in ops
-    ) or any(n != n.rstrip() for n in new)
+        if tag == "equal"
+        for o, n in zip(original[i1:i2], new[j1:j2], strict=True)
+    )
     out: list[str] = []
     for tag, i1, i2, j1, j2 in ops:
         old_part, new_part = list(original[i1:i2]), list(new[j1:j2])
         if tag == "equal":
             # Same content; keep the file's own trailing whitespace unless the indentation changed.
-            out.extend(o if o.rstrip() == n.rstrip() else n for o, n in zip(old_part, new_part, strict=True))
-        elif (
-            new_part
-            and all(is_elision(n) for n in new_part if n.strip())
-            and any(n.strip() for n in new_part)
-        ):
-            out.extend(old_part)  # "... unchanged ..." stands for these real lines
+            for o, n in zip(old_part, new_part, strict=True):
+                out.append(o if o.rstrip() == n.rstrip() else n.rstrip() if noisy else n)
         elif _same_but_whitespace(old_part, new_part):
             out.extend(old_part)
         else:
-            if any(is_elision(n) for n in new_part):
-                raise Refused(
-                    f'a "..." line in the whole-file block for {path} cannot be matched to the lines it '
-                    "skips; write the file out in full"
-                )
             out.extend(n.rstrip() if noisy else n for n in new_part)
     return tuple(out), "whole_file+elision" if elided else "whole_file"

@@ -1,0 +1,85 @@
+"""Fill the "... existing code unchanged ..." lines of a whole-file answer with the real lines they skip.
+
+Each elision is anchored by the nearest quoted lines on both sides, which must sit in the file exactly once
+(after the previous elision); the elided stretch is everything between them. An anchor that cannot be found
+once is refused: guessing which lines were skipped is how code silently disappears.
+"""
+
+from __future__ import annotations
+
+from workers.edits.model import Refused
+from workers.edits.replace import is_elision
+
+ANCHOR_LINES = 3
+
+
+def _occurrences(keys: list[str], quote: list[str], start: int) -> list[int]:
+    n = len(quote)
+    return [i for i in range(start, len(keys) - n + 1) if keys[i : i + n] == quote]
+
+
+def _anchor(keys: list[str], lines: list[str], start: int, at_end: bool) -> tuple[int, int] | None:
+    """(position, length) of the longest run of `lines` nearest the elision found exactly once; a line
+    the answer changed cannot anchor, so shorter runs are tried before giving up."""
+    for k in range(min(ANCHOR_LINES, len(lines)), 0, -1):
+        quote = lines[-k:] if at_end else lines[:k]
+        found = _occurrences(keys, quote, start)
+        if len(found) == 1:
+            return found[0], k
+        if len(found) > 1:
+            return None
+    return None
+
+
+def expand_elisions(original: tuple[str, ...], new: tuple[str, ...], path: str) -> tuple[str, ...]:
+    """`new` with every elision line replaced by the original lines it stands for."""
+    present = set(original)
+    markers = [k for k, line in enumerate(new) if is_elision(line) and line not in present]
+    if not markers:
+        return new
+    # Anchors are compared on non-blank lines without indentation, so layout noise does not hide them.
+    nonblank = [i for i, line in enumerate(original) if line.strip()]
+    keys = [original[i].strip() for i in nonblank]
+    out: list[str] = []
+    pos = 0  # index into `nonblank`: anchors are searched after what earlier elisions consumed
+    piece_start = 0
+    for n, m in enumerate(markers):
+        piece_end = markers[n + 1] if n + 1 < len(markers) else len(new)
+        before = [new[k].strip() for k in range(piece_start, m) if new[k].strip()][-ANCHOR_LINES:]
+        after = [new[k].strip() for k in range(m + 1, piece_end) if new[k].strip()][:ANCHOR_LINES]
+        start = pos
+        if before:
+            placed = _anchor(keys, before, pos, at_end=True)
+            if placed is None:
+                raise _unanchored(path, m, "before")
+            start = placed[0] + placed[1]
+        end = len(keys)
+        if after:
+            placed = _anchor(keys, after, start, at_end=False)
+            if placed is None:
+                raise _unanchored(path, m, "after")
+            end = placed[0]
+        lo = nonblank[start - 1] + 1 if start > 0 else 0
+        hi = nonblank[end] if end < len(nonblank) else len(original)
+        region = list(original[lo:hi])
+        # Blank lines the answer wrote right beside the elision are already in `out`/the next piece.
+        for k in range(m - 1, piece_start - 1, -1):
+            if new[k].strip() or not region or region[0].strip():
+                break
+            region.pop(0)
+        for k in range(m + 1, piece_end):
+            if new[k].strip() or not region or region[-1].strip():
+                break
+            region.pop()
+        out.extend(new[piece_start:m])
+        out.extend(region)
+        pos, piece_start = end, m + 1
+    out.extend(new[piece_start:])
+    return tuple(out)
+
+
+def _unanchored(path: str, marker: int, side: str) -> Refused:
+    return Refused(
+        f'the "..." line {marker + 1} of the code block for {path} cannot be placed: the lines just {side} '
+        "it do not occur exactly once in the file. Write the file out in full, or use a SEARCH/REPLACE block"
+    )
