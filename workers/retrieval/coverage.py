@@ -7,6 +7,7 @@ changed function even when the failure is an assertion inside the test with no f
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shlex
@@ -21,7 +22,9 @@ from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
 from workers.retrieval.signals import Signal
 
+log = logging.getLogger(__name__)
 TRACER = Path(__file__).with_name("tracer.py")
+TRACER_PYTEST = Path(__file__).with_name("tracer_pytest.py")
 DEFAULT_TIMEOUT_S = 600.0
 
 
@@ -44,8 +47,9 @@ def collect_spectrum(
     root = repo_root.resolve()
     work = Path(tempfile.mkdtemp(prefix=".codellama-trace-", dir=root))
     try:
-        shutil.copy(TRACER, work / "_clbtrace.py")
-        (work / "sitecustomize.py").write_text("import _clbtrace\n_clbtrace.install()\n")
+        shutil.copy(TRACER, work / "_clbtrace_core.py")
+        shutil.copy(TRACER_PYTEST, work / "_clbtrace.py")
+        (work / "sitecustomize.py").write_text("import _clbtrace_core\n_clbtrace_core.install()\n")
         out = work / "out"
         out.mkdir()
         env = {
@@ -57,7 +61,15 @@ def collect_spectrum(
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        runner.run(f"export {prefix}; {test_cmd}", root, timeout_s=timeout_s, output_limit=200_000)
+        result = runner.run(f"export {prefix}; {test_cmd}", root, timeout_s=timeout_s, output_limit=200_000)
+        if not any(out.iterdir()):
+            # The tracer loads through PYTHONPATH; a command replacing it (PYTHONPATH=src pytest) hides it.
+            log.warning(
+                "no coverage recorded by %r (exit %s); if it sets PYTHONPATH, extend it instead: "
+                "PYTHONPATH=src:$PYTHONPATH",
+                test_cmd,
+                result.exit_code,
+            )
         return _read(out, root)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -23,8 +23,9 @@ WEIGHTS = {
     "import": 0.3,
     "lexical": 0.4,
 }
-# Test files are candidates only when execution evidence or the issue points right at them.
-TEST_FILE_KINDS = {"frame", "issue-traceback", "issue-path"}
+# Test files are candidates only when the failing run's frames or the issue's exact path points at them; a
+# traceback pasted into an issue usually runs through the reporter's own test, not one that needs the fix.
+TEST_FILE_KINDS = {"frame", "issue-path"}
 SYMBOLS_PER_FILE = 3
 LEXICAL_CANDIDATES = 200
 

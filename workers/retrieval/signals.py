@@ -99,6 +99,8 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
         if path is None:
             continue
         exact = "/" in mentioned and path.endswith(mentioned.lstrip("./"))
+        if is_test_path(path) and not exact:
+            continue
         signals.append(
             Signal(path, None, "issue-path", 1.0 if exact else 0.6, f"issue-path: issue names {mentioned}")
         )

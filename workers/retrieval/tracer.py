@@ -1,8 +1,9 @@
 """Per-test line coverage, recorded inside the repository's own test process (stdlib only).
 
-coverage.py copies this file next to a one-line sitecustomize.py and runs the test command with that
-directory on PYTHONPATH and PYTEST_PLUGINS naming it, so it works for pytest, unittest and Django's runner
-without installing anything into the repository's environment. It writes one JSON file per process:
+coverage.py copies this file (as _clbtrace_core.py) and tracer_pytest.py (as _clbtrace.py) next to a
+one-line sitecustomize.py, and runs the test command with that directory on PYTHONPATH and PYTEST_PLUGINS
+naming the plugin, so it works for pytest, unittest and Django's runner without installing anything into
+the repository's environment. It writes one JSON file per process:
 {"tests": {test_id: {"outcome": "passed"|"failed", "lines": {abs_path: [line, ...]}}}}.
 """
 
@@ -13,7 +14,6 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Generator
 from types import FrameType
 from typing import Any
 
@@ -113,28 +113,3 @@ def install() -> None:
 
     unittest.TestCase.run = run  # type: ignore[method-assign]
     atexit.register(dump)
-
-
-# pytest hooks, active when PYTEST_PLUGINS names this module.
-try:
-    import pytest
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, None]:
-        start(item.nodeid)
-        try:
-            yield
-        finally:
-            stop(None)
-
-    def pytest_runtest_logreport(report: Any) -> None:
-        if report.failed:
-            set_outcome(report.nodeid, "failed")
-        elif report.when == "call" and report.passed:
-            set_outcome(report.nodeid, "passed")
-
-    def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:
-        dump()
-
-except ImportError:  # not a pytest run
-    pass

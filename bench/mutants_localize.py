@@ -1,0 +1,189 @@
+"""CI-failure localization on real code: single-point mutants of pure-Python PyPI projects, found from
+the test output alone and with the tests re-run for coverage (`--test`).
+
+    python bench/mutants_localize.py [--per-project 55] [--projects toolz,inflection]
+
+For each project (pinned release from PyPI, with its own tests): run the suite once under the tracer to
+learn which lines the tests cover; mutate one covered token in a function (comparison, arithmetic, boolean,
+constant, off-by-one); keep mutants that make a test fail; localize from the raw pytest output parsed by
+workers.evidence, then again with the test command. Prints file and function recall@1/@3 and time per
+localization. Mutants are drawn with a fixed seed, so runs are comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import shutil
+import sys
+import time
+import tokenize
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.sources import CACHE, fetch_release
+from workers.evidence import parse_log
+from workers.process import LocalRunner
+from workers.retrieval import locate
+from workers.retrieval.coverage import collect_spectrum
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.repo import is_test_path
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    spec: str
+    package: str  # directory whose modules are mutated, relative to the release root
+    pythonpath: str = "."
+
+
+PROJECTS = [
+    Project("toolz", "==1.2.0", "toolz"),
+    Project("inflection", "==0.5.1", "inflection"),
+    Project("cachetools", "==8.0.2", "src/cachetools", "src"),
+    Project("isodate", "==0.7.2", "src/isodate", "src"),
+]
+# Plugin autoloading off: these suites need none, and loading every installed plugin costs seconds per run.
+TEST_CMD = (
+    "PYTHONPATH={pp}:$PYTHONPATH PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
+)
+RUN_TIMEOUT_S = 120.0
+
+SWAPS = {
+    "<": ("<=", "comparison"), "<=": ("<", "comparison"), ">": (">=", "comparison"),
+    ">=": (">", "comparison"), "==": ("!=", "comparison"), "!=": ("==", "comparison"),
+    "+": ("-", "arithmetic"), "-": ("+", "arithmetic"),
+    "*": ("//", "arithmetic"), "//": ("*", "arithmetic"), "and": ("or", "boolean"), "or": ("and", "boolean"),
+    "True": ("False", "boolean"), "False": ("True", "boolean"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mutant:
+    path: str
+    line: int
+    col: int
+    old: str
+    new: str
+    operator: str
+    symbol: str
+
+
+def mutation_points(root: Path, project: Project, covered: dict[str, set[int]]) -> list[Mutant]:
+    index = RepoIndex.build(root)
+    points = []
+    for path, info in index.files.items():
+        if not path.startswith(project.package + "/") or is_test_path(path):
+            continue
+        text = (root / path).read_text()
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            line, col = tok.start
+            if line not in covered.get(path, set()):
+                continue
+            chunk = info.symbol_at(line)
+            if chunk is None or chunk.kind != "function" or line <= chunk.signature_end:
+                continue  # defaults and decorators run at import time; mutate function bodies only
+            if tok.string in SWAPS and tok.type in (tokenize.OP, tokenize.NAME):
+                new, operator = SWAPS[tok.string]
+            elif tok.type == tokenize.NUMBER and tok.string.isdigit():
+                new = str(int(tok.string) + 1)
+                operator = "off-by-one" if tok.string in ("0", "1") else "constant"
+            else:
+                continue
+            points.append(Mutant(path, line, col, tok.string, new, operator, chunk.symbol or ""))
+    return points
+
+
+def apply(root: Path, mutant: Mutant, original: str) -> None:
+    lines = original.splitlines(keepends=True)
+    text = lines[mutant.line - 1]
+    lines[mutant.line - 1] = text[: mutant.col] + mutant.new + text[mutant.col + len(mutant.old) :]
+    (root / mutant.path).write_text("".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-project", type=int, default=55, help="killed mutants wanted per project")
+    parser.add_argument("--projects", default=",".join(p.name for p in PROJECTS))
+    parser.add_argument("--seed", type=int, default=4)
+    args = parser.parse_args()
+    runner = LocalRunner()
+    hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    times: dict[str, list[float]] = defaultdict(list)
+    killed_total = survived = 0
+    by_operator: dict[str, int] = defaultdict(int)
+    for project in [p for p in PROJECTS if p.name in args.projects.split(",")]:
+        fetched = fetch_release(project.name, project.spec)
+        if fetched is None:
+            print(f"{project.name}{project.spec}: no release could be downloaded, skipped")
+            continue
+        work = CACHE / "mutants" / project.name
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(fetched[0], work)
+        cmd = TEST_CMD.format(pp=project.pythonpath)
+        spectrum = collect_spectrum(work, runner, cmd, timeout_s=RUN_TIMEOUT_S * 5)
+        if spectrum.failed:
+            print(f"{project.name}: {len(spectrum.failed)} tests fail before mutation; skipped")
+            continue
+        covered: dict[str, set[int]] = defaultdict(set)
+        for files in spectrum.passed.values():
+            for path, lines in files.items():
+                covered[path] |= lines
+        points = mutation_points(work, project, covered)
+        random.Random(args.seed).shuffle(points)
+        killed = 0
+        for mutant in points:
+            if killed >= args.per_project:
+                break
+            original = (work / mutant.path).read_text()
+            apply(work, mutant, original)
+            try:
+                result = runner.run(cmd, work, timeout_s=RUN_TIMEOUT_S, output_limit=5_000_000)
+                if (
+                    result.exit_code != 1
+                ):  # 0: survived; other codes: interrupted, timed out, or broke collection
+                    survived += result.exit_code == 0
+                    continue
+                killed += 1
+                by_operator[mutant.operator] += 1
+                start = time.perf_counter()
+                evidence = parse_log(result.output, repo_root=work)
+                from_log = locate(work, evidence=evidence)
+                times["log"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                with_test = locate(work, evidence=evidence, runner=runner, test_cmd=cmd)
+                times["test"].append(time.perf_counter() - start)
+                for mode, ranked in (("log", from_log), ("test", with_test)):
+                    _score(hits[mode], ranked, mutant)
+            finally:
+                (work / mutant.path).write_text(original)
+        killed_total += killed
+        print(f"{project.name}{project.spec}: {killed} killed mutants of {len(points)} points", flush=True)
+    print(f"\nmutants killed: {killed_total} (survived, not counted: {survived})")
+    print(f"by operator: {dict(sorted(by_operator.items()))}")
+    print(f"{'':24}{'log alone':>12}{'with --test':>14}")
+    for key in ("file@1", "file@3", "function@1", "function@3"):
+        row = [hits[m][key] / max(killed_total, 1) for m in ("log", "test")]
+        print(f"{key:24}{row[0]:>12.1%}{row[1]:>14.1%}")
+    for mode, label in (("log", "log alone"), ("test", "with --test (includes the traced test run)")):
+        values = sorted(times[mode]) or [0.0]
+        print(
+            f"time per localization, {label}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s"
+        )
+    return 0
+
+
+def _score(tally: dict[str, int], ranked: list, mutant: Mutant) -> None:
+    files = [r.path for r in ranked if r.symbol is None]
+    symbols = [(r.path, r.symbol) for r in ranked if r.symbol is not None]
+    for k in (1, 3):
+        tally[f"file@{k}"] += mutant.path in files[:k]
+        tally[f"function@{k}"] += (mutant.path, mutant.symbol) in symbols[:k]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
