@@ -12,17 +12,16 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import wait_until
+from tests.stand_ins.github_server import GitHubStandIn
 from workers.process import LocalRunner, RunResult
 from workers.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
 from workers.sandbox.users import ensure_sandbox_user, grant_workspace
@@ -46,27 +45,10 @@ def _sandbox_must_work() -> None:
 
 
 @pytest.fixture
-def http_requests() -> Iterator[tuple[int, list[str]]]:
-    """A loopback HTTP server standing in for GitHub or the model; records every request it gets."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"secret answer")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], seen
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+def github(tmp_path: Path) -> Iterator[GitHubStandIn]:
+    """The GitHub stand-in on loopback: the attacks try to reach it, its request log says whether they did."""
+    with GitHubStandIn(tmp_path / "github") as gh:
+        yield gh
 
 
 @dataclass
@@ -81,7 +63,7 @@ class Host:
     site_pth: Path
     redis: redis.Redis
     redis_key: str
-    http_seen: list[str]
+    github: GitHubStandIn
     abstract_socket: socket.socket
 
     def untouched_files(self) -> dict[Path, bytes | None]:
@@ -105,7 +87,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 @pytest.fixture
 def host(
-    tmp_path: Path, redis_server: str, http_requests: tuple[int, list[str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, redis_server: str, github: GitHubStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Host]:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
@@ -133,7 +115,6 @@ def host(
         "site-packages",
         f"codellama-escape-{marker}.pth",
     )
-    port, seen = http_requests
     abstract_name = f"codellama-test-{marker}"
     listener = socket.socket(socket.AF_UNIX)
     listener.bind("\0" + abstract_name)
@@ -148,7 +129,7 @@ def host(
         site_pth,
         client,
         f"codellama-escaped-{marker}",
-        seen,
+        github,
         listener,
     )
     (workspace / "targets.json").write_text(
@@ -157,7 +138,7 @@ def host(
                 "key_file": str(key_file),
                 "redis_port": client.connection_pool.connection_kwargs["port"],
                 "redis_key": state.redis_key,
-                "http_port": port,
+                "github_url": github.api_url,
                 "abstract_socket": abstract_name,
                 "git_dir": str(workspace / ".git"),
                 "fork_bound": FORK_BOUND,
@@ -212,7 +193,7 @@ def test_attacks_on_secrets_services_files_and_git_all_fail(host: Host) -> None:
     # The host's view: nothing written, nothing set, nothing requested.
     assert host.untouched_files() == before
     assert host.redis.get(host.redis_key) is None
-    assert host.http_seen == []
+    assert host.github.requests == []
     host.abstract_socket.setblocking(False)
     with pytest.raises(BlockingIOError):
         host.abstract_socket.accept()  # nobody connected to the host's abstract unix socket
@@ -252,7 +233,7 @@ def test_the_attacks_work_when_nothing_stops_them(host: Host) -> None:
     result = LocalRunner().run(command, host.workspace, timeout_s=60)
     assert re.search(r"\b2 passed\b", result.output), result.output
     assert SECRETS["GITHUB_PRIVATE_KEY"] in result.output
-    assert host.http_seen == ["/stolen"]
+    assert [path for _, path, _ in host.github.requests] == ["/rate_limit"]
 
 
 def test_killing_every_process_reaches_only_the_sandbox(host: Host) -> None:
