@@ -7,10 +7,13 @@ once is refused: guessing which lines were skipped is how code silently disappea
 
 from __future__ import annotations
 
+from workers.edits.fuzzy import similarity
 from workers.edits.model import Refused
 from workers.edits.replace import is_elision
 
 ANCHOR_LINES = 3
+MAX_CHANGED = 3
+CHANGED_LINE_SIMILARITY = 0.6
 
 
 def _occurrences(keys: list[str], quote: list[str], start: int) -> list[int]:
@@ -31,6 +34,25 @@ def _anchor(keys: list[str], lines: list[str], start: int, at_end: bool) -> tupl
     return None
 
 
+def _edge(keys: list[str], piece: list[str], start: int, at_end: bool) -> int | None:
+    """Where the elided stretch begins (at_end: just after `piece`) or ends (just before `piece`), as an
+    index into `keys`. Lines next to the elision that the answer changed cannot anchor it; up to
+    MAX_CHANGED of them are skipped if each still resembles the real line it replaces one for one."""
+    for skip in range(0, min(MAX_CHANGED, len(piece) - 1) + 1):
+        rest = piece[: len(piece) - skip] if at_end else piece[skip:]
+        placed = _anchor(keys, rest, start, at_end)
+        if placed is None:
+            continue
+        changed = piece[len(piece) - skip :] if at_end else piece[:skip]
+        edge = placed[0] + placed[1] + skip if at_end else placed[0] - skip
+        real = keys[edge - skip : edge] if at_end else keys[edge : edge + skip]
+        if edge < start or edge > len(keys) or len(real) != skip:
+            continue
+        if all(similarity(a, b) >= CHANGED_LINE_SIMILARITY for a, b in zip(changed, real, strict=True)):
+            return edge
+    return None
+
+
 def expand_elisions(original: tuple[str, ...], new: tuple[str, ...], path: str) -> tuple[str, ...]:
     """`new` with every elision line replaced by the original lines it stands for."""
     present = set(original)
@@ -45,20 +67,20 @@ def expand_elisions(original: tuple[str, ...], new: tuple[str, ...], path: str) 
     piece_start = 0
     for n, m in enumerate(markers):
         piece_end = markers[n + 1] if n + 1 < len(markers) else len(new)
-        before = [new[k].strip() for k in range(piece_start, m) if new[k].strip()][-ANCHOR_LINES:]
-        after = [new[k].strip() for k in range(m + 1, piece_end) if new[k].strip()][:ANCHOR_LINES]
+        before = [new[k].strip() for k in range(piece_start, m) if new[k].strip()]
+        after = [new[k].strip() for k in range(m + 1, piece_end) if new[k].strip()]
         start = pos
         if before:
-            placed = _anchor(keys, before, pos, at_end=True)
-            if placed is None:
+            edge = _edge(keys, before, pos, at_end=True)
+            if edge is None:
                 raise _unanchored(path, m, "before")
-            start = placed[0] + placed[1]
+            start = edge
         end = len(keys)
         if after:
-            placed = _anchor(keys, after, start, at_end=False)
-            if placed is None:
+            edge = _edge(keys, after, start, at_end=False)
+            if edge is None:
                 raise _unanchored(path, m, "after")
-            end = placed[0]
+            end = edge
         lo = nonblank[start - 1] + 1 if start > 0 else 0
         hi = nonblank[end] if end < len(nonblank) else len(original)
         region = list(original[lo:hi])

@@ -114,8 +114,9 @@ def _insertion_point(
 ) -> int:
     """Where new lines go when the file has lines the quote did not show at that point.
 
-    Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks: lines indented
-    deeper than what follows them continue the block above, so they go before the blank lines.
+    Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks: new lines
+    indented at least as deep as what follows them continue the block above (a statement added after
+    the one before it), so they go before the blank lines.
     """
     gap = file_lines[lo:hi]
     if any(line.strip() for line in gap):
@@ -125,7 +126,7 @@ def _insertion_point(
         )
     inserted = next((line for line in replace[j1:j2] if line.strip()), None)
     following = next((line for line in replace[j2:] if line.strip()), None)
-    if gap and inserted is not None and (following is None or _indent(inserted) > _indent(following)):
+    if gap and inserted is not None and (following is None or _indent(inserted) >= _indent(following)):
         return lo
     return hi
 

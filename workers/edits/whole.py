@@ -24,6 +24,20 @@ def _same_but_whitespace(a: list[str], b: list[str]) -> bool:
     return [x.rstrip() for x in a if x.strip()] == [y.rstrip() for y in b if y.strip()]
 
 
+def _check_nothing_lost(original: tuple[str, ...], expanded: tuple[str, ...], path: str) -> None:
+    """After filling elisions, refuse if real code vanished: with "..." in the answer, a missing stretch
+    more likely means an elision was placed wrongly than that the model meant to delete it."""
+    ops = SequenceMatcher(None, [o.strip() for o in original], [n.strip() for n in expanded], autojunk=False)
+    for tag, i1, i2, j1, j2 in ops.get_opcodes():
+        lost = sum(1 for o in original[i1:i2] if o.strip()) - sum(1 for n in expanded[j1:j2] if n.strip())
+        if tag in ("delete", "replace") and lost >= 2:
+            raise Refused(
+                f'with the "..." lines filled in from the file, the code block for {path} would delete lines '
+                f'{i1 + 1}-{i2} of the file; it is unclear which lines the "..." stands for. Write the file '
+                "out in full, or use a SEARCH/REPLACE block"
+            )
+
+
 def apply_whole(
     original: tuple[str, ...] | None, new: tuple[str, ...], path: str
 ) -> tuple[tuple[str, ...], str]:
@@ -42,7 +56,9 @@ def apply_whole(
             f"the code block for {path} has {len(new)} lines but the file has {len(original)}; it looks like "
             "an excerpt, not the whole file. Give the whole file, or use a SEARCH/REPLACE block"
         )
-    new = expand_elisions(original, new, path)
+    if elided:
+        new = expand_elisions(original, new, path)
+        _check_nothing_lost(original, new, path)
     matcher = SequenceMatcher(None, [o.strip() for o in original], [n.strip() for n in new], autojunk=False)
     ops = matcher.get_opcodes()
     # A model that adds trailing spaces to unchanged lines adds them to its changed lines too.
