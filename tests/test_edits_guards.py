@@ -17,7 +17,14 @@ STRICT = EditPolicy()
 
 
 @pytest.mark.parametrize(
-    "path", [".github/workflows/ci.yml", ".gitlab-ci.yml", ".circleci/config.yml", ".github/codellama.yml", "Jenkinsfile"]
+    "path",
+    [
+        ".github/workflows/ci.yml",
+        ".gitlab-ci.yml",
+        ".circleci/config.yml",
+        ".github/codellama.yml",
+        "Jenkinsfile",
+    ],
 )
 def test_ci_configuration_is_always_protected(path: str) -> None:
     with pytest.raises(Refused, match="CI configuration"):
@@ -26,11 +33,17 @@ def test_ci_configuration_is_always_protected(path: str) -> None:
 
 def test_repository_protected_globs() -> None:
     policy = EditPolicy(protected_globs=("migrations/**", "*.lock", "docs/"))
-    for path in ("migrations/0001_initial.py", "app/migrations/x.py", "poetry.lock", "sub/uv.lock", "docs/a/b.md"):
+    for path in (
+        "migrations/0001_initial.py",
+        "app/migrations/x.py",
+        "poetry.lock",
+        "sub/uv.lock",
+        "docs/a/b.md",
+    ):
         if path == "app/migrations/x.py":
             assert protected_by(path, policy.protected_globs) is None  # anchored: only the top-level folder
             continue
-        with pytest.raises(Refused, match="protected by .github/codellama.yml"):
+        with pytest.raises(Refused, match=r"protected by \.github/codellama\.yml"):
             check_path(path, policy)
     check_path("python_programs/gcd.py", policy)
 
@@ -57,7 +70,9 @@ def test_adding_a_skip_marker_is_refused_anywhere() -> None:
     with pytest.raises(Refused, match="skip or xfail"):
         check_change("python_testcases/test_gcd.py", TEST_GCD, after, STRICT)
     with pytest.raises(Refused, match="skip or xfail"):
-        check_change("conftest.py", "", "import pytest\npytest.skip('flaky', allow_module_level=True)\n", STRICT)
+        check_change(
+            "conftest.py", "", "import pytest\npytest.skip('flaky', allow_module_level=True)\n", STRICT
+        )
 
 
 def test_removing_an_assertion_is_refused() -> None:
@@ -67,10 +82,14 @@ def test_removing_an_assertion_is_refused() -> None:
 
 
 def test_go_test_weakening_is_refused() -> None:
-    row = json.loads((CORPORA / "humanevalfix" / "data" / "go" / "humanevalpack.jsonl").read_text().splitlines()[0])
+    row = json.loads(
+        (CORPORA / "humanevalfix" / "data" / "go" / "humanevalpack.jsonl").read_text().splitlines()[0]
+    )
     before = row["test_setup"] + row["test"]
     with pytest.raises(Refused, match="skip"):
-        check_change("pkg/close_test.go", before, before.replace("assert := ", "t.Skip()\n    assert := "), STRICT)
+        check_change(
+            "pkg/close_test.go", before, before.replace("assert := ", "t.Skip()\n    assert := "), STRICT
+        )
 
 
 def test_allowed_when_the_request_is_about_tests() -> None:
@@ -79,7 +98,9 @@ def test_allowed_when_the_request_is_about_tests() -> None:
 
 
 def test_editing_a_test_without_weakening_it_is_allowed() -> None:
-    after = TEST_GCD.replace("def test_gcd(input_data, expected):", "def test_gcd(input_data, expected) -> None:")
+    after = TEST_GCD.replace(
+        "def test_gcd(input_data, expected):", "def test_gcd(input_data, expected) -> None:"
+    )
     check_change("python_testcases/test_gcd.py", TEST_GCD, after, STRICT)
 
 
@@ -97,9 +118,13 @@ def test_python_error_already_there_is_not_counted() -> None:
     assert introduced_error("x.py", broken, broken.replace("def g():", "def g(:")) is not None
 
 
-@pytest.mark.parametrize(("lang", "ext"), [("go", "go"), ("java", "java"), ("js", "js"), ("cpp", "cpp"), ("rust", "rs")])
+@pytest.mark.parametrize(
+    ("lang", "ext"), [("go", "go"), ("java", "java"), ("js", "js"), ("cpp", "cpp"), ("rust", "rs")]
+)
 def test_tree_sitter_languages(lang: str, ext: str) -> None:
-    row = json.loads((CORPORA / "humanevalfix" / "data" / lang / "humanevalpack.jsonl").read_text().splitlines()[2])
+    row = json.loads(
+        (CORPORA / "humanevalfix" / "data" / lang / "humanevalpack.jsonl").read_text().splitlines()[2]
+    )
     head = "package main\n" + row.get("import", "") if lang == "go" else ""
     before = head + row["prompt"] + row["buggy_solution"]
     fixed = head + row["prompt"] + row["canonical_solution"]

@@ -35,11 +35,15 @@ REPLACE = lines("    else:\n        return gcd(b, a % b)")
 def test_exact() -> None:
     new, rung = apply_replace(quix("gcd.py"), SEARCH, REPLACE)
     assert rung == "exact"
-    assert new[:5] == lines("def gcd(a, b):\n    if b == 0:\n        return a\n    else:\n        return gcd(b, a % b)")
+    assert new[:5] == lines(
+        "def gcd(a, b):\n    if b == 0:\n        return a\n    else:\n        return gcd(b, a % b)"
+    )
 
 
 def test_trailing_whitespace_ignored_and_not_copied() -> None:
-    new, rung = apply_replace(quix("gcd.py"), tuple(s + "  " for s in SEARCH), tuple(r + "  " for r in REPLACE))
+    new, rung = apply_replace(
+        quix("gcd.py"), tuple(s + "  " for s in SEARCH), tuple(r + "  " for r in REPLACE)
+    )
     assert rung == "trailing_whitespace"
     assert new[4] == "        return gcd(b, a % b)"
 
@@ -57,7 +61,8 @@ def test_blank_line_differences() -> None:
     file = quix("shunting_yard.py")
     # The real file has a blank line between the for loop and "while opstack:"; the quote leaves it out.
     search = lines(
-        "                rpntokens.append(opstack.pop())\n    while opstack:\n        rpntokens.append(opstack.pop())"
+        "                rpntokens.append(opstack.pop())\n"
+        "    while opstack:\n        rpntokens.append(opstack.pop())"
     )
     replace = lines(
         "                rpntokens.append(opstack.pop())\n            opstack.append(token)\n"

@@ -31,8 +31,10 @@ def test_search_replace_block_with_path_before_fence() -> None:
 
 def test_search_replace_path_inside_fence_info_string_and_carried_over() -> None:
     answer = (
-        "```python:python_programs/gcd.py\n<<<<<<< SEARCH\n    if b == 0:\n=======\n    if not b:\n>>>>>>> REPLACE\n"
-        "<<<<<<< SEARCH\n        return gcd(a % b, b)\n=======\n        return gcd(b, a % b)\n>>>>>>> REPLACE\n```\n"
+        "```python:python_programs/gcd.py\n"
+        "<<<<<<< SEARCH\n    if b == 0:\n=======\n    if not b:\n>>>>>>> REPLACE\n"
+        "<<<<<<< SEARCH\n        return gcd(a % b, b)\n=======\n"
+        "        return gcd(b, a % b)\n>>>>>>> REPLACE\n```\n"
         "quicksort.py\n<<<<<<< SEARCH\n    if not arr:\n=======\n    if len(arr) == 0:\n>>>>>>> REPLACE\n"
     )
     edits = parse_answer(answer).edits
@@ -41,7 +43,9 @@ def test_search_replace_path_inside_fence_info_string_and_carried_over() -> None
 
 
 def test_miscounted_markers_and_crlf_are_read() -> None:
-    answer = "gcd.py\r\n<<<<<< SEARCH\r\n    if b == 0:\r\n========\r\n    if b == 0 :\r\n>>>>>>>> REPLACE\r\n"
+    answer = (
+        "gcd.py\r\n<<<<<< SEARCH\r\n    if b == 0:\r\n========\r\n    if b == 0 :\r\n>>>>>>>> REPLACE\r\n"
+    )
     [edit] = parse_answer(answer).edits
     assert edit.search == ("    if b == 0:",) and edit.replace == ("    if b == 0 :",)
 
@@ -73,11 +77,18 @@ def test_every_agent_patch_for_an_instance_parses() -> None:
 def test_diff_without_at_line_and_with_space_less_blank_context() -> None:
     answer = (
         "--- python_programs/gcd.py\n+++ python_programs/gcd.py\n"
-        "     if b == 0:\n         return a\n\n     else:\n-        return gcd(a % b, b)\n+        return gcd(b, a % b)\n"
+        "     if b == 0:\n         return a\n\n     else:\n"
+        "-        return gcd(a % b, b)\n+        return gcd(b, a % b)\n"
         "\nThat fixes it."
     )
     [edit] = parse_answer(answer).edits
-    assert edit.search == ("    if b == 0:", "        return a", "", "    else:", "        return gcd(a % b, b)")
+    assert edit.search == (
+        "    if b == 0:",
+        "        return a",
+        "",
+        "    else:",
+        "        return gcd(a % b, b)",
+    )
     assert edit.replace[-1] == "        return gcd(b, a % b)"
 
 
@@ -87,12 +98,19 @@ def test_diff_new_and_deleted_files() -> None:
         "--- a/old.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x = 1\n```\n"
     )
     create, delete = parse_answer(answer).edits
-    assert (create.kind, create.raw_path, create.replace) == ("create", "b/docs/NOTE.md", ("# Note", "gcd takes (b, a % b)"))
+    assert (create.kind, create.raw_path, create.replace) == (
+        "create",
+        "b/docs/NOTE.md",
+        ("# Note", "gcd takes (b, a % b)"),
+    )
     assert (delete.kind, delete.raw_path) == ("delete", "a/old.py")
 
 
 def test_diff_hunk_elision_line_kept_as_elision() -> None:
-    answer = "--- a/gcd.py\n+++ b/gcd.py\n@@ -1,5 +1,5 @@\n def gcd(a, b):\n ...\n-        return gcd(a % b, b)\n+        return gcd(b, a % b)\n"
+    answer = (
+        "--- a/gcd.py\n+++ b/gcd.py\n@@ -1,5 +1,5 @@\n def gcd(a, b):\n ...\n"
+        "-        return gcd(a % b, b)\n+        return gcd(b, a % b)\n"
+    )
     [edit] = parse_answer(answer).edits
     assert edit.search == ("def gcd(a, b):", "...", "        return gcd(a % b, b)")
 
