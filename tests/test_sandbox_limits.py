@@ -246,3 +246,47 @@ def test_an_interrupted_run_still_kills_the_sandbox(workspace: Path) -> None:
         signal.signal(signal.SIGUSR1, previous)
         sender.join(timeout=15)
     wait_until(lambda: _pids_with(marker) == [], 10, "the sleeper to be killed")
+
+
+def test_no_user_namespaces_and_no_risky_kernel_interfaces_inside(workspace: Path) -> None:
+    # This kernel lets the same user create user namespaces outside the sandbox; inside, the filter says no.
+    (workspace / "syscalls.py").write_text(
+        "import ctypes, os, platform\n"
+        "from workers_seccomp_numbers import NUMBERS\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "for name, (nr, arg) in NUMBERS[platform.machine()].items():\n"
+        "    rc = libc.syscall(nr, arg, 0, 0, 0)\n"
+        "    print(name, rc, os.strerror(ctypes.get_errno()) if rc < 0 else 'ok')\n"
+    )
+    numbers = {
+        "x86_64": {
+            "keyctl": (250, 0),
+            "bpf": (321, 0),
+            "io_uring_setup": (425, 0),
+            "userns": (272, 0x10000000),
+        },
+        "aarch64": {
+            "keyctl": (219, 0),
+            "bpf": (280, 0),
+            "io_uring_setup": (425, 0),
+            "userns": (97, 0x10000000),
+        },
+    }
+    (workspace / "workers_seccomp_numbers.py").write_text(f"NUMBERS = {numbers!r}\n")
+    result = _run(workspace, "unshare --user true; echo unshare=$?; python syscalls.py")
+    assert result.ok, result.output
+    assert "unshare=1" in result.output
+    for name in ("keyctl", "bpf", "io_uring_setup", "userns"):
+        assert f"{name} -1 Operation not permitted" in result.output, result.output
+
+
+def test_threads_and_subprocesses_still_work_under_the_filter(workspace: Path) -> None:
+    # clone3 answers ENOSYS, so glibc falls back to clone, whose flags the filter can read.
+    script = (
+        "import subprocess, threading\n"
+        "t = threading.Thread(target=print, args=('thread ok',)); t.start(); t.join()\n"
+        "print(subprocess.run(['echo', 'child ok'], capture_output=True, text=True).stdout.strip())\n"
+    )
+    (workspace / "spawn_all.py").write_text(script)
+    result = _run(workspace, "python spawn_all.py")
+    assert result.ok and "thread ok" in result.output and "child ok" in result.output, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from core.errors import ConfigurationError
 from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import Layout, bwrap_argv
 from workers.sandbox.output import OutputBuffer
+from workers.sandbox.seccomp import ARCHES, filter_program
 from workers.sandbox.users import SandboxUser
 
 LIMITS = SandboxLimits(cpu_s=10, memory_mb=256, max_procs=32, max_file_mb=8, wall_s=20, output_bytes=1000)
@@ -148,3 +150,17 @@ def test_git_directories_stay_read_only_even_below_a_read_only_parent() -> None:
     assert _pairs(argv, "--ro-bind") == ["/usr", "/srv", "/srv/jobs/7/repo/.git", "/data/main/.git"]
     assert _pairs(argv, "--bind") == ["/srv/jobs/7/repo"]
     assert _pairs(argv, "--dir")[-2:] == ["/data", "/data/main"]
+
+
+def test_the_seccomp_program_is_well_formed_for_each_architecture() -> None:
+    for name, arch in ARCHES.items():
+        program = filter_program(arch)
+        assert len(program) % 8 == 0, name
+        insns = [struct.unpack("<HBBI", program[i : i + 8]) for i in range(0, len(program), 8)]
+        # Every jump lands inside the program, and the last instruction returns.
+        for pos, (code, jt, jf, _k) in enumerate(insns):
+            if code & 0x07 == 0x05:  # BPF_JMP
+                assert pos + 1 + max(jt, jf) < len(insns), (name, pos)
+        assert insns[-1][0] == 0x06
+        # The architecture is checked before anything else.
+        assert insns[0] == (0x20, 0, 0, 4) and insns[1][3] == arch.audit_arch

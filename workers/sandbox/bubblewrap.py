@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import platform
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,8 +15,11 @@ from core.errors import SandboxUnavailable
 from workers.process import RunResult, clean_environment
 from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
+from workers.sandbox.seccomp import host_filter
 from workers.sandbox.supervise import supervise
 from workers.sandbox.users import SandboxUser, ensure_sandbox_user, git_dirs, grant_workspace
+
+log = logging.getLogger(__name__)
 
 
 def python_prefixes() -> list[Path]:
@@ -58,6 +63,23 @@ def _trusted_git_paths(workspace: Path) -> list[Path]:
                 common = (gitdir / commondir.read_text().strip()).resolve() if commondir.is_file() else None
                 paths += [p for p in (common, gitdir) if p is not None and p.is_dir()]
     return paths
+
+
+@contextlib.contextmanager
+def _seccomp_fd() -> Iterator[int | None]:
+    """The seccomp filter in an anonymous file, for bubblewrap to read (None on unknown architectures)."""
+    program = host_filter()
+    if program is None:
+        log.warning("no seccomp filter for %s: sandboxed code may create user namespaces", platform.machine())
+        yield None
+        return
+    fd = os.memfd_create("codellama-seccomp", 0)
+    try:
+        os.write(fd, program)
+        os.lseek(fd, 0, os.SEEK_SET)
+        yield fd
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -132,6 +154,19 @@ class BubblewrapRunner:
             ro_binds=[*python_prefixes(), *self.extra_ro_binds],
             git_paths=_trusted_git_paths(self.workspace),
         )
+        with _seccomp_fd() as seccomp_fd:
+            return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)
+
+    def _supervise(
+        self,
+        command: str,
+        cwd: Path,
+        layout: Layout,
+        seccomp_fd: int | None,
+        timeout_s: float,
+        network: bool,
+        output_limit: int,
+    ) -> RunResult:
         argv = bwrap_argv(
             command,
             workspace=self.workspace,
@@ -140,6 +175,7 @@ class BubblewrapRunner:
             limits=self.limits,
             user=self.user,
             network=network,
+            seccomp_fd=seccomp_fd,
             bwrap=self.bwrap,
         )
         keep = min(output_limit, self.limits.output_bytes)
@@ -151,6 +187,7 @@ class BubblewrapRunner:
             keep_bytes=keep,
             kill_after_bytes=max(keep, self.limits.output_kill_bytes),
             label=command,
+            pass_fds=() if seccomp_fd is None else (seccomp_fd,),
         )
         if not run.started:
             # bubblewrap failed before the command ran: that is the host's problem, not the repository's.

@@ -64,9 +64,13 @@ def bwrap_argv(
     limits: SandboxLimits,
     user: SandboxUser,
     network: bool,
+    seccomp_fd: int | None = None,
     bwrap: str = "bwrap",
 ) -> list[str]:
-    """Everything after this runs with only `workspace` writable; `{status_fd}` is filled in at start."""
+    """Everything after this runs with only `workspace` writable; `{status_fd}` is filled in at start.
+
+    `seccomp_fd` is a descriptor holding the filter of workers/sandbox/seccomp.py, or None for none.
+    """
     args = [
         bwrap,
         "--die-with-parent",
@@ -109,6 +113,8 @@ def bwrap_argv(
             args += tree.mount_point(path)
         args += ["--ro-bind", str(path), str(path)]
         git_bound.append(path)
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", str(cwd), "--json-status-fd", "{status_fd}", "--"]
     # No user namespace: bubblewrap runs as root and the command drops to the sandbox user, because
     # inside a user namespace the user would map back to root, for whom the kernel ignores RLIMIT_NPROC.

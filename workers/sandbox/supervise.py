@@ -81,6 +81,7 @@ def supervise(
     keep_bytes: int,
     kill_after_bytes: int,
     label: str,
+    pass_fds: tuple[int, ...] = (),
 ) -> Supervised:
     """Run a bubblewrap command line whose argv names `--json-status-fd {fd}` where fd is filled in here.
 
@@ -100,7 +101,7 @@ def supervise(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            pass_fds=(status_w,),
+            pass_fds=(status_w, *pass_fds),
         )
     finally:
         os.close(status_w)
