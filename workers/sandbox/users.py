@@ -26,6 +26,8 @@ FALLBACK_USER = "nobody"
 
 @dataclass(frozen=True)
 class SandboxUser:
+    """The account sandboxed processes run as; never root, or no limit and no permission would hold."""
+
     name: str
     uid: int
     gid: int
@@ -36,6 +38,8 @@ def _lookup(name: str) -> SandboxUser | None:
         entry = pwd.getpwnam(name)
     except KeyError:
         return None
+    if entry.pw_uid == 0 or entry.pw_gid == 0:
+        raise SandboxUnavailable(f"the sandbox user {name!r} has uid or gid 0; it must be unprivileged")
     return SandboxUser(name=entry.pw_name, uid=entry.pw_uid, gid=entry.pw_gid)
 
 
