@@ -12,6 +12,7 @@ from core.settings import Settings
 from workers.process import LocalRunner
 from workers.sandbox import BubblewrapRunner, limits_from_settings, make_runner, sandbox_available
 from workers.sandbox.limits import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_PROCS
+from workers.sandbox.users import ensure_sandbox_user
 
 MISSING_BWRAP = "bwrap-that-is-not-installed"
 
@@ -82,3 +83,8 @@ def test_a_sandbox_that_fails_to_start_is_refused_with_the_reason(tmp_path: Path
     assert "bubblewrap could not start the sandbox (exit 1)" in reason
     with pytest.raises(SandboxUnavailable, match=r"the sandbox cannot start: .*exit 1.*ALLOW_UNSANDBOXED"):
         make_runner(Settings(), tmp_path, bwrap="false")
+
+
+def test_root_is_never_the_sandbox_user() -> None:
+    with pytest.raises(SandboxUnavailable, match="'root' has uid or gid 0"):
+        ensure_sandbox_user("root")
