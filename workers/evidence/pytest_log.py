@@ -62,11 +62,13 @@ class PytestParser(RunnerParser):
             failure = self._from_entry(entry, by_short_name, used, resolver)
             if failure is not None:
                 failures.add(failure)
-        self._attach_line_style(state, resolver, failures)
+        located = _line_style(state, resolver)
         for verdict, test_id, message in state.summary:
             kind = COLLECTION if verdict == "ERROR" and "::" not in test_id else TEST
             if (kind, test_id) not in failures:
-                failures.add(Failure(test_id=test_id, kind=kind, **_summary_error(message)))
+                failures.add(
+                    located.get(test_id) or Failure(test_id=test_id, kind=kind, **_summary_error(message))
+                )
         return Evidence(
             runner=self.name,
             failures=failures.items(),
@@ -125,6 +127,11 @@ class PytestParser(RunnerParser):
                 if item:
                     state.summary.append((item["verdict"], item["id"], item["msg"] or ""))
                     continue
+                if _COUNTS_LINE.match(line.strip()):
+                    # -q prints the counts without the rule of equals signs; they end the session.
+                    _add_counts(state, line.strip())
+                    state.section = ""
+                    continue
             if state.section.startswith("test session starts") or not state.section:
                 root = _ROOTDIR.match(line)
                 if root:
@@ -135,7 +142,6 @@ class PytestParser(RunnerParser):
                     state.summary.append((progress["verdict"], progress["id"], ""))
                     continue
                 if not state.section and _COUNTS_LINE.match(line.strip()):
-                    # -q prints the counts without the rule of equals signs.
                     _add_counts(state, line.strip())
 
     def _from_entry(
@@ -166,28 +172,24 @@ class PytestParser(RunnerParser):
             excerpt=excerpt_of(entry.lines),
         )
 
-    def _attach_line_style(self, state: _State, resolver: PathResolver, failures: FailureList) -> None:
-        """--tb=line prints "path:line: message" per failure, in the order of the short summary."""
-        pending = [item for item in state.summary if item[0] == "FAILED" and not failures.has_test(item[1])]
-        for line in state.line_style:
-            match = LINE_STYLE.match(line)
-            if match is None:
-                continue
-            frame = resolver.frame(match["path"], int(match["line"]))
-            for index, (_verdict, test_id, _message) in enumerate(pending):
-                file_part = test_id.split("::", 1)[0]
-                if frame.path.endswith(file_part) or file_part.endswith(frame.path):
-                    failures.add(
-                        Failure(
-                            test_id=test_id,
-                            frames=[frame],
-                            **_summary_error(match["msg"]),
-                            detail=[line],
-                            excerpt=line,
-                        )
-                    )
-                    del pending[index]
-                    break
+
+def _line_style(state: _State, resolver: PathResolver) -> dict[str, Failure]:
+    """--tb=line prints one "path:line: message" per failure (the innermost frame), in the summary's order."""
+    matches = [match for match in map(LINE_STYLE.match, state.line_style) if match]
+    failed = list(dict.fromkeys(test_id for verdict, test_id, _msg in state.summary if verdict == "FAILED"))
+    if not matches or len(matches) != len(failed):
+        return {}
+    located = {}
+    for test_id, match in zip(failed, matches, strict=True):
+        frame = resolver.frame(match["path"], int(match["line"]))
+        located[test_id] = Failure(
+            test_id=test_id,
+            frames=[frame],
+            detail=[match.group(0)],
+            excerpt=match.group(0),
+            **_summary_error(match["msg"]),
+        )
+    return located
 
 
 def _node_id(name: str, by_short_name: dict[str, list[str]], used: set[str], frames: list[Frame]) -> str:

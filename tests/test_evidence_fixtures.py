@@ -1,0 +1,124 @@
+"""Runners the corpus lacks, on real output kept in tests/fixtures/logs (its README says how it was made)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers.evidence import TEST, Evidence, parse_log
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
+
+
+def parse(name: str, **kwargs: object) -> Evidence:
+    return parse_log((FIXTURES / name).read_text(encoding="utf-8"), **kwargs)  # type: ignore[arg-type]
+
+
+def test_jest() -> None:
+    evidence = parse("jest_sum.log")
+    assert evidence.runner == "jest"
+    assert (evidence.summary_failed, evidence.summary_passed) == (2, 1)
+    adds, reads = evidence.failures
+    assert adds.test_id == "src/sum.test.js > sum > adds 1 + 2 to equal 3"
+    assert adds.error_type == "AssertionError"
+    assert "Expected: 3" in adds.detail and "Received: -1" in adds.detail
+    assert (adds.frames[-1].path, adds.frames[-1].line) == ("src/sum.test.js", 4)
+    assert reads.test_id == "src/sum.test.js > parse reads value"
+    assert (reads.error_type, reads.message) == (
+        "TypeError",
+        "Cannot read properties of undefined (reading 'length')",
+    )
+    # Innermost last: the library function the test called, where the error was raised.
+    assert [(f.path, f.line, f.function) for f in reads.frames] == [
+        ("src/sum.test.js", 11, "Object.parse"),
+        ("src/sum.js", 2, "parse"),
+    ]
+
+
+def test_vitest_with_and_without_colour() -> None:
+    coloured, plain = parse("vitest_sum.log"), parse("vitest_sum_nocolor.log")
+    assert coloured.failures == plain.failures
+    assert plain.runner == "vitest"
+    assert (plain.summary_failed, plain.summary_passed) == (2, 1)
+    adds, reads = plain.failures
+    assert adds.test_id == "src/sum.vitest.test.js > sum > adds 1 + 2 to equal 3"
+    assert (adds.error_type, adds.message) == ("AssertionError", "expected -1 to be 3 // Object.is equality")
+    assert reads.error_type == "TypeError"
+    assert [(f.path, f.line, f.function) for f in reads.frames] == [
+        ("src/sum.vitest.test.js", 12, None),
+        ("src/sum.js", 2, "parse"),
+    ]
+
+
+def test_cargo_test() -> None:
+    evidence = parse("cargo_calc.log")
+    assert evidence.runner == "cargo"
+    assert (evidence.summary_failed, evidence.summary_passed) == (4, 1)
+    by_id = {f.test_id: f for f in evidence.failures}
+    assert set(by_id) == {
+        "more_tests::passes",
+        "tests::first_of_list",
+        "tests::mean_of_three",
+        "tests::mean_of_two",
+    }
+    mean = by_id["tests::mean_of_three"]
+    assert (mean.error_type, mean.message) == ("panic", "assertion `left == right` failed")
+    assert mean.detail[1:] == ["assertion `left == right` failed", "  left: 3", " right: 2"]
+    assert (mean.frames[-1].path, mean.frames[-1].line) == ("src/lib.rs", 16)
+
+
+def test_cargo_backtrace_separates_the_standard_library() -> None:
+    evidence = parse("cargo_calc_backtrace.log")
+    first = next(f for f in evidence.failures if f.test_id == "tests::first_of_list")
+    assert [(f.path, f.line, f.function) for f in first.repo_frames] == [
+        ("src/lib.rs", 25, "calc::tests::first_of_list"),
+        ("src/lib.rs", 26, "calc::tests::first_of_list"),
+        ("src/lib.rs", 7, "calc::first"),
+    ]
+    assert all(f.path.startswith("/rustc/") for f in first.frames if not f.in_repo)
+
+
+def test_surefire_junit5(tmp_path: Path) -> None:
+    evidence = parse("surefire_calc.log")
+    assert evidence.runner == "surefire"
+    assert (evidence.summary_failed, evidence.summary_errors, evidence.summary_passed) == (1, 1, 1)
+    mean, name = evidence.failures
+    assert mean.test_id == "com.example.calc.CalcTest.meanOfThree"
+    assert (mean.error_type, mean.message) == (
+        "org.opentest4j.AssertionFailedError",
+        "expected: <2> but was: <3>",
+    )
+    assert [(f.path, f.line) for f in mean.repo_frames] == [("com/example/calc/CalcTest.java", 9)]
+    assert name.error_type == "java.lang.NullPointerException"
+    assert [(f.path, f.line, f.function) for f in name.repo_frames] == [
+        ("com/example/calc/CalcTest.java", 14, "nameOfNull"),
+        ("com/example/calc/Calc.java", 11, "name"),
+    ]
+    # With the checkout at hand, frames resolve to the Maven source roots that hold the files.
+    for source in (
+        "src/main/java/com/example/calc/Calc.java",
+        "src/test/java/com/example/calc/CalcTest.java",
+    ):
+        (tmp_path / source).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / source).write_text("class X {}\n")
+    located = parse("surefire_calc.log", repo_root=tmp_path).failures[1]
+    assert [f.path for f in located.repo_frames] == [
+        "src/test/java/com/example/calc/CalcTest.java",
+        "src/main/java/com/example/calc/Calc.java",
+    ]
+
+
+def test_raw_github_actions_log() -> None:
+    evidence = parse("actions_isobar_pytest.log")
+    assert evidence.runner == "pytest"
+    assert (evidence.summary_failed, evidence.summary_passed) == (1, 13)
+    (failure,) = evidence.failures
+    assert failure.kind == TEST
+    assert failure.test_id == "tests/test_main.py::test_main_metric_flag_exists"
+    assert failure.error_type == "AssertionError"
+    assert failure.message.startswith("assert '--metric' in")
+    assert [(f.path, f.line, f.function) for f in failure.frames] == [
+        ("tests/test_main.py", 15, "test_main_metric_flag_exists")
+    ]
+    assert not any(
+        "##[" in line or line[:4].isdigit() for line in failure.detail + failure.excerpt.splitlines()
+    )
