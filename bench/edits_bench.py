@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -66,42 +67,60 @@ def classify(ok: bool, result: str, expected: str | None, original: str) -> str:
     return "correct" if expected is not None and result == expected else "wrong"
 
 
-def run_corpus(limit: int | None) -> int:
-    pairs = corpus.load_pairs()[:limit] if limit else corpus.load_pairs()
-    ours: dict[tuple[str, str], Tally] = defaultdict(lambda: defaultdict(int))
-    base: dict[tuple[str, str], Tally] = defaultdict(lambda: defaultdict(int))
-    unnamed: list[str] = []
-    wrong: list[str] = []
-    start = time.monotonic()
+Verdicts = list[tuple[tuple[str, str], str, str, str | None]]  # (key, ours, baseline, note)
+
+
+def _run_pairs(pairs: list[corpus.Pair], universe: list[corpus.Pair]) -> Verdicts:
+    """Apply every case built from `pairs` with both appliers; one worker process runs one chunk."""
+    out: Verdicts = []
     # Tens of thousands of small writes: a memory-backed directory, where there is one, keeps this quick.
     shm = Path("/dev/shm")
     where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="edits-bench-", dir=where) as tmp:
         root = Path(tmp)
-        for case in corpus.cases(pairs):
+        for case in corpus.cases(pairs, universe):
             kind = (
                 "recoverable"
                 if case.recoverable
-                else ("unrecoverable" if case.expected is None else "unplaceable")
+                else "unrecoverable"
+                if case.expected is None
+                else "unplaceable"
             )
             key = (case.fmt, f"{case.distortion} ({kind})" if kind != "recoverable" else case.distortion)
             target = root / case.pair.path
-            for tally, applier in ((ours, "ours"), (base, "exact")):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(case.repo_text)
-                if applier == "ours":
-                    report = apply_answer(root, case.answer, EditPolicy())
-                    ok = report.ok
-                else:
-                    ok = exact_only(root, case.answer)
-                verdict = classify(ok, target.read_text(), case.expected, case.repo_text)
-                tally[key][verdict] += 1
-                if applier == "ours" and verdict == "wrong":
-                    wrong.append(f"{case.pair.name} {case.fmt} {case.distortion}")
-                if applier == "ours" and case.expected is None and not ok:
-                    refused = [o for o in report.outcomes if o.status == "refused"]
-                    if not any(o.nearest and "line" in (o.reason or "") for o in refused):
-                        unnamed.append(f"{case.pair.name} {case.fmt} {case.distortion}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(case.repo_text)
+            report = apply_answer(root, case.answer, EditPolicy())
+            ours = classify(report.ok, target.read_text(), case.expected, case.repo_text)
+            target.write_text(case.repo_text)
+            exact = classify(exact_only(root, case.answer), target.read_text(), case.expected, case.repo_text)
+            note = None
+            if ours == "wrong":
+                note = f"wrong: {case.pair.name} {case.fmt} {case.distortion}"
+            elif case.expected is None and not any(
+                o.nearest and "line" in (o.reason or "") for o in report.outcomes if o.status == "refused"
+            ):
+                note = f"refusal without closest lines: {case.pair.name} {case.fmt} {case.distortion}"
+            out.append((key, ours, exact, note))
+            target.unlink()
+    return out
+
+
+def run_corpus(limit: int | None, jobs: int) -> int:
+    pairs = corpus.load_pairs()[:limit] if limit else corpus.load_pairs()
+    ours: dict[tuple[str, str], Tally] = defaultdict(lambda: defaultdict(int))
+    base: dict[tuple[str, str], Tally] = defaultdict(lambda: defaultdict(int))
+    notes: list[str] = []
+    start = time.monotonic()
+    # Every pair is independent: spread them over processes.
+    chunks = [pairs[i :: max(1, jobs)] for i in range(max(1, jobs))]
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for verdicts in pool.map(_run_pairs, chunks, [pairs] * len(chunks)):
+            for key, mine, exact, note in verdicts:
+                ours[key][mine] += 1
+                base[key][exact] += 1
+                if note:
+                    notes.append(note)
     elapsed = time.monotonic() - start
     _print_table(ours, base)
     total = _sum(ours)
@@ -111,10 +130,10 @@ def run_corpus(limit: int | None) -> int:
     print(f"recoverable applied correctly: {rec['correct']}/{sum(rec.values())} = {_pct(rec)}")
     print(
         f"unrecoverable refused: {unrec['refused']}/{sum(unrec.values())}; "
-        f"refusals not naming the closest lines: {len(unnamed)}"
+        f"refusals not naming the closest lines: {sum(1 for n in notes if n.startswith('refusal'))}"
     )
     print(f"applied wrongly: {total['wrong']}")
-    for line in (wrong + [f"unnamed: {u}" for u in unnamed])[:20]:
+    for line in notes[:20]:
         print("  ", line)
     return 1 if total["wrong"] else 0
 
@@ -186,8 +205,9 @@ def main() -> int:
     )
     parser.add_argument("--limit", type=int, help="use only the first N bug/fix pairs")
     parser.add_argument("--swebench-only", action="store_true")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     args = parser.parse_args()
-    status = 0 if args.swebench_only else run_corpus(args.limit)
+    status = 0 if args.swebench_only else run_corpus(args.limit, args.jobs)
     run_swebench()
     return status
 

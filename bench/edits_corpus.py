@@ -296,11 +296,15 @@ def distorted(
     return answer, pair.buggy, pair.fixed, recoverable
 
 
-def cases(pairs: list[Pair]) -> Iterator[Case]:
-    for k, pair in enumerate(pairs):
+def cases(pairs: list[Pair], universe: list[Pair] | None = None) -> Iterator[Case]:
+    """Every case for `pairs`; a pair's "nonexistent" context comes from the pair 7 places on in
+    `universe` (all pairs), so the cases do not depend on how the pairs are split among processes."""
+    everyone = universe or pairs
+    position = {p.name: k for k, p in enumerate(everyone)}
+    for pair in pairs:
         old, new = lines_of(pair.buggy), lines_of(pair.fixed)
         base = hunks(old, new, 3)
-        donor = pairs[(k + 7) % len(pairs)]
+        donor = everyone[(position[pair.name] + 7) % len(everyone)]
         for fmt in FORMATS:
             for distortion in [d for d in RECOVERABLE + UNRECOVERABLE if d in APPLIES[fmt]]:
                 made = distorted(pair, fmt, distortion, old, new, base, donor)

@@ -115,8 +115,9 @@ def _insertion_point(
     """Where new lines go when the file has lines the quote did not show at that point.
 
     Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks: new lines
-    indented at least as deep as what follows them continue the block above (a statement added after
-    the one before it), so they go before the blank lines.
+    indented deeper than what follows continue the block above, so they go before the blank lines; new
+    lines dedented from what precedes them start the next block, so they go after; otherwise a statement
+    added after the one before it goes before the blank lines.
     """
     gap = file_lines[lo:hi]
     if any(line.strip() for line in gap):
@@ -124,11 +125,18 @@ def _insertion_point(
             f"the file has lines the quote does not show where the new lines go (line {lo + 1}: "
             f"{gap[0].strip()!r}), so the place is ambiguous; quote the lines exactly as they are in the file"
         )
+    if not gap:
+        return hi
     inserted = next((line for line in replace[j1:j2] if line.strip()), None)
     following = next((line for line in replace[j2:] if line.strip()), None)
-    if gap and inserted is not None and (following is None or _indent(inserted) >= _indent(following)):
+    preceding = next((line for line in reversed(replace[:j1]) if line.strip()), None)
+    if inserted is None or following is None:
         return lo
-    return hi
+    if _indent(inserted) > _indent(following):
+        return lo
+    if preceding is not None and _indent(inserted) < _indent(preceding):
+        return hi
+    return lo
 
 
 def _check_replaced(
