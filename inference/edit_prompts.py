@@ -59,12 +59,12 @@ def gcd(a, b):
         return gcd(b, a % b)
 ```"""
 
-# One refused edit, as it appears in the feedback; $nearest is the block of numbered real lines.
+# One refused edit, as it appears in the feedback, then the real lines it concerns (NEAREST_LINES).
 REFUSED_EDIT = Template("""\
 - Edit $number ($source, $path): $reason""")
 
 NEAREST_LINES = Template("""\
-  The closest lines in $path are:
+  From $path, with line numbers:
 ```
 $lines
 ```""")
@@ -84,11 +84,9 @@ Your answer has code blocks but none says which file it belongs to: put the file
 repository root, on the line before each block."""
 
 SYNTAX_ERROR = Template("""\
-the edit leaves $path unparsable: $detail. Nothing was changed; fix the syntax and answer again.""")
+the edit leaves $path unparsable: $detail; the edited lines are shown below""")
 
+# The per-edit items of a refused answer; the repair loop wraps them in prompts.EDITS_NOT_APPLIED.
 FEEDBACK = Template("""\
-None of your edits were applied (an answer is applied whole or not at all):
-
 $items
-
-Answer again with corrected edits for every change, quoting the file's current lines exactly.""")
+(An answer is applied whole or not at all, so none of its edits were applied; give every change again.)""")

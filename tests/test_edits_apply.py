@@ -28,7 +28,10 @@ def repo(tmp_path: Path) -> Path:
     subprocess.run(["git", "init", "-q"], cwd=root, check=True, timeout=30)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, timeout=30)
     subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"], cwd=root, check=True, timeout=30
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"],
+        cwd=root,
+        check=True,
+        timeout=30,
     )
     return root
 
@@ -81,6 +84,8 @@ def test_an_edit_that_breaks_the_syntax_is_rolled_back(repo: Path) -> None:
     report = apply_answer(repo, broken, EditPolicy())
     assert not report.ok and status(repo) == ""
     assert "unparsable" in (report.outcomes[0].reason or "")
+    # The feedback shows the broken line as edited, with its number.
+    assert "5 |         return gcd(b, a % b" in report.feedback
 
 
 def test_ci_config_and_protected_files_are_refused(repo: Path) -> None:
@@ -148,7 +153,9 @@ def test_crlf_file_keeps_crlf(repo: Path) -> None:
 
 
 def test_edit_that_changes_nothing_is_refused(repo: Path) -> None:
-    same = "python_programs/gcd.py\n<<<<<<< SEARCH\n    if b == 0:\n=======\n    if b == 0:\n>>>>>>> REPLACE\n"
+    same = (
+        "python_programs/gcd.py\n<<<<<<< SEARCH\n    if b == 0:\n=======\n    if b == 0:\n>>>>>>> REPLACE\n"
+    )
     report = apply_answer(repo, same, EditPolicy())
     assert not report.ok and "changes nothing" in (report.outcomes[0].reason or "")
 

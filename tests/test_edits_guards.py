@@ -108,7 +108,7 @@ def test_python_syntax_error_introduced() -> None:
     before = (CORPORA / "quixbugs" / "python_programs" / "gcd.py").read_text()
     after = before.replace("return gcd(a % b, b)", "return gcd(b, a % b")
     error = introduced_error("python_programs/gcd.py", before, after)
-    assert error is not None and "line" in error
+    assert error is not None and "line" in error.detail and error.line == 5
     assert introduced_error("python_programs/gcd.py", before, before.replace("a % b, b", "b, a % b")) is None
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from inference import edit_prompts
 from workers.edits import report
+from workers.edits.fuzzy import numbered
 from workers.edits.guards import check_change, check_path
 from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.parse import parse_answer
@@ -76,8 +78,8 @@ def _apply_edit(files: _Files, path: str, edit: Edit) -> str:
     return rung
 
 
-def _check_results(files: _Files, policy: EditPolicy) -> dict[str, str]:
-    """Reasons, per changed file, that the answer as a whole must be refused."""
+def _check_results(files: _Files, policy: EditPolicy) -> dict[str, Refused]:
+    """Why, per changed file, the answer as a whole must be refused."""
     problems = {}
     for path in files.changed():
         before, after = _text(files.original[path]), _text(files.current[path])
@@ -86,9 +88,12 @@ def _check_results(files: _Files, policy: EditPolicy) -> dict[str, str]:
             if after is not None:
                 error = introduced_error(path, before, after)
                 if error:
-                    raise Refused(report.edit_prompts.SYNTAX_ERROR.substitute(path=path, detail=error))
+                    edited = files.current[path]
+                    shown = numbered(edited.lines, error.line - 1, error.line, context=3) if edited else ""
+                    detail = edit_prompts.SYNTAX_ERROR.substitute(path=path, detail=error.detail)
+                    raise Refused(detail, shown)
         except Refused as refusal:
-            problems[path] = refusal.reason
+            problems[path] = refusal
     return problems
 
 
@@ -116,13 +121,16 @@ def apply_answer(
         except Refused as refusal:
             outcomes.append(EditOutcome(path, "refused", refusal.rung, refusal.reason, refusal.nearest))
         edits.append(edit)
-    for problem in parsed.problems:
+    for unreadable in parsed.problems:
         edits.append(None)
-        outcomes.append(EditOutcome("", "refused", None, problem))
+        outcomes.append(EditOutcome("", "refused", None, unreadable))
     if all(o.status == "applied" for o in outcomes):
-        for path, reason in _check_results(files, policy).items():
+        for path, problem in _check_results(files, policy).items():
             outcomes = [
-                EditOutcome(o.path, "refused", o.rung, reason) if o.path == path else o for o in outcomes
+                EditOutcome(o.path, "refused", o.rung, problem.reason, problem.nearest)
+                if o.path == path
+                else o
+                for o in outcomes
             ]
     if any(o.status == "refused" for o in outcomes):
         outcomes = [_rolled_back(o) for o in outcomes]

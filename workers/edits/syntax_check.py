@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -46,13 +47,21 @@ def _parser(suffix: str) -> Any | None:
     return tree_sitter.Parser(tree_sitter.Language(getattr(module, spec[1])()))
 
 
-def _python_error(text: str) -> str | None:
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """What broke and the first line (1-based) where it shows."""
+
+    detail: str
+    line: int
+
+
+def _python_error(text: str) -> SyntaxProblem | None:
     try:
         ast.parse(text)
     except SyntaxError as exc:
-        return f"{exc.msg} (line {exc.lineno})"
+        return SyntaxProblem(f"{exc.msg} (line {exc.lineno})", exc.lineno or 1)
     except ValueError as exc:  # null bytes
-        return str(exc)
+        return SyntaxProblem(str(exc), 1)
     return None
 
 
@@ -75,8 +84,8 @@ def _tree_errors(suffix: str, text: str) -> list[int] | None:
     return sorted(lines)
 
 
-def introduced_error(path: str, before: str | None, after: str) -> str | None:
-    """A description of a syntax error the edit introduced, or None when it introduced none."""
+def introduced_error(path: str, before: str | None, after: str) -> SyntaxProblem | None:
+    """The syntax error the edit introduced, or None when it introduced none."""
     name = path.rsplit("/", 1)[-1]
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     suffix = ".py" if suffix == ".pyi" else suffix
@@ -94,4 +103,4 @@ def introduced_error(path: str, before: str | None, after: str) -> str | None:
     if len(after_errors) <= len(before_errors or []):
         return None
     new = [line for line in after_errors if line not in set(before_errors or [])] or after_errors
-    return "syntax error near line " + ", ".join(str(n) for n in new[:5])
+    return SyntaxProblem("syntax error near line " + ", ".join(str(n) for n in new[:5]), new[0])
