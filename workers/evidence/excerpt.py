@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from workers.evidence.model import TEST, Evidence, Failure, Frame
+from workers.evidence.model import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
 
 # Frames shown per failure: the outermost repository frame (the test) and the innermost ones (the code).
 _INNER_FRAMES = 6
 _DETAIL_LINES = 10
 _LINE_CHARS = 240
+_LABELS = {TEST: "FAILED", COLLECTION: "ERROR collecting", BUILD: "BUILD FAILED", CRASH: "CRASHED"}
 
 
 def prompt_excerpt(evidence: Evidence, max_chars: int) -> str:
@@ -60,14 +61,15 @@ def _ranked(failures: list[Failure]) -> tuple[list[Failure], list[Failure]]:
 
 
 def _signature(failure: Failure) -> tuple[object, ...]:
+    """Failures with one signature are one problem: the same error raised at the same repository line."""
     inner = failure.repo_frames[-1] if failure.repo_frames else None
-    where = (inner.path, inner.line) if inner else None
-    return (failure.error_type, failure.message[:120], where)
+    if inner is not None:
+        return (failure.error_type, inner.path, inner.line)
+    return (failure.error_type, failure.message[:120])
 
 
 def _render(failure: Failure, *, full: bool) -> str:
-    label = "FAILED" if failure.kind == TEST else f"{failure.kind.upper()} ERROR"
-    lines = [f"{label} {failure.test_id}".rstrip()]
+    lines = [f"{_LABELS.get(failure.kind, 'FAILED')} {failure.test_id}".rstrip()]
     error = ": ".join(part for part in (failure.error_type or "", failure.message) if part)
     if error:
         lines.append(_cut(error))

@@ -44,6 +44,7 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
     """
     result = Traceback()
     frames: list[Frame] = []
+    sources: list[str | None] = []  # the source line Python printed under each frame
     index = start
     header = TRACEBACK_START.match(lines[start])
     indent = len(header.group(1)) if header else 0
@@ -58,10 +59,14 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
             )
             index += 1
             # The source line and caret markers are indented deeper than the File line.
+            source = None
             while index < len(lines) and lines[index].startswith(" " * (indent + 4)):
                 if FILE_LINE.match(lines[index]):
                     break
+                if source is None:
+                    source = lines[index].strip()
                 index += 1
+            sources.append(source)
             continue
         if _REPEATED.match(line):
             index += 1
@@ -88,8 +93,16 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
         # Anything else ends the traceback (a truncated log, or output of another tool).
         break
     result.frames = _bounded(frames)
+    result.detail = _pointed(frames, sources) + result.detail
     result.end = index
     return result
+
+
+def _pointed(frames: list[Frame], sources: list[str | None]) -> list[str]:
+    """The source lines of the outermost and innermost repository frames, marked as pytest marks them."""
+    shown = [i for i, frame in enumerate(frames) if frame.in_repo and sources[i]]
+    picked = sorted({shown[0], shown[-1]}) if shown else []
+    return [f"> {sources[i]}" for i in picked]
 
 
 def _read_message_tail(lines: list[str], index: int, result: Traceback) -> int:

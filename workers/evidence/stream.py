@@ -33,7 +33,7 @@ CHUNK_CHARS = 1_000_000
 # those that hold one of a few fixed strings anywhere (searched for directly, then widened to their line).
 _MARKER_START = re.compile(
     r"^[ \t]*(?:"
-    r"=+ .* =+$|_{3,} .+ _{3,}$|(?:FAILED|ERROR)[ :]|rootdir: "  # pytest
+    r"=+ .* =+$|(?:FAILED|ERROR)[ :]|rootdir: "  # pytest (not entry titles: their bodies are gone)
     r"|={20,}$|-{60,}$|Ran \d+ tests?|OK(?: \(|$)|FAIL: "  # unittest, Django
     r"|\S+\.py\[\d+\]|test_\w+ [FE]$"  # sympy
     r"|--- FAIL: |(?:FAIL|ok)\s"  # go test
@@ -64,10 +64,12 @@ def read_bounded(handle: IO[str]) -> tuple[list[str], bool]:
     """The cleaned lines worth parsing, and whether any were dropped."""
     head: list[str] = []
     head_chars = 0
+    cut_short = False
     while head_chars < HEAD_CHARS:
-        raw = _read_line(handle)
+        raw, was_cut = _read_line(handle)
         if raw is None:
-            return head, False
+            return head, cut_short
+        cut_short = cut_short or was_cut
         line = clean_line(raw)
         if line is not None:
             head.append(line)
@@ -143,12 +145,12 @@ def _clean_chunk(text: str) -> str:
     return text
 
 
-def _read_line(handle: IO[str]) -> str | None:
-    """One line, cut to LINE_CHARS; the rest of a longer line is read and thrown away."""
+def _read_line(handle: IO[str]) -> tuple[str | None, bool]:
+    """One line cut to LINE_CHARS (None at the end), and whether it was cut; the rest is read and dropped."""
     line = handle.readline(CHUNK_CHARS)
     if not line:
-        return None
+        return None, False
     rest = line
     while len(rest) == CHUNK_CHARS and not rest.endswith(("\n", "\r")):
         rest = handle.readline(CHUNK_CHARS)
-    return line[:LINE_CHARS]
+    return line[:LINE_CHARS], len(line.rstrip("\r\n")) > LINE_CHARS
