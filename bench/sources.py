@@ -28,7 +28,8 @@ def fetch_release(name: str, spec: str, dest_root: Path = CACHE / "releases") ->
     archives = dest_root / (key + ".download")
     archives.mkdir(parents=True, exist_ok=True)
     attempts = [
-        ["--no-binary", ":all:"],
+        # Only the package itself as source: `:all:` would also compile its build requirements (Cython...).
+        ["--no-binary", name],
         ["--only-binary", ":all:", "--python-version", "3.7", "--implementation", "cp", "--abi", "cp37m",
          "--platform", "manylinux1_x86_64"],
         ["--only-binary", ":all:", "--python-version", "3.9", "--implementation", "cp", "--abi", "cp39",

@@ -101,6 +101,9 @@ _BRACE_DEF = re.compile(
 )
 
 
+_CONTROL_WORDS = {"if", "for", "while", "switch", "catch", "return", "else", "do", "try", "sizeof", "new"}
+
+
 def outline_chunks(path: str, text: str, *, python: bool = False) -> list[Chunk]:
     """Definitions found by indentation (Python) or brace matching (C-like languages), without a parser."""
     lines = text.splitlines()
@@ -116,6 +119,8 @@ def outline_chunks(path: str, text: str, *, python: bool = False) -> list[Chunk]
         else:
             keyword = match.group(2) or ""
             name = match.group(3) or match.group(4)
+            if name in _CONTROL_WORDS:
+                continue  # `} else if (x) {` looks like a method declaration to the pattern above
             kind = (
                 "class"
                 if keyword in {"class", "interface", "struct", "enum", "trait", "impl", "module"}

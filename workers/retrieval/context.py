@@ -35,17 +35,21 @@ class _FileView:
     outline: set[int] = field(default_factory=set)  # header lines shown as the outline
 
     def render(self) -> str:
-        shown = sorted(self.whole | self.outline)
-        out = [f"## {self.path}"]
-        previous = 0
-        for number in shown:
-            if number > previous + 1:
-                out.append("     ⋮")
-            out.append(f"{number:5d} {self.lines[number - 1]}")
-            previous = number
-        if shown and previous < len(self.lines):
+        return f"## {self.path}\n" + render_lines(self.lines, self.whole | self.outline)
+
+
+def render_lines(lines: list[str], numbers: set[int]) -> str:
+    """Numbered lines, with a ⋮ wherever lines are left out."""
+    out = []
+    previous = 0
+    for number in sorted(numbers):
+        if number > previous + 1:
             out.append("     ⋮")
-        return "\n".join(out)
+        out.append(f"{number:5d} {lines[number - 1]}")
+        previous = number
+    if numbers and previous < len(lines):
+        out.append("     ⋮")
+    return "\n".join(out)
 
 
 def build_context(
@@ -76,10 +80,8 @@ def build_context(
         new = lines - target.whole - (target.outline if kind == "outline" else set())
         if not new:
             return True
-        header = 0 if target.whole or target.outline else count_tokens(f"## {path}\n     ⋮\n")
-        cost = header + count_tokens(
-            "\n".join(f"{n:5d} {target.lines[n - 1]}" for n in sorted(new)) + "\n     ⋮"
-        )
+        header = 0 if target.whole or target.outline else count_tokens(f"## {path}\n")
+        cost = header + count_tokens(render_lines(target.lines, new))
         if used + cost > budget_tokens:
             return False
         (target.whole if kind == "whole" else target.outline).update(new)
@@ -108,11 +110,18 @@ def build_context(
             try_add(entry.path, set(range(chunk.start_line, chunk.end_line + 1)), "whole")
     for path in [p for p in dict.fromkeys(r.path for r in ranked) if p in views and views[p].whole]:
         target = views[path]
-        headers: set[int] = set()
-        for chunk in target.chunks[1:]:
-            if chunk.depth <= OUTLINE_DEPTH:
-                headers.update(range(chunk.start_line, chunk.signature_end + 1))
-        try_add(path, headers, "outline")
+        shown = sorted(target.whole)
+        groups = [
+            set(range(c.start_line, c.signature_end + 1))
+            for c in target.chunks[1:]
+            if c.depth <= OUTLINE_DEPTH and c.start_line not in target.whole
+        ]
+        # Nearest signatures first; halve the list until it fits, so a big file still gets a partial outline
+        # for a handful of count_tokens calls (each may be a request to TGI).
+        groups.sort(key=lambda g: min(abs(min(g) - n) for n in shown))
+        count = len(groups)
+        while count and not try_add(path, set().union(*groups[:count]), "outline"):
+            count //= 2
     return _fit(views, added, budget_tokens, count_tokens)
 
 

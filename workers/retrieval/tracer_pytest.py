@@ -13,13 +13,29 @@ import _clbtrace_core as core
 import pytest
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, None]:
+def _traced(item: Any) -> Generator[None, None, None]:
     core.start(item.nodeid)
     try:
         yield
     finally:
         core.stop(None)
+
+
+# Setup, call and teardown are traced, but not the reporting between them: building a failure report
+# calls __repr__ and friends of the repository's objects, which would look like code only failures run.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
+    yield from _traced(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: Any) -> Generator[None, None, None]:
+    yield from _traced(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> Generator[None, None, None]:
+    yield from _traced(item)
 
 
 def pytest_runtest_logreport(report: Any) -> None:
