@@ -7,7 +7,10 @@ import re
 # Colour and cursor sequences; some logs lose the ESC byte on the way (copied from a web page), so a bare
 # "[31m" at a word boundary is stripped too, but only the SGR form, which nothing else prints.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_BARE_SGR = re.compile(r"(?<![\w\[])\[(?:\d{1,3}(?:;\d{1,3})*)?m")
+_BARE_SGR = re.compile(
+    # Not inside a word ("[31mERROR"), or closing one before a blank ("ERROR[0m "): "test_x[10m]" is an id.
+    r"(?<![\w\[])\[(?:\d{1,3}(?:;\d{1,3})*)?m|\[(?:\d{1,3}(?:;\d{1,3})*)?m(?=[\s\[]|$)"
+)
 # GitHub Actions stamps every line of a raw job log with an ISO-8601 time in UTC (7 fractional digits).
 _ACTIONS_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 # Workflow commands the runner writes into the log: folds, errors, warnings and echoed commands.
