@@ -56,17 +56,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
-    from inference.tgi_client import TGIModel
+    from workers.jobs import model_from
     from workers.local_fix import run_local_fix
 
-    model = TGIModel(
-        settings.tgi_url,
-        timeout_s=settings.tgi_timeout_s,
-        retries=settings.tgi_retries,
-        backoff_base_s=settings.tgi_backoff_base_s,
-    )
-    issue = args.issue or ""
-    fixed = run_local_fix(settings, Path(args.path), model, test_command=args.test, issue_text=issue)
+    with model_from(settings) as model:
+        fixed = run_local_fix(
+            settings, Path(args.path), model, test_command=args.test, issue_text=args.issue or ""
+        )
     result = fixed.result
     if result.success:
         print(result.diff)

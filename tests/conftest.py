@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -16,8 +17,9 @@ import redis
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPORA = REPO_ROOT.parent / "shared" / "corpora"
 WEBHOOK_EXAMPLES = CORPORA / "webhooks" / "payload-examples" / "api.github.com"
-# A database of its own so the tests never touch what other clients keep in db 0.
-TEST_DB = 11
+# Each test session claims a database of its own (1-15), so that sessions running side by side on one
+# machine (and whatever keeps data in db 0) never flush or read each other's keys.
+CLAIM_KEY = "codellama-tests:claimed-by"
 
 
 def free_port() -> int:
@@ -83,14 +85,45 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.fixture(scope="session")
+def redis_db(redis_server: str) -> Iterator[str]:
+    """The URL of a database this session has claimed; a claim whose session died is taken over."""
+    me = str(os.getpid())
+    for db in range(1, 16):
+        client = redis.Redis.from_url(f"{redis_server}/{db}")
+        holder = client.get(CLAIM_KEY)
+        if holder is not None and _pid_alive(int(holder)):
+            continue
+        if holder is not None:
+            client.delete(CLAIM_KEY)
+        if client.set(CLAIM_KEY, me, nx=True, ex=6 * 3600):
+            try:
+                yield f"{redis_server}/{db}"
+            finally:
+                client.flushdb()
+                client.close()
+            return
+    pytest.fail("every Redis database 1-15 is claimed by a running test session")
+
+
 @pytest.fixture
-def redis_url(redis_server: str) -> Iterator[str]:
-    """A clean test database for one test."""
-    url = f"{redis_server}/{TEST_DB}"
-    client = redis.Redis.from_url(url)
+def redis_url(redis_db: str) -> Iterator[str]:
+    """A clean database for one test (the session's claim survives the flush)."""
+    client = redis.Redis.from_url(redis_db)
+    claim = client.get(CLAIM_KEY)
     client.flushdb()
-    yield url
-    client.flushdb()
+    client.set(CLAIM_KEY, claim or str(os.getpid()), ex=6 * 3600)
+    yield redis_db
     client.close()
 
 

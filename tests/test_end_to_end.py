@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests import payloads, processes
-from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
+from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
 from tests.conftest import free_port, wait_until
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
 from tests.stand_ins.tgi_server import TGIStandIn
@@ -103,11 +103,11 @@ def test_issue_comment_becomes_a_pull_request_whose_tests_pass(stack: Stack) -> 
     assert comments[0]["user"]["type"] == "Bot"
     assert [r["content"] for r in gh.reactions(comment["id"])] == ["eyes"]
     # The model was asked twice; the second prompt carried what failed after the first answer.
-    assert len(stack.tgi.prompts) == 2
-    second = stack.tgi.prompts[1]
+    assert len(stack.tgi.prompts()) == 2
+    second = stack.tgi.prompts()[1]
     assert "test_is_valid_parenthesization" in second and "assert True == False" in second
     assert PARENS_WRONG.split("\n")[0] in second  # the first answer is in the dialogue
-    assert "the depth at the end matters" in stack.tgi.prompts[0]
+    assert "the depth at the end matters" in stack.tgi.prompts()[0]
     verify = _clone_and_test(stack, pr["head"]["ref"])
     assert verify.returncode == 0, verify.stdout
     assert "3 passed" in verify.stdout
@@ -136,7 +136,64 @@ def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stac
     assert pr["base"]["ref"] == "main"
     # The job log came from the stand-in's Actions logs API, through its redirect.
     assert any(path.endswith("/logs") and status == 302 for _, path, status in gh.requests)
-    assert "AssertionError" in stack.tgi.prompts[0]
-    assert len(stack.tgi.prompts) == 2 and "assert True == False" in stack.tgi.prompts[1]
+    assert "AssertionError" in stack.tgi.prompts()[0]
+    assert len(stack.tgi.prompts()) == 2 and "assert True == False" in stack.tgi.prompts()[1]
     verify = _clone_and_test(stack, pr["head"]["ref"])
     assert verify.returncode == 0, verify.stdout
+
+
+def test_a_worker_killed_mid_job_leaves_the_job_to_another_and_one_pull_request(
+    tmp_path: Path, redis_url: str, queue_name: str
+) -> None:
+    import threading
+
+    killed = threading.Event()
+    calls: list[str] = []
+
+    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
+        calls.append(prompt)
+        if len(calls) == 1:
+            # The first worker is inside its job, waiting for the model, when it dies.
+            killed.wait(timeout=120)
+        return PARENS_RIGHT
+
+    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
+        env = world.env(
+            redis_url,
+            queue_name,
+            TGI_URL=tgi.url,
+            BOT_WORKDIR=str(tmp_path / "work"),
+            CANDIDATES="1",
+            BOT_MAX_ITERATIONS="2",
+            TGI_RETRIES="0",
+            TGI_TIMEOUT_S="180",
+            CELERY_VISIBILITY_TIMEOUT_S="12",
+            JOB_LOCK_TTL_S="4",
+        )
+        stack = Stack(world, tgi, free_port(), env, tmp_path)
+        gh = world.gh
+        number = gh.add_issue(REPO, "`((` counts as balanced", "")
+        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
+        payload = payloads.issue_comment(
+            REPO,
+            INSTALLATION_ID,
+            number=number,
+            comment_id=comment["id"],
+            body="/codellama fix",
+            login=MAINTAINER,
+        )
+        with processes.serve(env, stack.port, tmp_path / "serve.log"):
+            with processes.worker(env, tmp_path / "worker1.log", name="doomed") as first:
+                assert stack.deliver("issue_comment", payload, "e2e-kill").status_code == 202
+                wait_until(lambda: calls, 120, "the first worker to ask the model")
+                first.kill()
+                killed.set()
+            assert gh.pulls(REPO) == []
+            with processes.worker(env, tmp_path / "worker2.log", name="heir") as second:
+                pr = stack.pull_request(timeout_s=180)
+                wait_until(lambda: "ended: pull_request" in second.log(), 60, "the second worker to finish")
+        assert len(gh.pulls(REPO)) == 1, gh.pulls(REPO)
+        assert pr["head"]["ref"] == f"codellama/fix-issue-{number}"
+        assert len(calls) >= 2  # the job really ran again, from the start
+        links = [c for c in gh.issue_comments(REPO, number) if pr["html_url"] in c["body"]]
+        assert len(links) == 1

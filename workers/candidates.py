@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from inference import prompts
+from inference.llama_format import restore
 from inference.model import Generation
 from workers.edits import apply_answer
 from workers.evidence import parse_log, prompt_excerpt
@@ -28,6 +29,7 @@ class CandidateResult:
     diff: str = ""
     test_run: RunResult | None = None
     failing_tests: int = 0
+    paths: tuple[str, ...] = ()
 
     def distance(self) -> tuple[int, int]:
         """How far from a fix: an answer that applied and failed few tests is the most informative."""
@@ -48,18 +50,7 @@ def judge_candidates(
         key = _normalized(generation.text)
         if key in seen:
             earlier = seen[key]
-            results.append(
-                CandidateResult(
-                    generation,
-                    earlier.applied,
-                    earlier.passed,
-                    earlier.feedback,
-                    "identical to an earlier candidate",
-                    earlier.diff,
-                    earlier.test_run,
-                    earlier.failing_tests,
-                )
-            )
+            results.append(replace(earlier, generation=generation, note="identical to an earlier candidate"))
             continue
         result = _judge_one(loop, task, generation)
         seen[key] = result
@@ -71,19 +62,23 @@ def judge_candidates(
 
 def _judge_one(loop: RepairLoop, task: RepairTask, generation: Generation) -> CandidateResult:
     workspace = loop.workspace
-    report = apply_answer(workspace.root, generation.text, task.edit_policy)
+    # The prompt defused Llama's control markers in code; the answer copies them back defused.
+    report = apply_answer(workspace.root, restore(generation.text), task.edit_policy)
     if not report.ok:
         feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=report.feedback)
         return CandidateResult(generation, False, False, feedback, "edits could not be applied")
-    diff = workspace.diff()
+    paths = list(report.changed_paths)
+    diff = workspace.diff(paths)
     try:
         run = loop.run_tests(task)
     finally:
-        workspace.discard_changes()
+        workspace.restore(paths)
     if run.ok:
-        return CandidateResult(generation, True, True, "", "tests pass", diff, run)
+        return CandidateResult(generation, True, True, "", "tests pass", diff, run, paths=tuple(paths))
     evidence = parse_log(run.output, repo_root=workspace.root)
     excerpt = prompt_excerpt(evidence, FEEDBACK_CHARS) if evidence.failures else run.output[-FEEDBACK_CHARS:]
     feedback = prompts.render(prompts.TESTS_FAILED, command=task.test_command, excerpt=excerpt)
     note = f"applied to {', '.join(report.changed_paths)}; {len(evidence.failures)} test(s) still fail"
-    return CandidateResult(generation, True, False, feedback, note, diff, run, len(evidence.failures) or 1)
+    return CandidateResult(
+        generation, True, False, feedback, note, diff, run, len(evidence.failures) or 1, tuple(paths)
+    )

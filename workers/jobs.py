@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import JobFailed, ModelUnavailable
+from core.errors import JobFailed, ModelUnavailable, TransientError
 from core.github_app import GitHubApp
 from core.jobs import RepairRequest
 from core.settings import Settings
@@ -84,6 +84,13 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         return JobOutcome("model_unavailable", str(exc))
     except JobFailed as exc:
         return _report_failure(gateway, request, target, scrub(str(exc), token.token))
+    except TransientError:
+        raise  # the task retries these
+    except Exception as exc:
+        # A bug of ours: the person still hears that the job ended, and the trace goes to the log.
+        log.exception("job %s crashed", request.delivery_id)
+        message = f"an internal error stopped the job ({type(exc).__name__}); the operators have the details"
+        return _report_failure(gateway, request, target, message)
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
 
@@ -111,15 +118,15 @@ def _repair(
         edit_policy=EditPolicy(protected_globs=config.protected),
         require_failure=target.require_failure,
     )
-    model = model_from(settings)
-    result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
+    with model_from(settings) as model:
+        result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
     if not result.success:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
         return JobOutcome("gave_up", result.reason)
-    files = workspace.changed_paths()
+    files = result.changed_paths
     title = _title(request, target)
-    workspace.commit_all(branch, f"{title}\n\n{result.explanation}".strip())
+    workspace.commit_paths(branch, files, f"{title}\n\n{result.explanation}".strip())
     workspace.push(branch)
     body = report_text.pull_body(result, link_line=target.link_line, command=plan.test, files=files)
     url = gateway.open_pull(title=title, body=body, head=branch, base=target.base_branch)

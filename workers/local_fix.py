@@ -73,7 +73,9 @@ def run_local_fix(
         branch = None
         if result.success:
             branch = _free_branch_name(origin, f"{settings.bot_branch_prefix}fix-local-{origin.head_sha[:7]}")
-            workspace.commit_all(branch, f"Fix failing tests\n\n{result.explanation}".strip())
+            workspace.commit_paths(
+                branch, result.changed_paths, f"Fix failing tests\n\n{result.explanation}".strip()
+            )
         return LocalFixResult(result, branch)
     finally:
         origin.repo.git.worktree("remove", "--force", str(tree))

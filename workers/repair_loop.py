@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from inference import prompts
-from inference.model import Generation, GenerationParams, TextModel, candidate_params
+from inference.model import Generation, GenerationParams, TextModel, candidate_params, prompt_budget
 from workers.candidates import CandidateResult, judge_candidates
 from workers.conversation import Conversation
 from workers.edits import EditPolicy, get_format
@@ -65,6 +65,7 @@ class RepairResult:
     before: RunResult
     after: RunResult | None = None
     diff: str = ""
+    changed_paths: list[str] = field(default_factory=list)
     explanation: str = ""
     attempts: list[Attempt] = field(default_factory=list)
     rounds: int = 0
@@ -104,12 +105,14 @@ class RepairLoop:
         evidence = parse_log(before.output, repo_root=root)
         if task.prior_evidence is not None and not evidence.failures:
             evidence = task.prior_evidence
-        conversation = Conversation(prompts.SYSTEM, self._first_request(task, evidence, before))
+        budget = prompt_budget(
+            self.model, context_tokens=self.budget.context_tokens, max_new_tokens=self.budget.max_new_tokens
+        )
+        conversation = Conversation(prompts.SYSTEM, self._first_request(task, evidence, before, budget))
         result = RepairResult(False, "", before)
-        prompt_budget = self.budget.context_tokens - self.budget.max_new_tokens
         for round_no in range(1, self.budget.max_rounds + 1):
             result.rounds = round_no
-            prompt = conversation.prompt(prompt_budget, self.model.count_tokens)
+            prompt = conversation.prompt(budget, self.model.count_tokens)
             generations = self._generate(prompt, round_no)
             result.generated_tokens += sum(g.generated_tokens for g in generations)
             judged = judge_candidates(self, task, generations)
@@ -119,6 +122,7 @@ class RepairLoop:
             if winner is not None:
                 result.success, result.reason = True, "the tests pass"
                 result.after, result.diff = winner.test_run, winner.diff
+                result.changed_paths = list(winner.paths)
                 result.explanation = explanation_of(winner.generation.text)
                 self.workspace.apply_diff(winner.diff)
                 return result
@@ -147,7 +151,7 @@ class RepairLoop:
             raise next(r for r in results if isinstance(r, Exception))
         return answers
 
-    def _first_request(self, task: RepairTask, evidence: Evidence, before: RunResult) -> str:
+    def _first_request(self, task: RepairTask, evidence: Evidence, before: RunResult, budget: int) -> str:
         evidence_text = prompt_excerpt(evidence, EVIDENCE_CHARS) if evidence.failures else ""
         if not evidence_text:
             evidence_text = prompts.NO_FAILING_EVIDENCE if before.ok else _tail(before.output, EVIDENCE_CHARS)
@@ -160,9 +164,7 @@ class RepairLoop:
             edit_instructions=self.edit_format.instructions(),
         )
         overhead = self.model.count_tokens(prompts.SYSTEM + skeleton)
-        code_budget = (
-            self.budget.context_tokens - self.budget.max_new_tokens - overhead - REFLECTION_RESERVE_TOKENS
-        )
+        code_budget = budget - overhead - REFLECTION_RESERVE_TOKENS
         ranked = locate(self.workspace.root, evidence=evidence, issue_text=task.query_text)
         context = build_context(
             self.workspace.root,

@@ -60,14 +60,15 @@ class Workspace:
     def is_dirty(self) -> bool:
         return self.repo.is_dirty(untracked_files=True)
 
-    def diff(self) -> str:
-        """Every change in the working tree against HEAD, new files included."""
-        self.repo.git.add("--intent-to-add", "--all")
-        return str(self.repo.git.diff("HEAD"))
-
-    def changed_paths(self) -> list[str]:
-        self.repo.git.add("--intent-to-add", "--all")
-        return [p for p in str(self.repo.git.diff("HEAD", "--name-only")).splitlines() if p]
+    def diff(self, paths: list[str]) -> str:
+        """The change to `paths` against HEAD, new files included; nothing else the tests left behind."""
+        if not paths:
+            return ""
+        self.repo.git.add("--intent-to-add", "--", *paths)
+        try:
+            return str(self.repo.git.diff("HEAD", "--", *paths))
+        finally:
+            self.repo.git.reset("-q", "--", *paths)
 
     def apply_diff(self, diff: str) -> None:
         """Apply a diff made by `diff()` on the same HEAD (a candidate judged elsewhere)."""
@@ -80,13 +81,24 @@ class Workspace:
         finally:
             patch.unlink(missing_ok=True)
 
-    def discard_changes(self) -> None:
-        self.repo.git.reset("--hard", "HEAD")
-        self.repo.git.clean("-fdq")
+    def restore(self, paths: list[str]) -> None:
+        """Undo an edit: tracked files back to HEAD, files it created removed. Only those paths, so what
+        the setup built inside the checkout (an egg-info, compiled extensions) survives."""
+        tracked = (
+            set(str(self.repo.git.ls_tree("-r", "--name-only", "HEAD", "--", *paths)).splitlines())
+            if paths
+            else set()
+        )
+        if tracked:
+            self.repo.git.checkout("HEAD", "--", *sorted(tracked))
+        for rel in paths:
+            if rel not in tracked:
+                (self.root / rel).unlink(missing_ok=True)
 
-    def commit_all(self, branch: str, message: str) -> str:
+    def commit_paths(self, branch: str, paths: list[str], message: str) -> str:
+        """Commit exactly the fix's files: whatever else the tests wrote into the checkout stays out."""
         self.repo.git.checkout("-B", branch)
-        self.repo.git.add("--all")
+        self.repo.git.add("--", *paths)
         commit = self.repo.index.commit(message, author=BOT_AUTHOR, committer=BOT_AUTHOR)
         return commit.hexsha
 
