@@ -96,6 +96,7 @@ def test_with_a_checkout_only_existing_files_count(tmp_path: Path) -> None:
         ),
         ("[31mERROR[0m tests/test_ext_autodoc_configs.py", "ERROR tests/test_ext_autodoc_configs.py"),
         ("test_sqrt[input_data4-5.196164639727311]", "test_sqrt[input_data4-5.196164639727311]"),
+        ("test_resample[10m]", "test_resample[10m]"),
     ],
 )
 def test_clean_line(raw: str, clean: str) -> None:
