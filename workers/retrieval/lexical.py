@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import re
 from collections.abc import Iterable, Sequence
 
@@ -141,8 +142,10 @@ def split_identifier(word: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Lower-case terms: each identifier whole (if compound) and its parts, minus stop words and 1-letters."""
     terms: list[str] = []
-    for word in _WORD.findall(text):
-        terms.extend(_expand(word))
+    # Expanding each distinct word once (Counter runs in C) is several times faster on large files.
+    for word, count in Counter(_WORD.findall(text)).items():
+        expanded = _expand(word)
+        terms.extend(expanded * count if count > 1 else expanded)
     return terms
 
 

@@ -45,6 +45,11 @@ SKIP_DIRS = {
     "site-packages",
     ".eggs",
     "target",
+    # Vendored third-party code (django's admin ships jQuery under static/.../vendor/).
+    "vendor",
+    "vendored",
+    "third_party",
+    "_vendor",
 }
 
 # Larger files are generated or data (parser tables, minified bundles); ranking them wastes the budget.
@@ -80,6 +85,8 @@ def source_files(repo_root: Path, *, include_tests: bool = False) -> list[str]:
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
             if not include_tests and is_test_path(rel):
+                continue
+            if name.endswith((".min.js", ".bundle.js")):
                 continue
             try:
                 if os.path.getsize(os.path.join(dirpath, name)) > MAX_FILE_BYTES:
