@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workers.evidence import TEST, Evidence, parse_log
+from workers.evidence import BUILD, COLLECTION, TEST, Evidence, parse_log
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
@@ -122,3 +122,46 @@ def test_raw_github_actions_log() -> None:
     assert not any(
         "##[" in line or line[:4].isdigit() for line in failure.detail + failure.excerpt.splitlines()
     )
+
+
+def _checkout(root: Path, *files: str) -> Path:
+    for name in files:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("\n")
+    return root
+
+
+def test_javascript_files_that_do_not_compile(tmp_path: Path) -> None:
+    root = _checkout(tmp_path, "broken/bad.test.js", "broken/bad.vitest.test.js")
+    jest = parse("jest_syntax_error.log", repo_root=root)
+    (failure,) = jest.failures
+    assert (failure.kind, failure.test_id, failure.error_type) == (
+        COLLECTION,
+        "broken/bad.test.js",
+        "SyntaxError",
+    )
+    # Babel's own stack is node_modules; the broken file's line comes from the message.
+    assert [(f.path, f.line) for f in failure.repo_frames] == [("broken/bad.test.js", 5)]
+    vitest = parse("vitest_syntax_error.log", repo_root=root)
+    (failure,) = vitest.failures
+    assert (failure.kind, failure.test_id, failure.error_type) == (
+        COLLECTION,
+        "broken/bad.vitest.test.js",
+        "Error",
+    )
+    assert failure.message.startswith("Failed to parse source for import analysis")
+    assert [(f.path, f.line) for f in failure.repo_frames] == [("broken/bad.vitest.test.js", 1)]
+
+
+def test_compiler_errors_before_any_test_runs(tmp_path: Path) -> None:
+    cargo = parse("cargo_compile_error.log")
+    (failure,) = cargo.failures
+    assert (failure.kind, failure.test_id, failure.message) == (BUILD, "src/lib.rs:3", "mismatched types")
+    assert [(f.path, f.line, f.in_repo) for f in failure.frames] == [("src/lib.rs", 3, True)]
+    root = _checkout(tmp_path, "src/main/java/com/example/calc/Calc.java")
+    maven = parse("maven_compile_error.log", repo_root=root)
+    (failure,) = maven.failures
+    assert (failure.kind, failure.message) == (BUILD, "';' expected")
+    assert [(f.path, f.line) for f in failure.repo_frames] == [
+        ("src/main/java/com/example/calc/Calc.java", 11)
+    ]

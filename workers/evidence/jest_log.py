@@ -8,7 +8,12 @@ from workers.evidence.base import FailureList, RunnerParser, excerpt_of, registe
 from workers.evidence.model import COLLECTION, TEST, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
-_ERROR_LINE = re.compile(r"^\s*(?P<type>[A-Z]\w*(?:Error|Exception))(?:: (?P<msg>.*))?$")
+_ERROR_LINE = re.compile(r"^\s*(?P<type>(?:[A-Z]\w*)?(?:Error|Exception))(?:: (?P<msg>.*))?$")
+# Where a file that does not compile is broken: Babel's "SyntaxError: /abs/file.js: Unexpected token (5:3)"
+# in Jest, Vite's "File: /abs/file.js:1:0" in Vitest.
+_BABEL_LOCATION = re.compile(r"^(?P<path>\S+?): .*\((?P<line>\d+):\d+\)$")
+_VITE_LOCATION = re.compile(r"^\s*File: (?P<path>\S+?):(?P<line>\d+):\d+$")
+_MAX_FRAMES = 30
 _CODE_POINTER = re.compile(r"^\s*>\s*\d+\s*\|")
 _COUNTS = re.compile(r"(\d+) (failed|passed|skipped|todo|total)")
 _MAX_ENTRY_LINES = 80
@@ -52,7 +57,13 @@ def _read(body: list[str], frame_re: re.Pattern[str], resolver: PathResolver) ->
         elif _CODE_POINTER.match(line) or (not frames and len(detail) < 8 and "|" not in text):
             detail.append(text)
     # Jest and Vitest print the innermost call first; Frame lists are outermost first.
-    return {"error_type": error_type, "message": message, "frames": frames[::-1], "detail": detail[:12]}
+    frames = frames[:_MAX_FRAMES][::-1]
+    location = _BABEL_LOCATION.match(message) if error_type == "SyntaxError" else None
+    location = location or next(filter(None, map(_VITE_LOCATION.match, body)), None)
+    if location:
+        # The broken file is where the error is, whatever the compiler's own stack says.
+        frames.append(resolver.frame(location["path"], int(location["line"])))
+    return {"error_type": error_type, "message": message, "frames": frames, "detail": detail[:12]}
 
 
 def _counts(text: str) -> dict[str, int]:
