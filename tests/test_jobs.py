@@ -1,0 +1,164 @@
+"""A GitHub repair job run in-process against the GitHub and TGI stand-ins, with real git and sandbox."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from core.errors import GitHubUnavailable
+from core.github_app import GitHubApp
+from core.jobs import RepairRequest
+from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
+from tests.conftest import free_port
+from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, World, github_world
+from tests.stand_ins.tgi_server import TGIStandIn
+from workers.jobs import run_github_job
+from workers.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as w:
+        yield w
+
+
+def _settings(world: World, tmp_path: Path, tgi_url: str, redis_url: str):  # type: ignore[no-untyped-def]
+    return world.settings(
+        redis_url,
+        "unused",
+        tgi_url=tgi_url,
+        bot_workdir=tmp_path / "work",
+        candidates=1,
+        bot_max_iterations=2,
+        tgi_retries=1,
+        tgi_backoff_base_s=0.05,
+    )
+
+
+def _issue_request(number: int, *, pull: bool = False, delivery: str = "d") -> RepairRequest:
+    return RepairRequest(
+        kind="issue",
+        installation_id=INSTALLATION_ID,
+        repo_full_name=REPO,
+        delivery_id=delivery,
+        issue_number=number,
+        comment_id=1,
+        is_pull_request=pull,
+        requested_by=MAINTAINER,
+    )
+
+
+def _push_branch(world: World, tmp_path: Path, branch: str) -> None:
+    """A contributor's branch with one more commit, pushed straight into the bare repository."""
+    clone = tmp_path / f"contrib-{branch}"
+    subprocess.run(["git", "clone", "-q", str(world.gh.bare_repo_path(REPO)), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "-q", "-b", branch], cwd=clone, check=True)
+    (clone / "NOTES.md").write_text("A contributor's notes.\n")
+    subprocess.run(["git", "add", "NOTES.md"], cwd=clone, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=c", "-c", "user.email=c@x", "commit", "-qm", "notes"], cwd=clone, check=True
+    )
+    subprocess.run(["git", "push", "-q", "origin", branch], cwd=clone, check=True)
+
+
+def test_a_comment_on_a_pull_request_is_fixed_against_that_pull_requests_branch(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    _push_branch(world, tmp_path, "feature")
+    number = world.gh.add_pull(REPO, "feature", "main", title="Add notes")
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        outcome = run_github_job(
+            _settings(world, tmp_path, tgi.url, redis_url), _issue_request(number, pull=True)
+        )
+    assert outcome.status == "pull_request", outcome
+    fix = next(p for p in world.gh.pulls(REPO) if p["number"] != number)
+    assert fix["base"]["ref"] == "feature" and fix["head"]["ref"] == f"codellama/fix-issue-{number}"
+    assert "Requested in #" in fix["body"]
+    # The same job delivered again finds its pull request and does nothing more.
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        again = run_github_job(
+            _settings(world, tmp_path, tgi.url, redis_url), _issue_request(number, pull=True)
+        )
+        assert tgi.prompts() == []
+    assert again.status == "already_done" and again.detail == fix["html_url"]
+    assert len(world.gh.pulls(REPO)) == 2
+
+
+def test_when_no_answer_works_the_issue_hears_what_was_tried(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
+    with TGIStandIn([PARENS_WRONG, PARENS_WRONG]) as tgi:
+        outcome = run_github_job(_settings(world, tmp_path, tgi.url, redis_url), _issue_request(number))
+    assert outcome.status == "gave_up"
+    assert world.gh.pulls(REPO) == []
+    [comment] = world.gh.issue_comments(REPO, number)
+    assert "could not fix" in comment["body"] and "assert True == False" in comment["body"]
+    assert "round 2" in comment["body"] and "/codellama fix" in comment["body"]
+
+
+def test_a_model_server_that_stays_down_ends_the_job_with_a_comment(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
+    outcome = run_github_job(
+        _settings(world, tmp_path, f"http://127.0.0.1:{free_port()}", redis_url), _issue_request(number)
+    )
+    assert outcome.status == "model_unavailable"
+    [comment] = world.gh.issue_comments(REPO, number)
+    assert "model server did not answer" in comment["body"]
+    assert world.gh.pulls(REPO) == []
+
+
+def test_a_failed_check_suite_from_another_ci_is_repaired_from_its_check_run_output(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    suite = world.gh.add_check_suite(
+        REPO,
+        "main",
+        world.base_sha,
+        check_runs=[
+            {
+                "name": "pytest",
+                "conclusion": "failure",
+                "output": {"title": "1 failed", "summary": "pytest failed", "text": quixbugs_ci_log(PARENS)},
+            },
+        ],
+    )
+    request = RepairRequest(
+        kind="ci",
+        installation_id=INSTALLATION_ID,
+        repo_full_name=REPO,
+        delivery_id="cs",
+        head_branch="main",
+        head_sha=world.base_sha,
+        check_suite_id=suite["id"],
+    )
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        outcome = run_github_job(_settings(world, tmp_path, tgi.url, redis_url), request)
+        first_prompt = tgi.prompts()[0]
+    assert outcome.status == "pull_request", outcome
+    [pr] = world.gh.pulls(REPO)
+    assert pr["base"]["ref"] == "main" and pr["head"]["ref"] == f"codellama/fix-ci-{world.base_sha[:7]}"
+    assert "test_is_valid_parenthesization" in first_prompt
+
+
+def test_the_clone_keeps_no_token_and_errors_do_not_show_it(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    settings = _settings(world, tmp_path, "http://127.0.0.1:1", redis_url)
+    app = GitHubApp(settings)
+    token = app.installation_token(INSTALLATION_ID).token
+    url = world.gh.repository(REPO)["clone_url"]
+    workspace = Workspace.clone(url, tmp_path / "clone", token)
+    config = (tmp_path / "clone" / ".git" / "config").read_text()
+    assert token not in config and "x-access-token" not in config
+    assert "credential" not in config
+    with pytest.raises(GitHubUnavailable) as refused:
+        Workspace.clone(url, tmp_path / "clone2", token + "-forged")
+    assert token not in str(refused.value)
+    assert workspace.head_sha == world.base_sha
