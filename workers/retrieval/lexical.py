@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import bm25s
