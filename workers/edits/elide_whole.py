@@ -12,7 +12,7 @@ from workers.edits.model import Refused
 from workers.edits.replace import is_elision
 
 ANCHOR_LINES = 3
-MAX_CHANGED = 3
+MAX_CHANGED = 1
 CHANGED_LINE_SIMILARITY = 0.6
 
 
@@ -36,12 +36,13 @@ def _anchor(keys: list[str], lines: list[str], start: int, at_end: bool) -> tupl
 
 def _edge(keys: list[str], piece: list[str], start: int, at_end: bool) -> int | None:
     """Where the elided stretch begins (at_end: just after `piece`) or ends (just before `piece`), as an
-    index into `keys`. Lines next to the elision that the answer changed cannot anchor it; up to
-    MAX_CHANGED of them are skipped if each still resembles the real line it replaces one for one."""
+    index into `keys`. A line next to the elision that the answer changed cannot anchor it; up to
+    MAX_CHANGED such lines are skipped if each still resembles the real line it replaces one for one."""
     for skip in range(0, min(MAX_CHANGED, len(piece) - 1) + 1):
         rest = piece[: len(piece) - skip] if at_end else piece[skip:]
         placed = _anchor(keys, rest, start, at_end)
-        if placed is None:
+        # Past a changed line only a full-length anchor is evidence enough.
+        if placed is None or (skip and placed[1] < ANCHOR_LINES):
             continue
         changed = piece[len(piece) - skip :] if at_end else piece[:skip]
         edge = placed[0] + placed[1] + skip if at_end else placed[0] - skip

@@ -28,21 +28,25 @@ def _key(lines: tuple[str, ...] | list[str]) -> str:
 
 
 def score_windows(file_lines: tuple[str, ...], search: tuple[str, ...]) -> list[Scored]:
-    """Every window of about the quoted length, scored by similarity, best first."""
+    """Every window of about the quoted length that shares at least half the quoted lines, scored by
+    similarity, best first."""
     target = _key(search)
     if not target:
         return []
     wanted = {line.strip() for line in search if line.strip()}
+    needed = (sum(1 for line in search if line.strip()) + 1) // 2
     n = len(search)
-    sizes = sorted({max(1, n + d) for d in (-2, -1, 0, 1, 2)})
+    # hits[i] = how many of the first i file lines also appear in the quote: window counts in O(1).
+    hits = [0]
+    for line in file_lines:
+        hits.append(hits[-1] + (1 if line.strip() and line.strip() in wanted else 0))
     scored: list[Scored] = []
-    stripped = [line.strip() for line in file_lines]
-    for size in sizes:
+    for size in sorted({max(1, n + d) for d in (-2, -1, 0, 1, 2)}):
         for start in range(0, max(1, len(file_lines) - size + 1)):
             end = min(len(file_lines), start + size)
-            # Cheap pre-filter: a window sharing no line with the quote cannot be the place, and skipping
-            # it keeps the rung fast on files of thousands of lines.
-            if len(wanted) > 1 and not any(stripped[i] in wanted for i in range(start, end)):
+            # A window sharing fewer than half the quoted lines cannot reach the threshold in practice,
+            # and skipping it keeps this rung fast on files of thousands of lines.
+            if hits[end] - hits[start] < needed:
                 continue
             matcher = SequenceMatcher(None, target, _key(file_lines[start:end]), autojunk=False)
             if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:

@@ -19,6 +19,7 @@ from workers.edits.model import Refused
 # In the fuzzy rung a line the edit changes may be mistyped in the quote, but not beyond recognition:
 # otherwise the edit would replace a line the model never saw.
 CHANGED_LINE_SIMILARITY = 0.6
+BLOCK_CLOSERS = {"}", "};", "},", "})", "});", "end", "fi", "done", "esac"}
 
 
 def _shift(search: tuple[str, ...], file_lines: tuple[str, ...], match: Match) -> tuple[str, str]:
@@ -114,10 +115,11 @@ def _insertion_point(
 ) -> int:
     """Where new lines go when the file has lines the quote did not show at that point.
 
-    Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks: new lines
-    indented deeper than what follows continue the block above, so they go before the blank lines; new
-    lines dedented from what precedes them start the next block, so they go after; otherwise a statement
-    added after the one before it goes before the blank lines.
+    Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks, and only
+    blank-line placement is at stake: new lines indented deeper than what follows continue the block
+    above (before the blanks); new lines after a block's opening or closing line, or dedented from the
+    line before, start the next stretch (after the blanks); a statement added beside its peer goes right
+    after it (before the blanks).
     """
     gap = file_lines[lo:hi]
     if any(line.strip() for line in gap):
@@ -134,7 +136,11 @@ def _insertion_point(
         return lo
     if _indent(inserted) > _indent(following):
         return lo
-    if preceding is not None and _indent(inserted) < _indent(preceding):
+    if preceding is not None and (
+        _indent(inserted) < _indent(preceding)
+        or preceding.strip() in BLOCK_CLOSERS
+        or preceding.rstrip()[-1] in "{:"
+    ):
         return hi
     return lo
 
