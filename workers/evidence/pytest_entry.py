@@ -11,6 +11,7 @@ from workers.evidence.pytraceback import (
     FILE_LINE,
     MAX_DETAIL_LINES,
     TRACEBACK_START,
+    bounded,
     looks_like_exception,
     parse_traceback,
 )
@@ -86,6 +87,7 @@ def _pytest_style(body: list[str], resolver: PathResolver) -> EntryReading:
             last_def = None
             if long["exc"] and looks_like_exception(long["exc"]):
                 long_exc = long["exc"]
+    reading.frames = bounded(reading.frames)
     reading.error_type, reading.message = _error_of(e_lines, long_exc)
     # The failing source line pytest points at, then the E lines: the assertion and its explanation.
     reading.detail = (pointed[-1:] + e_lines)[:MAX_DETAIL_LINES]

@@ -92,7 +92,7 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
             break
         # Anything else ends the traceback (a truncated log, or output of another tool).
         break
-    result.frames = _bounded(frames)
+    result.frames = bounded(frames)
     result.detail = _pointed(frames, sources) + result.detail
     result.end = index
     return result
@@ -122,7 +122,8 @@ def _skip_blank(lines: list[str], index: int) -> int:
     return index
 
 
-def _bounded(frames: list[Frame]) -> list[Frame]:
+def bounded(frames: list[Frame]) -> list[Frame]:
+    """At most MAX_FRAMES: the outermost few (the test) and the innermost rest (where it broke)."""
     if len(frames) <= MAX_FRAMES:
         return frames
     keep_outer = 5
