@@ -167,3 +167,31 @@ def test_several_edits_to_one_file_build_on_each_other(repo: Path) -> None:
     )
     assert apply_answer(repo, answer, EditPolicy()).ok
     assert "return gcd(b, a % b)  # Euclid" in (repo / "python_programs" / "gcd.py").read_text()
+
+
+def test_a_failed_write_restores_the_files_already_written(repo: Path) -> None:
+    # quicksort.py is a file, so a new file "under" it cannot be written: the write fails after gcd.py
+    # was already written, and gcd.py must be put back.
+    answer = GCD_FIX + "\npython_programs/quicksort.py/extra.py\n```python\nx = 1\n```\n"
+    report = apply_answer(repo, answer, EditPolicy())
+    assert not report.ok and report.changed_paths == []
+    assert "writing the edited files failed" in (report.outcomes[0].reason or "")
+    assert status(repo) == ""
+
+
+def test_deleting_a_file_by_diff(repo: Path) -> None:
+    deletion = "--- a/python_programs/bitcount.py\n+++ /dev/null\n@@ -1,3 +0,0 @@\n-def bitcount(n):\n"
+    report = apply_answer(repo, deletion, EditPolicy())
+    assert report.ok and report.outcomes[0].rung == "delete_file"
+    assert not (repo / "python_programs" / "bitcount.py").exists()
+    test_deletion = deletion.replace("python_programs/bitcount.py", "python_testcases/test_gcd.py")
+    report = apply_answer(repo, test_deletion, EditPolicy())
+    assert not report.ok and "deleting the test file" in (report.outcomes[0].reason or "")
+
+
+def test_binary_file_is_refused(repo: Path) -> None:
+    (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    report = apply_answer(
+        repo, "logo.png\n<<<<<<< SEARCH\nPNG\n=======\nJPG\n>>>>>>> REPLACE\n", EditPolicy()
+    )
+    assert not report.ok and "binary" in (report.outcomes[0].reason or "")

@@ -147,3 +147,15 @@ def test_tree_sitter_languages_indentation_rung() -> None:
     new, rung = apply_replace(file, search, (target.strip().replace("<", "<="),))
     assert rung == "indentation"
     assert target.replace("<", "<=") in new
+
+
+def test_fuzzy_with_two_equally_close_places_is_refused() -> None:
+    file = humaneval("python", 0) + humaneval("python", 0)
+    search = (
+        "    for idx, elem in enumerate(numbers):",
+        "        for idx2, elem2 in enumerate(nums):",
+        "            if idx != idx2:",
+        "                distance = elem - elem2",
+    )
+    with pytest.raises(Refused, match=r"about\s+equally close"):
+        apply_replace(file, search, (*search[:3], "                distance = abs(elem - elem2)"))
