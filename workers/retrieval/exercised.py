@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from workers.evidence.model import Evidence
+from workers.retrieval.chunks import Chunk
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.repo import is_test_path, read_text
@@ -151,14 +152,39 @@ def exercised_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
                 for chunk in defs:
                     by_target[(chunk.path, chunk.symbol)].append(f"name: {test.test_id} uses {name}")
     total = max(len(tests), 1)
+    test_names = " ".join(t.function or "" for t in tests).lower()
+    used = set().union(*(t.names for t in tests)) if tests else set()
     signals: list[Signal] = []
     for (path, symbol), reasons in by_target.items():
-        share = len(reasons) / total
-        base = 0.4 if symbol is None else 0.7
-        signals.append(
-            Signal(path, symbol, "import" if symbol is None else "name", base * min(share, 1.0), reasons[0])
-        )
+        weight = (0.4 if symbol is None else 0.7) * min(len(reasons) / total, 1.0)
+        if symbol is None:
+            signals.append(Signal(path, None, "import", weight, reasons[0]))
+            continue
+        name = symbol.rsplit(".", 1)[-1]
+        if name.strip("_").lower() in test_names:
+            weight = min(weight + 0.3, 1.0)  # test_merge_sorted tests merge_sorted
+        definition = _chunk(index, path, symbol)
+        if definition is None or definition.kind != "class":
+            signals.append(Signal(path, symbol, "name", weight, reasons[0]))
+            continue
+        # A class the test uses is a place, not the fault: the fault is in a method, most often the
+        # constructor or one the test calls by name.
+        signals.append(Signal(path, symbol, "name", weight * 0.6, reasons[0]))
+        for method in index.files[path].chunks:
+            if method.kind != "function" or not (method.symbol or "").startswith(symbol + "."):
+                continue
+            if method.name == "__init__" or method.name in used:
+                factor = 0.8 if method.name == "__init__" else 0.9
+                why = f"{reasons[0]} (method {method.name})"
+                signals.append(Signal(path, method.symbol, "name", weight * factor, why))
     return signals
+
+
+def _chunk(index: RepoIndex, path: str, symbol: str) -> Chunk | None:
+    info = index.files.get(path)
+    if info is None:
+        return None
+    return next((c for c in info.chunks if c.symbol == symbol), None)
 
 
 def test_query_terms(tests: list[FailingTest]) -> list[str]:

@@ -22,6 +22,7 @@ _OUT = os.environ.get("CLB_TRACE_OUT", "")
 _HERE = os.path.dirname(os.path.realpath(__file__)) + os.sep
 _SKIP = (os.sep + "site-packages" + os.sep, os.sep + ".venv" + os.sep, os.sep + ".tox" + os.sep)
 
+_PYTEST_INTERNALS = os.sep + "_pytest" + os.sep
 _wanted: dict[str, bool] = {}
 _tests: dict[str, dict[str, Any]] = {}
 _current: dict[str, set[int]] | None = None
@@ -40,6 +41,15 @@ def _is_wanted(filename: str) -> bool:
 def _trace(frame: FrameType, event: str, arg: object) -> Any:
     # Called on each new frame: trace its lines only when it is the repository's code and a test is running.
     if _current is None or not _is_wanted(frame.f_code.co_filename):
+        return None
+    caller = frame.f_back
+    if (
+        caller is not None
+        and _PYTEST_INTERNALS in caller.f_code.co_filename
+        and "saferepr" in caller.f_code.co_filename
+    ):
+        # pytest explaining a failed assert calls __repr__ of the operands: only failing tests do that,
+        # which would make every __repr__ look guilty.
         return None
     lines = _current.setdefault(frame.f_code.co_filename, set())
     lines.add(frame.f_lineno)
