@@ -195,3 +195,12 @@ def test_binary_file_is_refused(repo: Path) -> None:
         repo, "logo.png\n<<<<<<< SEARCH\nPNG\n=======\nJPG\n>>>>>>> REPLACE\n", EditPolicy()
     )
     assert not report.ok and "binary" in (report.outcomes[0].reason or "")
+
+
+def test_unnamed_edit_goes_to_the_one_file_that_has_its_lines(repo: Path) -> None:
+    unnamed = GCD_FIX.replace("python_programs/gcd.py\n", "")
+    report = apply_answer(repo, unnamed, EditPolicy())
+    assert report.ok and report.outcomes[0].path == "python_programs/gcd.py"
+    common = "<<<<<<< SEARCH\ndef \n=======\ndef  \n>>>>>>> REPLACE\n"  # "def " is in every program
+    report = apply_answer(repo, common, EditPolicy())
+    assert not report.ok and "several files" in (report.outcomes[0].reason or "")

@@ -14,7 +14,7 @@ from workers.edits.fuzzy import numbered
 from workers.edits.guards import check_change, check_path
 from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.parse import parse_answer
-from workers.edits.paths import repo_files, resolve_path
+from workers.edits.paths import infer_path, repo_files, resolve_path
 from workers.edits.replace import apply_replace
 from workers.edits.syntax_check import introduced_error
 from workers.edits.textfile import TextFile, read_text_file
@@ -114,7 +114,9 @@ def apply_answer(
     for edit in parsed.edits:
         path = edit.raw_path or ""
         try:
-            path = resolve_path(repo_root, edit.raw_path or "", listing)
+            if edit.raw_path is None and edit.kind == "replace":
+                path = infer_path(repo_root, edit.search, listing)
+            path = resolve_path(repo_root, path, listing)
             check_path(path, policy)
             rung = _apply_edit(files, path, edit)
             outcomes.append(EditOutcome(path, "applied", rung))

@@ -102,3 +102,38 @@ def _check_inside(root_real: Path, rel: str) -> None:
         raise Refused(f"{rel} is a symbolic link; edit the file it points to instead")
     if real.is_dir():
         raise Refused(f"{rel} is a directory, not a file")
+
+
+# Files larger than this are not searched when guessing which file an unnamed edit means.
+_INFER_MAX_BYTES = 2_000_000
+
+
+def infer_path(root: Path, search: tuple[str, ...], files: list[str]) -> str:
+    """The one file containing `search` verbatim, for an edit whose path the model forgot to write.
+
+    Only an exact, unique match counts; anything else is refused and the model is asked for the path.
+    """
+    quote = "\n".join(search)
+    if not quote.strip():
+        raise Refused("the edit names no file; put the file's path on the line before the edit")
+    found = []
+    for rel in files:
+        target = root / rel
+        try:
+            if target.is_symlink() or target.stat().st_size > _INFER_MAX_BYTES:
+                continue
+            text = target.read_bytes().decode("utf-8").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if quote in text:
+            found.append(rel)
+            if len(found) > 1:
+                break
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Refused(
+            f"the edit names no file and its lines occur in several files ({', '.join(found)}); put the "
+            "file's path on the line before the edit"
+        )
+    raise Refused("the edit names no file; put the file's path on the line before the edit")
