@@ -64,13 +64,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args, "python_testcases"]
+def pytest_command(*args: str, quiet: bool = True) -> list[str]:
+    quieter = ["-q"] if quiet else []
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *quieter, *args, "python_testcases"]
 
 
 @pytest.fixture(scope="module")
 def outputs(checkout: Path) -> dict[str, str]:
     commands = {style: pytest_command(f"--tb={style}") for style in ("long", "short", "line", "native", "no")}
+    commands["header"] = pytest_command("--tb=short", quiet=False)
     return run_all(checkout, commands)
 
 
@@ -108,6 +110,22 @@ def test_every_traceback_style_gives_the_failing_tests_and_counts(
     if style == "native":
         outside = [f for failure in evidence.failures for f in failure.frames if not f.in_repo]
         assert outside and all("_pytest" in f.path or "pluggy" in f.path for f in outside)
+
+
+def test_paths_are_relative_to_the_repository_when_pytest_runs_below_its_top(
+    outputs: dict[str, str], checkout: Path
+) -> None:
+    # pytest prints paths relative to its rootdir; here the repository is the directory above it.
+    evidence = parse_log(outputs["header"], repo_root=checkout.parent)
+    assert f"rootdir: {checkout}" in outputs["header"]
+    paths = {f.path for failure in evidence.failures for f in failure.repo_frames}
+    assert paths == {
+        f"{checkout.name}/python_programs/pascal.py",
+        f"{checkout.name}/python_testcases/test_pascal.py",
+        f"{checkout.name}/python_testcases/test_to_base.py",
+    }
+    # The test ids stay pytest's own node ids, which are relative to the rootdir.
+    assert all(f.test_id.startswith("python_testcases/") for f in evidence.failures)
 
 
 def test_collection_errors_syntax_and_missing_module(tmp_path: Path, checkout: Path) -> None:

@@ -105,3 +105,16 @@ def test_clean_line(raw: str, clean: str) -> None:
 
 def test_endgroup_lines_are_dropped() -> None:
     assert clean_line("2026-02-28T19:08:30.2910266Z ##[endgroup]") is None
+
+
+def test_relative_paths_of_a_runner_below_the_repository_top() -> None:
+    resolver = PathResolver()
+    resolver.add_root("/home/runner/work/app/app/backend", base=True)
+    assert resolver.relative("tests/test_api.py") == ("backend/tests/test_api.py", True)
+    assert resolver.relative("../opt/venv/lib/python3.11/site-packages/x.py")[1] is False
+
+
+def test_a_bare_file_name_from_another_tree_is_not_matched(tmp_path: Path) -> None:
+    (tmp_path / "utils.py").write_text("\n")
+    resolver = PathResolver(repo_root=tmp_path)
+    assert resolver.relative("/srv/other/project/utils.py") == ("/srv/other/project/utils.py", False)

@@ -51,7 +51,8 @@ class PathResolver:
     """Maps printed paths to repository-relative ones.
 
     `roots` are absolute directories the log itself says the repository lives in (pytest's "rootdir:",
-    a job's working directory); they are tried before the known CI checkout prefixes.
+    a job's working directory); they are tried after the known CI checkout prefixes. `base` is the directory
+    a runner prints relative paths against (pytest's rootdir), when that may be below the repository's top.
     """
 
     def __init__(
@@ -64,14 +65,19 @@ class PathResolver:
         # "owner/name" or "name": a checkout directory is named after the repository, not its owner.
         self.repo_name = repo_name.rstrip("/").rsplit("/", 1)[-1] if repo_name else None
         self.roots: list[str] = []
+        self.base: str | None = None
         for root in roots:
             self.add_root(root)
 
-    def add_root(self, root: str) -> None:
+    def add_root(self, root: str, *, base: bool = False) -> None:
         root = root.replace("\\", "/").rstrip("/") + "/"
-        if root != "/" and root not in self.roots:
+        if root == "/":
+            return
+        if root not in self.roots:
             self.roots.append(root)
             self.roots.sort(key=len, reverse=True)
+        if base:
+            self.base = root
 
     def frame(self, raw_path: str, line: int | None, function: str | None = None) -> Frame:
         path, in_repo = self.relative(raw_path)
@@ -81,34 +87,54 @@ class PathResolver:
         """(path, in_repo): repository-relative when the file belongs to the repository."""
         return _relative_cached(self._key(), raw_path)
 
-    def _key(self) -> tuple[str | None, str | None, tuple[str, ...]]:
-        return (str(self.repo_root) if self.repo_root else None, self.repo_name, tuple(self.roots))
+    def _key(self) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
+        return (str(self.repo_root) if self.repo_root else None, self.repo_name, tuple(self.roots), self.base)
 
 
 @lru_cache(maxsize=4096)
-def _relative_cached(key: tuple[str | None, str | None, tuple[str, ...]], raw_path: str) -> tuple[str, bool]:
+def _relative_cached(
+    key: tuple[str | None, str | None, tuple[str, ...], str | None], raw_path: str
+) -> tuple[str, bool]:
     # Cached because deep recursions print the same frame hundreds of times; the key holds everything used.
     repo_root = Path(key[0]) if key[0] else None
-    repo_name, roots = key[1], key[2]
+    repo_name, roots, base = key[1], key[2], key[3]
     path = raw_path.strip().replace("\\", "/")
     if path.startswith("file://"):
         path = path[len("file://") :]
     if _is_library(path):
         return raw_path, False
-    stripped = _strip_prefix(path, roots, repo_name)
+    if base and not _is_absolute(path) and not path.startswith("../"):
+        # Relative to the runner's directory, which may sit below the repository's top.
+        path = base + _normal(path)
     if repo_root is not None:
+        inside = _inside(repo_root, path)
+        if inside is not None:
+            return inside, (repo_root / inside).is_file()
+        stripped = _strip_prefix(path, roots, repo_name)
         return _check_in(repo_root, raw_path, stripped if stripped is not None else path)
+    stripped = _strip_prefix(path, roots, repo_name)
     if stripped is not None:
         return stripped, True
-    if path.startswith("/") or re.match(r"^[A-Za-z]:/", path) or path.startswith("../"):
+    if _is_absolute(path) or path.startswith("../"):
         return raw_path, False
     return _normal(path), True
 
 
+def _is_absolute(path: str) -> bool:
+    return path.startswith("/") or bool(re.match(r"^[A-Za-z]:/", path))
+
+
+def _inside(repo_root: Path, path: str) -> str | None:
+    """The path relative to the checkout, if it names a place inside it."""
+    if not path.startswith("/"):
+        return None
+    try:
+        return Path(path).resolve().relative_to(repo_root).as_posix()
+    except (ValueError, OSError):
+        return None
+
+
 def _strip_prefix(path: str, roots: tuple[str, ...], repo_name: str | None) -> str | None:
-    for root in roots:
-        if path.startswith(root):
-            return _normal(path[len(root) :])
     for prefix in _CHECKOUT_PREFIXES:
         match = prefix.match(path)
         if match:
@@ -118,6 +144,9 @@ def _strip_prefix(path: str, roots: tuple[str, ...], repo_name: str | None) -> s
         at = path.rfind(marker)
         if at >= 0:
             return _normal(path[at + len(marker) :])
+    for root in roots:
+        if path.startswith(root):
+            return _normal(path[len(root) :])
     return None
 
 
@@ -129,17 +158,11 @@ def _normal(path: str) -> str:
 
 def _check_in(repo_root: Path, raw_path: str, path: str) -> tuple[str, bool]:
     """With a checkout at hand, a path is the repository's only if the file is there."""
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            rel = candidate.resolve().relative_to(repo_root)
-        except (ValueError, OSError):
-            rel = None
-        if rel is not None:
-            return rel.as_posix(), (repo_root / rel).is_file()
-        # An absolute path from another machine: find the longest tail of it that exists here.
-        parts = candidate.parts[1:]
-        for start in range(len(parts)):
+    if _is_absolute(path):
+        # An absolute path from another machine: the longest tail of it that exists here. One bare file name
+        # is too weak a match ("utils.py" of some other tree), so a tail keeps at least a directory.
+        parts = PurePosixPath(path).parts[1:]
+        for start in range(len(parts) - 1):
             tail = PurePosixPath(*parts[start:])
             if (repo_root / tail).is_file():
                 return tail.as_posix(), True

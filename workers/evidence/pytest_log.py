@@ -135,7 +135,7 @@ class PytestParser(RunnerParser):
             if state.section.startswith("test session starts") or not state.section:
                 root = _ROOTDIR.match(line)
                 if root:
-                    resolver.add_root(root.group(1).strip())
+                    resolver.add_root(root.group(1).strip(), base=True)
                     continue
                 progress = _PROGRESS.match(line) or _XDIST.match(line)
                 if progress:
