@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     temperature: float = 0.8
     top_p: float = 0.95
     candidates: int = Field(default=4, ge=1, le=16)
+    # Per-job repair budgets: the loop stops before a round that would start past any of them and
+    # reports what it spent. The wall budget stays below JOB_TIME_LIMIT_S so the job can still report.
+    repair_token_budget: int = Field(default=400_000, ge=1)
+    repair_time_budget_s: float = Field(default=2400.0, gt=0)
+    # Candidates tested at once, each in its own worktree and sandbox.
+    worker_cpus: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
 
     # Repository code (setup and tests) limits.
     test_timeout_s: float = 600.0
