@@ -263,3 +263,14 @@ def test_every_corpus_log_parses_and_file_reading_matches_text() -> None:
     assert len(logs) > 250
     for log in logs:
         assert parse_log_file(log).failing_test_ids == parse(log).failing_test_ids, log.name
+
+
+def test_text_that_is_not_a_test_run_gives_no_failures() -> None:
+    # Real fixes and test code mention asserts, FAILED and Error freely; none of them is a failing run.
+    corpora = CORPUS.parent
+    texts = sorted((corpora / "bugsinpy").rglob("bug_patch.txt")) + sorted(
+        (corpora / "quixbugs").rglob("*.py")
+    )
+    assert len(texts) > 500
+    invented = {p.name: parse_log(p.read_text(errors="replace")).failing_test_ids for p in texts}
+    assert {name: ids for name, ids in invented.items() if ids} == {}
