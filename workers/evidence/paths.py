@@ -37,7 +37,7 @@ _LIBRARY_MARKERS = (
     "/rustc/",
     "/usr/local/go/src/",
     "/go/pkg/mod/",
-    "/opt/hostedtoolcache/",
+    "hostedtoolcache/",  # toolchains set up by actions/setup-*, on Linux and Windows runners
     "/.m2/repository/",
 )
 _PSEUDO_FILE = re.compile(r"^<[^>]*>$|^node:|^internal/|(?:^|/)_testmain\.go$")
