@@ -70,6 +70,19 @@ def invented(evidence: Evidence, text: str) -> list[str]:
     return bad
 
 
+def why_different(text: str, evidence: Evidence, reported: int | None) -> str:
+    """A reason, read from the log, when the count found is not the count the runner reported."""
+    found = len(evidence.failures)
+    if reported is None or reported == found:
+        return ""
+    blocks = len(re.findall(r"^(?:FAIL|ERROR): ", text, re.M))
+    if evidence.runner == "unittest" and blocks == reported:
+        return f"differs: {blocks} failing subtests and tests in {found} test methods"
+    if found < reported:
+        return "differs: fewer found than the runner counted"
+    return "differs"
+
+
 def _leaf(test_id: str) -> str:
     for separator in ("::", " > "):
         if separator in test_id:
@@ -84,7 +97,15 @@ def accuracy(corpus: Path) -> int:
     if humaneval_file.exists():
         humaneval = {r["task_id"]: r for r in json.loads(humaneval_file.read_text())}
     rows = []
-    totals = {"logs": 0, "with_reference": 0, "exact": 0, "found": 0, "reported": 0, "invented": 0}
+    totals = {
+        "logs": 0,
+        "with_reference": 0,
+        "exact": 0,
+        "found": 0,
+        "found_ref": 0,
+        "reported": 0,
+        "invented": 0,
+    }
     for path in logs_in(corpus):
         evidence = parse_log_file(path)
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -96,7 +117,9 @@ def accuracy(corpus: Path) -> int:
         if reported is not None:
             totals["with_reference"] += 1
             totals["reported"] += reported
+            totals["found_ref"] += len(evidence.failures)
             totals["exact"] += int(reported == len(evidence.failures))
+        note = why_different(text, evidence, reported)
         rows.append(
             (
                 str(path.relative_to(corpus)),
@@ -105,13 +128,14 @@ def accuracy(corpus: Path) -> int:
                 reported,
                 source,
                 made_up,
+                note,
             )
         )
     width = max(len(r[0]) for r in rows)
     print(f"{'log':<{width}}  {'runner':<14} {'found':>5} {'reported':>8}  {'source':<12} invented")
-    for name, runner, found, reported, source, made_up in rows:
+    for name, runner, found, reported, source, made_up, note in rows:
         shown = "-" if reported is None else str(reported)
-        flag = "" if reported is None or reported == found else "  (differs)"
+        flag = f"  ({note})" if note else ""
         print(f"{name:<{width}}  {runner:<14} {found:>5} {shown:>8}  {source:<12} {len(made_up)}{flag}")
         for test_id in made_up:
             print(f"    invented: {test_id}")
@@ -121,8 +145,8 @@ def accuracy(corpus: Path) -> int:
         f"found == reported: {totals['exact']}/{totals['with_reference']}"
     )
     print(
-        f"failures found: {totals['found']} (in all logs); reported by the runners: {totals['reported']} "
-        f"(logs with a reference)"
+        f"in logs with a reference: failures found {totals['found_ref']}, reported {totals['reported']}; "
+        f"in all logs: found {totals['found']}"
     )
     print(f"invented tests: {totals['invented']}")
     return totals["invented"]
