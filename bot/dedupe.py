@@ -29,4 +29,4 @@ class DeliveryLedger:
         count = self._redis.incr(key)
         if count == 1:
             self._redis.expire(key, self._ttl)
-        return int(count) <= cap  # type: ignore[arg-type]
+        return int(count) <= cap

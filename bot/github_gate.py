@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from github import GithubException
+from github.Repository import Repository
 
 from core.errors import GitHubUnavailable
 from core.github_app import GitHubApp
@@ -26,7 +27,7 @@ class AppGitHubGate:
     def __init__(self, app: GitHubApp) -> None:
         self._app = app
 
-    def _repo(self, installation_id: int, repo_full_name: str):  # type: ignore[no-untyped-def]
+    def _repo(self, installation_id: int, repo_full_name: str) -> Repository:
         client = self._app.client(self._app.installation_token(installation_id), lazy=True)
         return client.get_repo(repo_full_name)
 
