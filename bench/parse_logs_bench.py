@@ -148,6 +148,14 @@ def accuracy(corpus: Path) -> int:
         f"in logs with a reference: failures found {totals['found_ref']}, reported {totals['reported']}; "
         f"in all logs: found {totals['found']}"
     )
+    for source in ("summary", "junit-xml", "summary.json"):
+        picked = [r for r in rows if r[4] == source]
+        exact = sum(1 for r in picked if r[2] == r[3])
+        found, reported = sum(r[2] for r in picked), sum(r[3] or 0 for r in picked)
+        print(
+            f"  reference {source:<12}: {len(picked):>3} logs, found == reported in {exact:>3}; "
+            f"found {found}, reported {reported}"
+        )
     print(f"invented tests: {totals['invented']}")
     return totals["invented"]
 
