@@ -196,3 +196,17 @@ def test_unittest_runner(checkout: Path) -> None:
     heads = [line for line in output.splitlines() if line.startswith(("FAIL: ", "ERROR: "))]
     assert evidence.summary_failed is not None and evidence.summary_errors is not None
     assert evidence.summary_failed + evidence.summary_errors == len(heads)
+
+
+def test_unittest_module_that_fails_to_import(tmp_path: Path) -> None:
+    (tmp_path / "test_broken.py").write_text("from python_programs.missing import missing\n")
+    (output,) = run_all(tmp_path, {"run": [sys.executable, "-m", "unittest", "test_broken"]}).values()
+    evidence = parse_log(output, repo_root=tmp_path)
+    (failure,) = evidence.failures
+    assert (failure.kind, failure.test_id, failure.error_type) == (
+        COLLECTION,
+        "test_broken",
+        "ModuleNotFoundError",
+    )
+    assert [(f.path, f.line) for f in failure.repo_frames] == [("test_broken.py", 1)]
+    assert (evidence.summary_failed, evidence.summary_errors) == (0, 1)
