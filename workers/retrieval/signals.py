@@ -82,7 +82,10 @@ _PATH = re.compile(
 )
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b([A-Za-z_]\w{2,})\b")
-_CODE_SPAN = re.compile(r"`([^`\n]+)`|^(?: {4}|\t|>>> )(.*)$", re.M)
+# Backtick spans, fenced blocks and doctest lines. Indentation is no sign of code: Django's tracker indents
+# every paragraph of a ticket with tabs.
+_CODE_SPAN = re.compile(r"```[^\n]*\n(.*?)```|`([^`\n]+)`|^>>> (.*)$", re.M | re.S)
+_CALLED = re.compile(r"(?:\.|\b)([A-Za-z_]\w{2,})\s*\(|\.([A-Za-z_]\w{2,})\b")
 
 
 def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
@@ -104,7 +107,7 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
         signals.append(
             Signal(path, None, "issue-path", 1.0 if exact else 0.6, f"issue-path: issue names {mentioned}")
         )
-    code_text = " ".join(m.group(1) or m.group(2) or "" for m in _CODE_SPAN.finditer(text))
+    code_text = " ".join(m.group(1) or m.group(2) or m.group(3) or "" for m in _CODE_SPAN.finditer(text))
     seen: set[str] = set()
     for match in _DOTTED.finditer(text):
         dotted = match.group(1)
@@ -135,7 +138,10 @@ def _dotted_signals(index: RepoIndex, dotted: str) -> list[Signal]:
                     symbol = ".".join(parts[:cut])
                     break
         if rest == "" or symbol is not None:
-            return [Signal(path, symbol, "issue-path", 1.0, f"issue-path: issue names module {dotted}")]
+            # `from django.conf import settings` in a reporter's snippet names a package they use, not the
+            # place of the bug: a package's __init__ counts little unless a symbol in it is named.
+            weight = 0.3 if path.endswith("__init__.py") and symbol is None else 1.0
+            return [Signal(path, symbol, "issue-path", weight, f"issue-path: issue names module {dotted}")]
     # `Class.method`: only a definition whose qualified name ends with it.
     last = dotted.rsplit(".", 1)[-1]
     matches = [c for c in index.definitions.get(last, []) if c.symbol and c.symbol.endswith(dotted)]
@@ -148,21 +154,21 @@ def _dotted_signals(index: RepoIndex, dotted: str) -> list[Signal]:
 
 
 def _identifier_weights(index: RepoIndex, text: str, code_text: str) -> dict[str, float]:
-    """Identifiers the repository defines, weighted by how code-like the mention and how rare the name is.
+    """Identifiers the repository defines and the issue uses as code, weighted by rarity.
 
     A name defined in one place (`bulk_create`) is strong; one defined in forty (`__init__`, `save`) is not.
+    Plain words that happen to name a definition ("last", "promote") are left to the lexical ranking.
     """
     weights: dict[str, float] = {}
     in_code = set(_IDENT.findall(code_text))
+    called = {a or b for a, b in _CALLED.findall(text)}
     for name in set(_IDENT.findall(text)):
         definitions = index.definitions.get(name)
         if not definitions:
             continue
         # CamelCase needs an inner capital: a capitalised first word of a sentence ("When") is prose.
         camel = name[0].isupper() and any(c.isupper() for c in name[1:]) and not name.isupper()
-        codelike = name in in_code or "_" in name.strip("_") or camel
-        if not codelike and len(name) < 6:
+        if not (name in in_code or name in called or "_" in name.strip("_") or camel):
             continue
-        rarity = 1.0 / len({c.path for c in definitions})
-        weights[name] = (1.0 if codelike else 0.4) * rarity
+        weights[name] = 1.0 / len({c.path for c in definitions})
     return weights
