@@ -80,6 +80,8 @@ def summary_ids(output: str) -> list[str]:
     return [line[7:].split(" - ", 1)[0] for line in output.splitlines() if line.startswith("FAILED ")]
 
 
+# Six pytest runs start together for these (about 2 s on two idle cores, more on a busy machine).
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["long", "short", "line", "native", "no"])
 def test_every_traceback_style_gives_the_failing_tests_and_counts(
     style: str, outputs: dict[str, str], checkout: Path
@@ -112,6 +114,7 @@ def test_every_traceback_style_gives_the_failing_tests_and_counts(
         assert outside and all("_pytest" in f.path or "pluggy" in f.path for f in outside)
 
 
+@pytest.mark.slow
 def test_paths_are_relative_to_the_repository_when_pytest_runs_below_its_top(
     outputs: dict[str, str], checkout: Path
 ) -> None:
