@@ -39,14 +39,6 @@ def register(cls: type[RunnerParser]) -> type[RunnerParser]:
     return cls
 
 
-def parser_named(name: str) -> RunnerParser:
-    try:
-        return PARSERS[name]()
-    except KeyError:
-        known = ", ".join(sorted(PARSERS))
-        raise ValueError(f"no log parser named {name!r}; known parsers: {known}") from None
-
-
 class FailureList:
     """Failures in log order, one per (kind, id); a later sighting fills in what an earlier one lacked."""
 
