@@ -32,6 +32,8 @@ def fetch_release(name: str, spec: str, dest_root: Path = CACHE / "releases") ->
         ["--no-binary", name],
         ["--only-binary", ":all:", "--python-version", "3.7", "--implementation", "cp", "--abi", "cp37m",
          "--platform", "manylinux1_x86_64"],
+        ["--only-binary", ":all:", "--python-version", "3.6", "--implementation", "cp", "--abi", "cp36m",
+         "--platform", "manylinux1_x86_64"],
         ["--only-binary", ":all:", "--python-version", "3.9", "--implementation", "cp", "--abi", "cp39",
          "--platform", "manylinux2014_x86_64"],
         ["--only-binary", ":all:", "--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
