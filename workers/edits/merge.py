@@ -19,7 +19,6 @@ from workers.edits.model import Refused
 # In the fuzzy rung a line the edit changes may be mistyped in the quote, but not beyond recognition:
 # otherwise the edit would replace a line the model never saw.
 CHANGED_LINE_SIMILARITY = 0.6
-BLOCK_CLOSERS = {"}", "};", "},", "})", "});", "end", "fi", "done", "esac"}
 
 
 def _shift(search: tuple[str, ...], file_lines: tuple[str, ...], match: Match) -> tuple[str, str]:
@@ -116,10 +115,11 @@ def _insertion_point(
     """Where new lines go when the file has lines the quote did not show at that point.
 
     Unquoted code there makes the place ambiguous. Unquoted blank lines separate blocks, and only
-    blank-line placement is at stake: new lines indented deeper than what follows continue the block
-    above (before the blanks); new lines after a block's opening or closing line, or dedented from the
-    line before, start the next stretch (after the blanks); a statement added beside its peer goes right
-    after it (before the blanks).
+    blank-line placement is at stake. New lines that end with a blank line of their own were set apart
+    from what follows, so they go after the file's blank lines; ones that start with a blank line go before
+    them. Otherwise: new lines indented deeper than what follows continue the block above (before the
+    blanks); new lines after a block's opening line, or dedented from the line before, start the next
+    stretch (after the blanks); a statement added beside its peer goes right after it (before the blanks).
     """
     gap = file_lines[lo:hi]
     if any(line.strip() for line in gap):
@@ -127,20 +127,18 @@ def _insertion_point(
             f"the file has lines the quote does not show where the new lines go (line {lo + 1}: "
             f"{gap[0].strip()!r}), so the place is ambiguous; quote the lines exactly as they are in the file"
         )
-    if not gap:
+    new = replace[j1:j2]
+    if not gap or not new:
         return hi
-    inserted = next((line for line in replace[j1:j2] if line.strip()), None)
+    if not new[-1].strip():
+        return hi
+    if not new[0].strip():
+        return lo
     following = next((line for line in replace[j2:] if line.strip()), None)
     preceding = next((line for line in reversed(replace[:j1]) if line.strip()), None)
-    if inserted is None or following is None:
+    if following is None or _indent(new[0]) > _indent(following):
         return lo
-    if _indent(inserted) > _indent(following):
-        return lo
-    if preceding is not None and (
-        _indent(inserted) < _indent(preceding)
-        or preceding.strip() in BLOCK_CLOSERS
-        or preceding.rstrip()[-1] in "{:"
-    ):
+    if preceding is not None and (_indent(new[0]) < _indent(preceding) or preceding.rstrip()[-1] in "{:"):
         return hi
     return lo
 
