@@ -27,6 +27,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from workers.celery_app import make_celery
 
     settings.require("github_webhook_secret", "github_app_id", "github_private_key")
+    settings.private_key_pem()
     ctx = HandlerContext(
         settings=settings,
         ledger=DeliveryLedger(redis.Redis.from_url(settings.redis_url), settings.dedupe_ttl_s),
@@ -38,6 +39,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    # Checked before anything heavy is imported: a worker that cannot mint tokens must not start.
+    settings.require("github_app_id", "github_private_key")
+    settings.private_key_pem()
     from workers.celery_app import make_celery
     from workers.tasks import register_tasks
 
