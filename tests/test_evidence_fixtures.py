@@ -165,3 +165,10 @@ def test_compiler_errors_before_any_test_runs(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in failure.repo_frames] == [
         ("src/main/java/com/example/calc/Calc.java", 11)
     ]
+
+
+def test_actions_log_as_gh_run_view_prints_it() -> None:
+    # `gh run view --log` prefixes each raw line with the job's and the step's names, tab-separated.
+    raw = (FIXTURES / "actions_isobar_pytest.log").read_text(encoding="utf-8")
+    listed = "".join(f"Run Tests\tRun pytest\t{line}\n" for line in raw.splitlines())
+    assert parse_log(listed).failures == parse("actions_isobar_pytest.log").failures

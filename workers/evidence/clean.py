@@ -11,8 +11,9 @@ _BARE_SGR = re.compile(
     # Not inside a word ("[31mERROR"), or closing one before a blank ("ERROR[0m "): "test_x[10m]" is an id.
     r"(?<![\w\[])\[(?:\d{1,3}(?:;\d{1,3})*)?m|\[(?:\d{1,3}(?:;\d{1,3})*)?m(?=[\s\[]|$)"
 )
-# GitHub Actions stamps every line of a raw job log with an ISO-8601 time in UTC (7 fractional digits).
-_ACTIONS_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+# GitHub Actions stamps every line of a raw job log with an ISO-8601 time in UTC (7 fractional digits);
+# `gh run view --log` puts the job's and the step's names before it, tab-separated.
+_ACTIONS_STAMP = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 # Workflow commands the runner writes into the log: folds, errors, warnings and echoed commands.
 _WORKFLOW_CMD = re.compile(r"^##\[(group|endgroup|error|warning|notice|debug|command|section)\]")
 

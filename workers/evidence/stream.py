@@ -45,7 +45,7 @@ _MARKER_START = re.compile(
 )
 _MARKER_INSIDE = re.compile(r"tests finished:|Tests run: |<<< (?:FAILURE|ERROR)!|\"Action\":\s*\"fail\"")
 # The chunk-wide versions of clean_line's steps (that function handles one line of the head).
-_STAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.M)
+_STAMP = re.compile(r"^(?:[^\t\n]*\t[^\t\n]*\t)?\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.M)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _ENDGROUP = re.compile(r"^##\[endgroup\].*\n?", re.M)
 _WORKFLOW_CMD = re.compile(r"^##\[(?:group|error|warning|notice|debug|command|section)\]", re.M)
