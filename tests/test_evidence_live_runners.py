@@ -213,3 +213,25 @@ def test_unittest_module_that_fails_to_import(tmp_path: Path) -> None:
     )
     assert [(f.path, f.line) for f in failure.repo_frames] == [("test_broken.py", 1)]
     assert (evidence.summary_failed, evidence.summary_errors) == (0, 1)
+
+
+def test_conftest_that_fails_to_import_stops_pytest_before_any_session(
+    tmp_path: Path, checkout: Path
+) -> None:
+    projects = {}
+    for name, conftest in (
+        ("missing", "import python_programs.missing\n"),
+        ("syntax", "def broken(:\n    pass\n"),
+    ):
+        projects[name] = tmp_path / name
+        shutil.copytree(checkout, projects[name])
+        (projects[name] / "python_testcases" / "conftest.py").write_text(conftest)
+    outputs = {
+        name: run_all(root, {"run": pytest_command("--tb=short")})["run"] for name, root in projects.items()
+    }
+    for name, error in (("missing", "ModuleNotFoundError"), ("syntax", "SyntaxError")):
+        evidence = parse_log(outputs[name], repo_root=projects[name])
+        (failure,) = evidence.failures
+        assert (failure.kind, failure.test_id) == (COLLECTION, "python_testcases/conftest.py"), outputs[name]
+        assert failure.error_type == error
+        assert [(f.path, f.line) for f in failure.repo_frames] == [("python_testcases/conftest.py", 1)]

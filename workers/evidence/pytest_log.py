@@ -23,6 +23,8 @@ _COUNTS_LINE = re.compile(
     r"^(?:\d+ \w+(?: \w+)?(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*$|^no tests ran in [\d.]+ ?s"
 )
 _SUMMARY_TYPE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
+# A conftest.py that fails to import stops pytest before any session starts; this line is all it prints first.
+_CONFTEST = re.compile(r"^ImportError while loading conftest '(.+)'\.$")
 
 
 @dataclass
@@ -46,7 +48,7 @@ class PytestParser(RunnerParser):
     name = "pytest"
     signature = re.compile(
         r"^=+ test session starts =+$|^(?:FAILED|ERROR) \S+::\S|^=+ (?:FAILURES|ERRORS) =+$|"
-        r"^=+ short test summary info =+$",
+        r"^=+ short test summary info =+$|^ImportError while loading conftest '",
         re.M,
     )
 
@@ -103,6 +105,13 @@ class PytestParser(RunnerParser):
                     state.section = title.lower()
                 continue
             if nested:
+                continue
+            conftest = _CONFTEST.match(line)
+            if conftest:
+                # Read on as an entry of the ERRORS section: the traceback that follows has the same form.
+                entry = _Entry(f"ERROR collecting {resolver.relative(conftest.group(1))[0]}")
+                state.entries.append(entry)
+                state.section, captured = "errors", False
                 continue
             entry_match = _ENTRY.match(line)
             if entry_match:
