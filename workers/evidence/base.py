@@ -20,6 +20,8 @@ class RunnerParser:
     name: ClassVar[str]
     # A pattern whose presence anywhere in the log means this runner's output is in it.
     signature: ClassVar[re.Pattern[str]]
+    # Consulted only when no other parser found a failure or a count (a crash before any runner reported).
+    fallback: ClassVar[bool] = False
 
     def detect(self, text: str) -> bool:
         return bool(self.signature.search(text))

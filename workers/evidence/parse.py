@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# Importing the runner modules registers their parsers; the order here is the order failures are listed in.
+# Importing the runner modules registers their parsers. When one log holds several runners' output, their
+# failures are listed in registration order (these imports', kept alphabetical).
 from workers.evidence import (  # noqa: F401
     cargo_log,
     gotest_log,
@@ -40,7 +41,7 @@ def parse_lines(lines: list[str], *, repo_root: Path | None = None, repo_name: s
         parser = parser_class()
         if not parser.detect(text):
             continue
-        if getattr(parser_class, "fallback", False):
+        if parser_class.fallback:
             fallbacks.append(name)
             continue
         found.append(parser.parse(lines, resolver))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
 from workers.evidence.model import CRASH, Evidence, Failure
@@ -21,7 +22,7 @@ class PythonCrashParser(RunnerParser):
     signature = re.compile(
         r"^\s*Traceback \(most recent call last\):\s*$|^\w*(?:Syntax|Indentation)Error: ", re.M
     )
-    fallback = True
+    fallback: ClassVar[bool] = True
 
     def parse(self, lines: list[str], resolver: PathResolver) -> Evidence:
         failures = FailureList()
