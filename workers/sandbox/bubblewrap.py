@@ -17,7 +17,7 @@ from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
 from workers.sandbox.seccomp import host_filter
 from workers.sandbox.supervise import supervise
-from workers.sandbox.users import SandboxUser, ensure_sandbox_user, git_dirs, grant_workspace
+from workers.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,14 @@ def system_layout() -> dict[str, str | None]:
     return layout
 
 
-def _trusted_git_paths(workspace: Path) -> list[Path]:
+def _trusted_git_paths(found: list[Path]) -> list[Path]:
     """`.git` entries owned by the worker, plus the git directory a worktree's gitfile points to.
 
     Only the worker's own (root-owned) entries are followed: a gitfile the tests wrote could point anywhere
     on the host, and following it would mount that path into the sandbox.
     """
     paths: list[Path] = []
-    for entry in git_dirs(workspace):
+    for entry in found:
         if entry.lstat().st_uid != os.geteuid() or entry.is_symlink():
             continue
         paths.append(entry)
@@ -148,11 +148,11 @@ class BubblewrapRunner:
     def _run_locked(
         self, command: str, cwd: Path, *, timeout_s: float, network: bool, output_limit: int
     ) -> RunResult:
-        grant_workspace(self.workspace, self.user)
+        found = grant_workspace(self.workspace, self.user)
         layout = Layout(
             system=system_layout(),
             ro_binds=[*python_prefixes(), *self.extra_ro_binds],
-            git_paths=_trusted_git_paths(self.workspace),
+            git_paths=_trusted_git_paths(found),
         )
         with _seccomp_fd() as seccomp_fd:
             return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)

@@ -86,19 +86,7 @@ def ensure_sandbox_user(name: str = SANDBOX_USER) -> SandboxUser:
     return fallback
 
 
-def git_dirs(workspace: Path) -> list[Path]:
-    """Every `.git` (directory or gitfile) in the workspace, including submodules and nested repositories."""
-    found = []
-    for root, dirs, files in os.walk(workspace):
-        if ".git" in dirs:
-            dirs.remove(".git")
-            found.append(Path(root, ".git"))
-        if ".git" in files:
-            found.append(Path(root, ".git"))
-    return sorted(found)
-
-
-def grant_workspace(workspace: Path, user: SandboxUser) -> None:
+def grant_workspace(workspace: Path, user: SandboxUser) -> list[Path]:
     """Make the workspace writable by the sandbox user while git metadata stays the worker's.
 
     The top directory, and the top of every repository in it, stay owned by the worker (root) so that the
@@ -107,14 +95,18 @@ def grant_workspace(workspace: Path, user: SandboxUser) -> None:
     user. `.git` keeps its owner and is also mounted read-only inside the sandbox: a writable `.git/config`
     (core.fsmonitor, core.hooksPath) would let tests run commands as root the next time the worker runs git.
     Run before every sandboxed command: files the worker wrote since (edits, checkouts) are root's.
+    Returns every `.git` found (directory or gitfile; submodules and nested repositories included).
     """
     worker = os.geteuid()
+    found: list[Path] = []
     # fwalk with directory descriptors, never following symlinks: code from an earlier run may have left
     # symlinks to /etc where directories were, and a root chown must not follow them.
     for root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
         if ".git" in dirs:
             dirs.remove(".git")
             files.append(".git")
+        if ".git" in files:
+            found.append(Path(root, ".git"))
         repo_top = ".git" in files and os.stat(".git", dir_fd=root_fd, follow_symlinks=False).st_uid == worker
         if root == str(workspace) or repo_top:
             os.fchown(root_fd, worker, user.gid)
@@ -128,3 +120,4 @@ def grant_workspace(workspace: Path, user: SandboxUser) -> None:
             # Directories are handled through their own descriptor when the walk gets there.
             if not stat.S_ISDIR(st.st_mode) and (st.st_uid != user.uid or st.st_gid != user.gid):
                 os.chown(name, user.uid, user.gid, dir_fd=root_fd, follow_symlinks=False)
+    return sorted(found)
