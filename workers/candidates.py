@@ -1,22 +1,44 @@
-"""Judging the model's candidate answers by the tests: apply each, test it, undo it, keep the verdicts."""
+"""Judging one round's candidate answers by the tests: each as a diff, tested in its own worktree, in
+parallel; duplicates (up to whitespace) tested once; the targeted failing tests first, then the suite."""
 
 from __future__ import annotations
 
-import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from inference import prompts
 from inference.llama_format import restore
 from inference.model import Generation
-from workers.edits import apply_answer
-from workers.evidence import parse_log, prompt_excerpt
+from workers.edits import EditPolicy, apply_answer
+from workers.evidence import Evidence, prompt_excerpt
 from workers.process import RunResult
-
-if TYPE_CHECKING:
-    from workers.repair_loop import RepairLoop, RepairTask
+from workers.selection import (
+    SuiteFacts,
+    Verdict,
+    diff_size,
+    judge_suite,
+    judge_targeted,
+    normalized,
+    read_run,
+)
+from workers.targeted import INCONCLUSIVE_EXIT_CODES, targeted_command
+from workers.worktrees import Slot, SlotPool
 
 FEEDBACK_CHARS = 5000
+
+
+@dataclass(frozen=True)
+class JudgeContext:
+    """What every candidate of a job is judged against."""
+
+    test_command: str
+    edit_policy: EditPolicy
+    base: SuiteFacts
+    targets: frozenset[str]
+    test_timeout_s: float
+    output_limit: int
+    deadline: float  # time.monotonic() past which no candidate starts its tests
 
 
 @dataclass
@@ -28,57 +50,158 @@ class CandidateResult:
     note: str
     diff: str = ""
     test_run: RunResult | None = None
-    failing_tests: int = 0
     paths: tuple[str, ...] = ()
+    distance_to_fix: int = 0
+    tested: bool = False
 
     def distance(self) -> tuple[int, int]:
-        """How far from a fix: an answer that applied and failed few tests is the most informative."""
-        return (0, self.failing_tests) if self.applied else (1, 0)
+        """How far from a fix: an answer that applied and left few tests failing is the most informative."""
+        return (0, self.distance_to_fix) if self.applied and self.tested else (1, 0)
 
 
-def _normalized(answer: str) -> str:
-    return re.sub(r"\s+", " ", answer).strip()
+@dataclass
+class RoundVerdict:
+    results: list[CandidateResult]
+    test_s: float
+
+    @property
+    def winner(self) -> CandidateResult | None:
+        """Among candidates that won, the smallest diff (the earliest on a tie)."""
+        won = [c for c in self.results if c.passed and c.tested]
+        return min(won, key=lambda c: diff_size(c.diff)) if won else None
 
 
-def judge_candidates(
-    loop: RepairLoop, task: RepairTask, generations: list[Generation]
-) -> list[CandidateResult]:
-    """Evaluate in order and stop at the first that passes; identical answers are tested once."""
-    results: list[CandidateResult] = []
-    seen: dict[str, CandidateResult] = {}
-    for generation in generations:
-        key = _normalized(generation.text)
-        if key in seen:
-            earlier = seen[key]
-            results.append(replace(earlier, generation=generation, note="identical to an earlier candidate"))
-            continue
-        result = _judge_one(loop, task, generation)
-        seen[key] = result
-        results.append(result)
-        if result.passed:
-            break
-    return results
+def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]) -> RoundVerdict:
+    results: list[CandidateResult | None] = [None] * len(generations)
+    unique: list[int] = []
+    by_text: dict[str, int] = {}
+    by_diff: dict[str, int] = {}
+    pool.prepare(1)
+    scratch = pool.acquire()
+    try:
+        for i, generation in enumerate(generations):
+            earlier = by_text.get(normalized(generation.text))
+            if earlier is None:
+                results[i] = _as_diff(scratch, generation, ctx.edit_policy)
+                by_text[normalized(generation.text)] = i
+                candidate = results[i]
+                assert candidate is not None
+                if not candidate.applied:
+                    continue
+                earlier = by_diff.setdefault(normalized(candidate.diff), i)
+                if earlier == i:
+                    unique.append(i)
+                    continue
+            results[i] = _duplicate(i, earlier)
+    finally:
+        pool.release(scratch)
+    started = time.monotonic()
+    # Smallest diffs first: when slots are fewer than candidates, an early winner is likely the smallest.
+    order = sorted(unique, key=lambda i: diff_size(_known(results, i).diff))
+    pool.prepare(len(order))
+    with ThreadPoolExecutor(max_workers=max(min(len(order), pool.size), 1)) as threads:
+        tested = list(threads.map(lambda i: _test(pool, ctx, _known(results, i)), order))
+    for i, result in zip(order, tested, strict=True):
+        results[i] = result
+    final = [_resolve(results, i) for i in range(len(generations))]
+    return RoundVerdict(final, time.monotonic() - started if order else 0.0)
 
 
-def _judge_one(loop: RepairLoop, task: RepairTask, generation: Generation) -> CandidateResult:
-    workspace = loop.workspace
+def _known(results: list[CandidateResult | None], i: int) -> CandidateResult:
+    result = results[i]
+    assert result is not None
+    return result
+
+
+def _duplicate(i: int, earlier: int) -> CandidateResult:
+    # A placeholder naming the original; _resolve copies the original's verdict into it.
+    return CandidateResult(Generation("", 0, None, 0.0, "unknown"), False, False, "", f"={earlier}")
+
+
+def _resolve(results: list[CandidateResult | None], i: int) -> CandidateResult:
+    result = _known(results, i)
+    if not result.note.startswith("="):
+        return result
+    earlier = int(result.note[1:])
+    original = _known(results, earlier)
+    return replace(
+        original,
+        note=f"identical to candidate {earlier + 1} (up to whitespace): {original.note}",
+        tested=False,
+    )
+
+
+def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> CandidateResult:
+    """Apply the answer in a scratch checkout to learn its diff, then undo it."""
+    workspace = slot.workspace
     # The prompt defused Llama's control markers in code; the answer copies them back defused.
-    report = apply_answer(workspace.root, restore(generation.text), task.edit_policy)
+    report = apply_answer(workspace.root, restore(generation.text), policy)
     if not report.ok:
         feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=report.feedback)
         return CandidateResult(generation, False, False, feedback, "edits could not be applied")
     paths = list(report.changed_paths)
-    diff = workspace.diff(paths)
     try:
-        run = loop.run_tests(task)
+        diff = workspace.diff(paths)
     finally:
         workspace.restore(paths)
-    if run.ok:
-        return CandidateResult(generation, True, True, "", "tests pass", diff, run, paths=tuple(paths))
-    evidence = parse_log(run.output, repo_root=workspace.root)
-    excerpt = prompt_excerpt(evidence, FEEDBACK_CHARS) if evidence.failures else run.output[-FEEDBACK_CHARS:]
-    feedback = prompts.render(prompts.TESTS_FAILED, command=task.test_command, excerpt=excerpt)
-    note = f"applied to {', '.join(report.changed_paths)}; {len(evidence.failures)} test(s) still fail"
-    return CandidateResult(
-        generation, True, False, feedback, note, diff, run, len(evidence.failures) or 1, tuple(paths)
+    if not diff.strip():
+        feedback = prompts.render(
+            prompts.EDITS_NOT_APPLIED, feedback="- the edits leave every file unchanged"
+        )
+        return CandidateResult(generation, False, False, feedback, "the edits change nothing")
+    return CandidateResult(generation, True, False, "", "applied", diff, paths=tuple(paths))
+
+
+def _test(pool: SlotPool, ctx: JudgeContext, candidate: CandidateResult) -> CandidateResult:
+    if time.monotonic() >= ctx.deadline:
+        return replace(candidate, note="not tested: the wall-time budget is spent")
+    slot = pool.acquire()
+    try:
+        slot.workspace.apply_diff(candidate.diff)
+        try:
+            return _run_stages(slot, ctx, candidate)
+        finally:
+            slot.workspace.restore(list(candidate.paths))
+    finally:
+        pool.release(slot)
+
+
+def _run_stages(slot: Slot, ctx: JudgeContext, candidate: CandidateResult) -> CandidateResult:
+    root = slot.workspace.root
+    narrowed = targeted_command(ctx.test_command, ctx.targets)
+    if narrowed is not None:
+        run = _run(slot, ctx, narrowed)
+        facts, evidence = read_run(run, root)
+        verdict = None if run.exit_code in INCONCLUSIVE_EXIT_CODES else judge_targeted(ctx.targets, facts)
+        if verdict is not None:
+            return _judged(candidate, verdict, run, evidence, narrowed, len(ctx.targets))
+    run = _run(slot, ctx, ctx.test_command)
+    facts, evidence = read_run(run, root)
+    verdict = judge_suite(ctx.base, ctx.targets, facts)
+    return _judged(candidate, verdict, run, evidence, ctx.test_command, len(ctx.targets))
+
+
+def _run(slot: Slot, ctx: JudgeContext, command: str) -> RunResult:
+    timeout = max(min(ctx.test_timeout_s, ctx.deadline - time.monotonic()), 1.0)
+    return slot.runner.run(command, slot.workspace.root, timeout_s=timeout, output_limit=ctx.output_limit)
+
+
+def _judged(
+    candidate: CandidateResult, verdict: Verdict, run: RunResult, evidence: Evidence, command: str, n: int
+) -> CandidateResult:
+    feedback = ""
+    if not verdict.won:
+        excerpt = (
+            prompt_excerpt(evidence, FEEDBACK_CHARS) if evidence.failures else run.output[-FEEDBACK_CHARS:]
+        )
+        feedback = prompts.render(prompts.TESTS_FAILED, command=command, excerpt=excerpt)
+    note = f"applied to {', '.join(candidate.paths)}; {verdict.note}"
+    return replace(
+        candidate,
+        passed=verdict.won,
+        feedback=feedback,
+        note=note,
+        test_run=run,
+        distance_to_fix=verdict.distance(n),
+        tested=True,
     )

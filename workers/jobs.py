@@ -29,7 +29,8 @@ log = logging.getLogger("codellama.job")
 
 @dataclass(frozen=True)
 class JobOutcome:
-    status: str  # pull_request | already_done | gave_up | model_unavailable | failed
+    # pull_request | already_done | gave_up | not_reproduced | not_code | model_unavailable | failed
+    status: str
     detail: str
 
 
@@ -43,6 +44,9 @@ def budget_from(settings: Settings) -> LoopBudget:
         top_p=settings.top_p,
         test_timeout_s=settings.test_timeout_s,
         output_limit=settings.test_output_limit_bytes,
+        max_tokens=settings.repair_token_budget,
+        wall_s=settings.repair_time_budget_s,
+        cpus=settings.worker_cpus,
     )
 
 
@@ -117,13 +121,15 @@ def _repair(
         prior_evidence=ci_evidence(target, workspace.root, request.repo_full_name),
         edit_policy=EditPolicy(protected_globs=config.protected),
         require_failure=target.require_failure,
+        ci_log_text="\n".join(target.ci_logs),
+        isolated_candidates=not plan.setup,
     )
     with model_from(settings) as model:
         result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
     if not result.success:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
-        return JobOutcome("gave_up", result.reason)
+        return JobOutcome(result.status, result.reason)
     files = result.changed_paths
     title = _title(request, target)
     workspace.commit_paths(branch, files, f"{title}\n\n{result.explanation}".strip())

@@ -68,6 +68,7 @@ def run_local_fix(
             query_text=issue_text,
             test_command=plan.test,
             edit_policy=EditPolicy(protected_globs=config.protected),
+            isolated_candidates=not plan.setup,
         )
         result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
         branch = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from string import Template
 
 from workers.process import RunResult
+from workers.repair_loop import NOT_CODE as NOT_CODE_STATUS
+from workers.repair_loop import NOT_REPRODUCED as NOT_REPRODUCED_STATUS
 from workers.repair_loop import RepairResult
 
 PULL_BODY = Template("""\
@@ -24,6 +26,8 @@ Command: `$command`
 | before | $before |
 | after | $after |
 
+Spent: $spend.
+
 <details><summary>Attempts ($attempts in $rounds round(s))</summary>
 
 $attempt_lines
@@ -37,7 +41,7 @@ PULL_OPENED = Template("I opened $url with a fix; the tests pass on it.")
 GAVE_UP = Template("""\
 I could not fix this: $reason.
 
-What I tried: $attempts candidate(s) in $rounds round(s).
+What I tried: $attempts candidate(s) in $rounds round(s). Spent: $spend.
 $attempt_lines
 
 <details><summary>Last test output (`$command`)</summary>
@@ -49,6 +53,32 @@ $output
 
 You can retry by commenting `/codellama fix` followed by instructions (which file to look at,
 what the fix should do).""")
+
+NOT_REPRODUCED = Template("""\
+I could not reproduce this failure, so I did not change anything: the tests pass on this commit here,
+$runs.
+$flaky_note
+<details><summary>Test output here (`$command`)</summary>
+
+```
+$output
+```
+</details>
+
+If the failure depends on something CI has and the bot's sandbox does not (network, services, secrets,
+timing), it is not one the bot can fix. Comment `/codellama fix` with instructions to try anyway.""")
+
+NOT_CODE = Template("""\
+This failure does not look like a bug in the code, so I did not try to fix it: $cause.
+$flaky_note
+<details><summary>Test output here (`$command`)</summary>
+
+```
+$output
+```
+</details>
+
+Once the environment is fixed (and CI fails again for a reason in the code), I can try again.""")
 
 MODEL_DOWN = Template("""\
 I could not work on this: the model server did not answer ($error).
@@ -91,17 +121,40 @@ def pull_body(result: RepairResult, *, link_line: str, command: str, files: list
         attempts=len(result.attempts),
         rounds=result.rounds,
         attempt_lines=attempt_lines(result),
+        spend=result.spend.line(),
     )
 
 
+def _output(run: RunResult) -> str:
+    return run.output[-OUTPUT_CHARS:].replace("```", "'''")
+
+
+def _flaky_note(result: RepairResult) -> str:
+    if not result.flaky:
+        return ""
+    return "\nThe tests passed on the first run here and failed on the second: they may be flaky.\n"
+
+
 def gave_up(result: RepairResult, *, command: str) -> str:
-    last = result.after or result.before
-    output = last.output[-OUTPUT_CHARS:].replace("```", "'''")
+    """What the bot says when a job ends without a pull request, whichever way it ended."""
+    if result.status == NOT_REPRODUCED_STATUS:
+        runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
+        return NOT_REPRODUCED.substitute(
+            runs=f"{len(result.base_runs) or 1} time(s): {runs}",
+            flaky_note=_flaky_note(result),
+            command=command,
+            output=_output(result.before),
+        )
+    if result.status == NOT_CODE_STATUS:
+        return NOT_CODE.substitute(
+            cause=result.cause, flaky_note=_flaky_note(result), command=command, output=_output(result.before)
+        )
     return GAVE_UP.substitute(
         reason=result.reason,
         attempts=len(result.attempts),
         rounds=result.rounds,
         attempt_lines=attempt_lines(result),
         command=command,
-        output=output,
+        output=_output(result.after or result.before),
+        spend=result.spend.line(),
     )

@@ -1,0 +1,73 @@
+"""Reproduce before fixing: run the failing tests on the base commit, once more if they pass (flaky?), and
+tell a failure of the code from one of the environment (limits, network, dependencies, secrets)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.failure_cause import environment_cause
+from workers.process import RunResult
+from workers.sandbox import limit_hit
+
+REPRODUCED = "reproduced"  # the tests fail here as they did in CI: repair
+PASSING = "passing"  # the tests pass and no failure was claimed (an issue): repair anyway
+NOT_REPRODUCED = "not_reproduced"  # CI failed, the tests pass here twice: report, do not invent a fix
+NOT_CODE = "not_code"  # the failure is the environment's: report it as such
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    status: str
+    base: RunResult  # the run whose failures the repair works from
+    runs: tuple[RunResult, ...]
+    cause: str = ""  # for NOT_CODE: what in the environment failed
+    flaky: bool = False  # passed once, failed on the rerun
+
+    @property
+    def proceed(self) -> bool:
+        return self.status in (REPRODUCED, PASSING)
+
+
+def reproduce(
+    run_tests: Callable[[], RunResult],
+    first: RunResult,
+    *,
+    require_failure: bool,
+    ci_log: str = "",
+    local_modules: frozenset[str] = frozenset(),
+) -> Reproduction:
+    """Decide from `first` (the base run), rerunning through `run_tests` when CI's failure did not show."""
+    if not first.ok:
+        return _failed(first, (first,), local_modules, flaky=False)
+    if not require_failure:
+        return Reproduction(PASSING, first, (first,))
+    second = run_tests()
+    if not second.ok:
+        return _failed(second, (first, second), local_modules, flaky=True)
+    # CI failed but the tests pass here: the log may say why CI's run was not the code's fault.
+    cause = environment_cause(ci_log, local_modules) if ci_log else None
+    if cause:
+        return Reproduction(NOT_CODE, second, (first, second), cause=f"in CI, {cause}")
+    return Reproduction(NOT_REPRODUCED, second, (first, second))
+
+
+def _failed(
+    run: RunResult, runs: tuple[RunResult, ...], local_modules: frozenset[str], *, flaky: bool
+) -> Reproduction:
+    limit = limit_hit(run)
+    if limit:
+        return Reproduction(NOT_CODE, run, runs, cause=f"the tests hit the sandbox's {limit}", flaky=flaky)
+    cause = environment_cause(run.output, local_modules)
+    if cause:
+        return Reproduction(NOT_CODE, run, runs, cause=cause, flaky=flaky)
+    return Reproduction(REPRODUCED, run, runs, flaky=flaky)
+
+
+def repo_modules(root: Path) -> frozenset[str]:
+    """Top-level Python module names the repository defines (a missing one is the code's fault)."""
+    names = {p.stem for p in root.glob("*.py")} | {p.parent.name for p in root.glob("*/__init__.py")}
+    names |= {p.parent.name for p in root.glob("src/*/__init__.py")}
+    names |= {p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.py"))}
+    return frozenset(names)
