@@ -158,7 +158,7 @@ def host(
 
 def _pytest(host: Host, selection: str) -> RunResult:
     runner = BubblewrapRunner(host.workspace, LIMITS)
-    command = f"python -m pytest -p no:cacheprovider -s -q -k '{selection}' {host.workspace}/test_attacks.py"
+    command = f"python -m pytest -p no:cacheprovider -s -q -k '{selection}' {host.workspace}/attacks.py"
     return runner.run(command, host.workspace, timeout_s=LIMITS.wall_s)
 
 
@@ -184,7 +184,7 @@ def test_attacks_on_secrets_services_files_and_git_all_fail(host: Host) -> None:
     # in the sandbox's private /tmp and look successful from inside, so only the host can judge it.
     attacks = ("steal_environment", "steal_key_file", "reach_redis", "reach_http", "reach_unix_sockets")
     for attack in (*attacks, "take_over_git"):
-        assert f"FAILED test_attacks.py::test_{attack} " in result.output, result.output
+        assert f"FAILED attacks.py::test_{attack} " in result.output, result.output
     assert "ATTACK write: /etc/codellama-escape: Read-only file system" in result.output
     for secret in (*SECRETS.values(), "GITHUB_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN"):
         assert secret not in result.output
@@ -229,7 +229,7 @@ def test_printing_gigabytes_is_cut_off(host: Host) -> None:
 def test_the_attacks_work_when_nothing_stops_them(host: Host) -> None:
     # Guards the tests above against passing vacuously: without the sandbox, the harmless attacks (read
     # the key file, call the loopback server) succeed.
-    command = "python -m pytest -p no:cacheprovider -s -q -k 'steal_key_file or reach_http' test_attacks.py"
+    command = "python -m pytest -p no:cacheprovider -s -q -k 'steal_key_file or reach_http' attacks.py"
     result = LocalRunner().run(command, host.workspace, timeout_s=60)
     assert re.search(r"\b2 passed\b", result.output), result.output
     assert SECRETS["GITHUB_PRIVATE_KEY"] in result.output
