@@ -62,6 +62,8 @@ def limits_from_settings(settings: Settings) -> SandboxLimits:
     return SandboxLimits(
         cpu_s=int(wall_s * CPU_PER_WALL),
         memory_mb=settings.test_memory_limit_mb,
+        # Read through getattr until core/settings.py carries these two fields (TEST_MAX_PROCS,
+        # TEST_MAX_FILE_MB); then they become plain attribute reads.
         max_procs=int(getattr(settings, "test_max_procs", DEFAULT_MAX_PROCS)),
         max_file_mb=int(getattr(settings, "test_max_file_mb", DEFAULT_MAX_FILE_MB)),
         wall_s=wall_s,
