@@ -99,15 +99,15 @@ def test_timeout_kills_every_descendant_even_detached_ones(workspace: Path) -> N
     )
     command = "sh spawn.sh"
     results: list[RunResult] = []
-    thread = threading.Thread(target=lambda: results.append(_run(workspace, command, timeout_s=3)))
+    thread = threading.Thread(target=lambda: results.append(_run(workspace, command, timeout_s=4)))
     thread.start()
     try:
-        wait_until(lambda: (workspace / "started").exists(), 3, "the command to start its sleepers")
-        wait_until(lambda: len(_pids_with(marker)) == 3, 3, "three sleepers to run")
+        wait_until(lambda: (workspace / "started").exists(), 4, "the command to start its sleepers")
+        wait_until(lambda: len(_pids_with(marker)) == 3, 4, "three sleepers to run")
     finally:
         thread.join(timeout=30)
     assert results and results[0].timed_out and results[0].exit_code == -9
-    assert "[killed after 3 s timeout]" in results[0].output
+    assert "[killed after 4 s timeout]" in results[0].output
     assert limit_hit(results[0]) == "wall-clock time limit"
     wait_until(lambda: _pids_with(marker) == [], 10, "every sleeper to be killed")
 
