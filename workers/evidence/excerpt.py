@@ -29,6 +29,10 @@ def prompt_excerpt(evidence: Evidence, max_chars: int) -> str:
         if used + len(block) + 2 > max_chars:
             block = _render(failure, full=False)
         if used + len(block) + 2 > max_chars:
+            if not parts:
+                # Even a tiny budget shows the most important failure's first lines rather than nothing.
+                parts.append(block[:max_chars])
+                shown = 1
             break
         parts.append(block)
         used += len(block) + 2
