@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,13 @@ def test_a_sandbox_that_fails_to_start_is_refused_with_the_reason(tmp_path: Path
 def test_root_is_never_the_sandbox_user() -> None:
     with pytest.raises(SandboxUnavailable, match="'root' has uid or gid 0"):
         ensure_sandbox_user("root")
+
+
+def test_the_operators_self_check_passes_here() -> None:
+    # `python -m workers.sandbox` is what docs/sandbox.md tells operators to run inside the worker container.
+    done = subprocess.run(
+        [sys.executable, "-m", "workers.sandbox"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAIL" not in done.stdout
+    assert done.stdout.count("\nok   ") == 8
