@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from workers.evidence.model import Frame
@@ -66,6 +65,9 @@ class PathResolver:
         self.repo_name = repo_name.rstrip("/").rsplit("/", 1)[-1] if repo_name else None
         self.roots: list[str] = []
         self.base: str | None = None
+        # Per resolver, so existence checks never outlive one parse: files come and go between repair rounds.
+        # Deep recursions print one frame hundreds of times, hence the cache.
+        self._cache: dict[str, tuple[str, bool]] = {}
         for root in roots:
             self.add_root(root)
 
@@ -76,8 +78,10 @@ class PathResolver:
         if root not in self.roots:
             self.roots.append(root)
             self.roots.sort(key=len, reverse=True)
-        if base:
+            self._cache.clear()
+        if base and self.base != root:
             self.base = root
+            self._cache.clear()
 
     def frame(self, raw_path: str, line: int | None, function: str | None = None) -> Frame:
         path, in_repo = self.relative(raw_path)
@@ -85,19 +89,16 @@ class PathResolver:
 
     def relative(self, raw_path: str) -> tuple[str, bool]:
         """(path, in_repo): repository-relative when the file belongs to the repository."""
-        return _relative_cached(self._key(), raw_path)
+        known = self._cache.get(raw_path)
+        if known is None:
+            known = _relative(self.repo_root, self.repo_name, tuple(self.roots), self.base, raw_path)
+            self._cache[raw_path] = known
+        return known
 
-    def _key(self) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
-        return (str(self.repo_root) if self.repo_root else None, self.repo_name, tuple(self.roots), self.base)
 
-
-@lru_cache(maxsize=4096)
-def _relative_cached(
-    key: tuple[str | None, str | None, tuple[str, ...], str | None], raw_path: str
+def _relative(
+    repo_root: Path | None, repo_name: str | None, roots: tuple[str, ...], base: str | None, raw_path: str
 ) -> tuple[str, bool]:
-    # Cached because deep recursions print the same frame hundreds of times; the key holds everything used.
-    repo_root = Path(key[0]) if key[0] else None
-    repo_name, roots, base = key[1], key[2], key[3]
     path = raw_path.strip().replace("\\", "/")
     if path.startswith("file://"):
         path = path[len("file://") :]
