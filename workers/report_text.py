@@ -43,7 +43,7 @@ I could not fix this: $reason.
 
 What I tried: $attempts candidate(s) in $rounds round(s). Spent: $spend.
 $attempt_lines
-
+$flaky_note
 <details><summary>Last test output (`$command`)</summary>
 
 ```
@@ -157,4 +157,5 @@ def gave_up(result: RepairResult, *, command: str) -> str:
         command=command,
         output=_output(result.after or result.before),
         spend=result.spend.line(),
+        flaky_note=_flaky_note(result),
     )
