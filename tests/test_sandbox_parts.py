@@ -164,3 +164,25 @@ def test_the_seccomp_program_is_well_formed_for_each_architecture() -> None:
         assert insns[-1][0] == 0x06
         # The architecture is checked before anything else.
         assert insns[0] == (0x20, 0, 0, 4) and insns[1][3] == arch.audit_arch
+
+
+def test_hidden_paths_are_covered_only_where_something_would_show_them() -> None:
+    layout = Layout(
+        system={"etc": None},
+        hidden_files=[Path("/etc/codellama/app.pem"), Path("/run/secrets/app.pem")],
+        hidden_dirs=[Path("/etc/codellama/keys.d")],
+    )
+    workspace = Path("/srv/job")
+    argv = bwrap_argv(
+        "true", workspace=workspace, cwd=workspace, layout=layout, limits=LIMITS, user=USER, network=False
+    )
+    assert ["--ro-bind", "/dev/null", "/etc/codellama/app.pem"] == argv[argv.index("/dev/null") - 1 :][:3]
+    assert "/run/secrets/app.pem" not in argv  # never mounted, nothing to cover
+    assert argv[argv.index("/etc/codellama/keys.d") - 5 :][:6] == [
+        "--perms",
+        "0000",
+        "--size",
+        "4096",
+        "--tmpfs",
+        "/etc/codellama/keys.d",
+    ]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.sandbox import BubblewrapRunner, SandboxLimits, sandbox_available
+from core.settings import Settings
+from workers.sandbox import BubblewrapRunner, SandboxLimits, make_runner, sandbox_available
 
 LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=16, wall_s=60, output_bytes=50_000)
 
@@ -139,3 +140,31 @@ def test_a_worktree_below_the_workspace_of_a_repository_elsewhere(repo: Path, tm
     assert result.ok, result.output
     assert result.output.startswith("base\n")
     assert _git(scratch / "repo", "status", "--short") == ""
+
+
+def test_a_key_file_where_the_sandbox_can_see_is_masked(tmp_path: Path) -> None:
+    # Operators may keep the App's key under /etc; here a read-only bind plays that part.
+    config = tmp_path / "etc-codellama"
+    config.mkdir()
+    (config / "app.pem").write_text("-----BEGIN PRIVATE KEY----- secret")
+    (config / "public.txt").write_text("visible")
+    (config / "keys.d").mkdir()
+    (config / "keys.d" / "old.pem").write_text("old secret")
+    workspace = tmp_path / "job"
+    workspace.mkdir()
+    runner = BubblewrapRunner(
+        workspace, LIMITS, extra_ro_binds=[config], hidden=[config / "app.pem", config / "keys.d"]
+    )
+    result = runner.run(
+        f"cat {config}/public.txt; cat {config}/app.pem; ls {config}/keys.d", workspace, timeout_s=30
+    )
+    assert "visible" in result.output
+    assert "secret" not in result.output
+    assert f"ls: cannot open directory '{config}/keys.d': Permission denied" in result.output
+
+
+def test_make_runner_masks_the_configured_key_file(tmp_path: Path) -> None:
+    key = tmp_path / "app.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----")
+    runner = make_runner(Settings(github_private_key_path=key), tmp_path / "job")
+    assert isinstance(runner, BubblewrapRunner) and runner.hidden == (key.resolve(),)

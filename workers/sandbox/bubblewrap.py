@@ -104,12 +104,15 @@ class BubblewrapRunner:
         limits: SandboxLimits,
         extra_ro_binds: Iterable[Path] = (),
         *,
+        hidden: Iterable[Path] = (),
         user: SandboxUser | None = None,
         bwrap: str = "bwrap",
     ) -> None:
         self.workspace = Path(workspace).resolve()
         self.limits = limits
         self.extra_ro_binds = tuple(Path(p).resolve() for p in extra_ro_binds)
+        # Secrets that live where the sandbox can see (the key file in /etc, say) are masked inside.
+        self.hidden = tuple(Path(p).resolve() for p in hidden)
         self.user = user or ensure_sandbox_user()
         self.bwrap = bwrap
 
@@ -153,6 +156,8 @@ class BubblewrapRunner:
             system=system_layout(),
             ro_binds=[*python_prefixes(), *self.extra_ro_binds],
             git_paths=_trusted_git_paths(found),
+            hidden_files=[p for p in self.hidden if p.exists() and not p.is_dir()],
+            hidden_dirs=[p for p in self.hidden if p.is_dir()],
         )
         with _seccomp_fd() as seccomp_fd:
             return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)

@@ -87,4 +87,5 @@ def make_runner(settings: Settings, workspace: Path, *, bwrap: str = "bwrap") ->
     ok, reason = sandbox_available(bwrap)
     if not ok:
         return _unsandboxed(settings, f"the sandbox cannot start: {reason}")
-    return BubblewrapRunner(workspace, limits_from_settings(settings), bwrap=bwrap)
+    hidden = [settings.github_private_key_path] if settings.github_private_key_path else []
+    return BubblewrapRunner(workspace, limits_from_settings(settings), hidden=hidden, bwrap=bwrap)

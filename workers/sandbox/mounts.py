@@ -29,6 +29,10 @@ class Layout:
     # `.git` entries mounted read-only over the writable workspace, and git directories outside it
     # (a worktree's) mounted read-only so git inside the sandbox can still read history.
     git_paths: Sequence[Path] = ()
+    # Host files or directories that must not be readable even where a bind above would show them
+    # (the App's key file kept in /etc, say): files are covered with /dev/null, directories with tmpfs.
+    hidden_files: Sequence[Path] = ()
+    hidden_dirs: Sequence[Path] = ()
 
 
 def _under(path: Path, roots: Iterable[Path]) -> bool:
@@ -113,6 +117,13 @@ def bwrap_argv(
             args += tree.mount_point(path)
         args += ["--ro-bind", str(path), str(path)]
         git_bound.append(path)
+    visible = [*tree.ro_trees, workspace]
+    for path in layout.hidden_files:
+        if _under(path, visible):
+            args += ["--ro-bind", "/dev/null", str(path)]
+    for path in layout.hidden_dirs:
+        if _under(path, visible):
+            args += ["--perms", "0000", "--size", "4096", "--tmpfs", str(path)]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     args += ["--chdir", str(cwd), "--json-status-fd", "{status_fd}", "--"]
