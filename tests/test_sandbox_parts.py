@@ -176,7 +176,7 @@ def test_hidden_paths_are_covered_only_where_something_would_show_them() -> None
     argv = bwrap_argv(
         "true", workspace=workspace, cwd=workspace, layout=layout, limits=LIMITS, user=USER, network=False
     )
-    assert ["--ro-bind", "/dev/null", "/etc/codellama/app.pem"] == argv[argv.index("/dev/null") - 1 :][:3]
+    assert argv[argv.index("/dev/null") - 1 :][:3] == ["--ro-bind", "/dev/null", "/etc/codellama/app.pem"]
     assert "/run/secrets/app.pem" not in argv  # never mounted, nothing to cover
     assert argv[argv.index("/etc/codellama/keys.d") - 5 :][:6] == [
         "--perms",
