@@ -13,6 +13,8 @@ from workers.edits.replace import is_elision
 
 ANCHOR_LINES = 3
 MAX_CHANGED = 1
+# Longer edge pieces are not checked for the insertion/deletion reading (it costs n^2): not guessed.
+MAX_EDGE_LINES = 400
 CHANGED_LINE_SIMILARITY = 0.6
 
 
@@ -54,6 +56,39 @@ def _edge(keys: list[str], piece: list[str], start: int, at_end: bool) -> int | 
     return None
 
 
+def _one_block_apart(longer: list[str], shorter: list[str]) -> bool:
+    """True when removing one contiguous block of lines from `longer` leaves `shorter`."""
+    if len(longer) <= len(shorter):
+        return False
+    cut = len(longer) - len(shorter)
+    return any(longer[:a] + longer[a + cut :] == shorter for a in range(len(shorter) + 1))
+
+
+def _file_edge(keys: list[str], piece: list[str], start: int, at_end: bool) -> int | None:
+    """For a piece that begins the file (at_end) or ends it: where its lines sit if they are the file's
+    first or last lines one for one, with at most MAX_CHANGED of them changed (and still resembling the
+    real line). If the piece could as well be those lines with a block inserted or removed, the reading
+    is ambiguous and nothing is guessed."""
+    n = len(piece)
+    edge = n if at_end else len(keys) - n
+    if edge < start or edge > len(keys) or n == 0 or n > MAX_EDGE_LINES:
+        return None
+    real = keys[:n] if at_end else keys[edge:]
+    changed = [(a, b) for a, b in zip(piece, real, strict=True) if a != b]
+    if len(changed) > MAX_CHANGED or len(changed) == n:
+        return None
+    if not all(similarity(a, b) >= CHANGED_LINE_SIMILARITY for a, b in changed):
+        return None
+    for other in range(1, n):
+        if at_end:
+            shorter, longer = keys[: n - other], keys[: n + other]
+        else:
+            shorter, longer = keys[len(keys) - (n - other) :], keys[max(start, len(keys) - n - other) :]
+        if _one_block_apart(piece, shorter) or (len(longer) == n + other and _one_block_apart(longer, piece)):
+            return None
+    return edge
+
+
 def expand_elisions(original: tuple[str, ...], new: tuple[str, ...], path: str) -> tuple[str, ...]:
     """`new` with every elision line replaced by the original lines it stands for."""
     present = set(original)
@@ -73,12 +108,16 @@ def expand_elisions(original: tuple[str, ...], new: tuple[str, ...], path: str) 
         start = pos
         if before:
             edge = _edge(keys, before, pos, at_end=True)
+            if edge is None and n == 0 and piece_start == 0:
+                edge = _file_edge(keys, before, pos, at_end=True)
             if edge is None:
                 raise _unanchored(path, m, "before")
             start = edge
         end = len(keys)
         if after:
             edge = _edge(keys, after, start, at_end=False)
+            if edge is None and piece_end == len(new):
+                edge = _file_edge(keys, after, start, at_end=False)
             if edge is None:
                 raise _unanchored(path, m, "after")
             end = edge
