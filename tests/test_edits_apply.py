@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -204,3 +205,34 @@ def test_unnamed_edit_goes_to_the_one_file_that_has_its_lines(repo: Path) -> Non
     common = "<<<<<<< SEARCH\ndef \n=======\ndef  \n>>>>>>> REPLACE\n"  # "def " is in every program
     report = apply_answer(repo, common, EditPolicy())
     assert not report.ok and "several files" in (report.outcomes[0].reason or "")
+
+
+def _humaneval_go(number: int) -> tuple[str, str]:
+    row = json.loads(
+        (CORPORA / "humanevalfix" / "data" / "go" / "humanevalpack.jsonl").read_text().splitlines()[number]
+    )
+    head = "package main\n\n" + row.get("import", "")
+    return head + row["prompt"] + row["buggy_solution"], head + row["prompt"] + row["canonical_solution"]
+
+
+def test_whole_file_elision_that_could_hide_an_insertion_is_refused(tmp_path: Path) -> None:
+    # HumanEvalFix Go/126: the fix inserts a loop just like its neighbours. An answer that elides the
+    # top of the file and shows the new loop first could mean "insert" or "change the first loop".
+    buggy, fixed = _humaneval_go(126)
+    (tmp_path / "sorted.go").write_text(buggy)
+    tail = fixed[fixed.index("    for _, i := range lst {\n        count_digit[i]++") :]
+    answer = f"sorted.go\n```go\npackage main\n// ... existing code unchanged ...\n{tail}```\n"
+    report = apply_answer(tmp_path, answer, EditPolicy())
+    assert not report.ok and "cannot be placed" in (report.outcomes[0].reason or "")
+    assert (tmp_path / "sorted.go").read_text() == buggy
+
+
+def test_whole_file_elision_anchored_by_unique_lines(tmp_path: Path) -> None:
+    buggy, fixed = _humaneval_go(2)
+    (tmp_path / "truncate.go").write_text(buggy)
+    lines = fixed.rstrip("\n").split("\n")
+    answer = "truncate.go\n```go\n" + "\n".join([lines[0], "// ...", *lines[-4:]]) + "\n```\n"
+    report = apply_answer(tmp_path, answer, EditPolicy())
+    assert report.ok, report.feedback
+    # The file's own trailing blank line stays: the answer's lack of it is layout, not a change.
+    assert (tmp_path / "truncate.go").read_text() == fixed
