@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from workers.evidence import BUILD, COLLECTION, TEST, Evidence, parse_log
+from workers.evidence import BUILD, COLLECTION, Evidence, parse_log
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 
@@ -108,20 +109,35 @@ def test_surefire_junit5(tmp_path: Path) -> None:
 
 
 def test_raw_github_actions_log() -> None:
-    evidence = parse("actions_isobar_pytest.log")
+    evidence = parse("actions_quixbugs_pytest.log")
     assert evidence.runner == "pytest"
-    assert (evidence.summary_failed, evidence.summary_passed) == (1, 13)
-    (failure,) = evidence.failures
-    assert failure.kind == TEST
-    assert failure.test_id == "tests/test_main.py::test_main_metric_flag_exists"
-    assert failure.error_type == "AssertionError"
-    assert failure.message.startswith("assert '--metric' in")
-    assert [(f.path, f.line, f.function) for f in failure.frames] == [
-        ("tests/test_main.py", 15, "test_main_metric_flag_exists")
-    ]
-    assert not any(
-        "##[" in line or line[:4].isdigit() for line in failure.detail + failure.excerpt.splitlines()
+    assert (evidence.summary_failed, evidence.summary_passed) == (11, 4)
+    raw = re.sub(
+        r"\x1b\[[0-9;]*m", "", (FIXTURES / "actions_quixbugs_pytest.log").read_text(encoding="utf-8")
     )
+    listed = [
+        line.split("Z FAILED ", 1)[1].split(" - ")[0] for line in raw.splitlines() if "Z FAILED " in line
+    ]
+    assert len(listed) == 11
+    assert [f.test_id for f in evidence.failures] == listed
+    raised = evidence.failures[1]
+    assert raised.test_id == "python_testcases/test_pascal.py::test_pascal[input_data2-expected2]"
+    assert (raised.error_type, raised.message) == ("IndexError", "list index out of range")
+    # --tb=native prints absolute paths under the runner's checkout; they become repository-relative.
+    assert [(f.path, f.line, f.function) for f in raised.repo_frames] == [
+        ("python_testcases/test_pascal.py", 15, "test_pascal"),
+        ("python_programs/pascal.py", 8, "pascal"),
+    ]
+    assert all("site-packages" in f.path for f in raised.frames if not f.in_repo)
+    text = "\n".join(line for f in evidence.failures for line in f.detail + f.excerpt.splitlines())
+    assert "##[" not in text and "\x1b" not in text and "[0m" not in text and "Z " not in text[:40]
+
+
+def test_actions_log_as_gh_run_view_prints_it() -> None:
+    # `gh run view --log` prefixes each raw line with the job's and the step's names, tab-separated.
+    raw = (FIXTURES / "actions_quixbugs_pytest.log").read_text(encoding="utf-8")
+    listed = "".join(f"test (3.11)\tRun pytest\t{line}\n" for line in raw.splitlines())
+    assert parse_log(listed).failures == parse("actions_quixbugs_pytest.log").failures
 
 
 def _checkout(root: Path, *files: str) -> Path:
@@ -165,10 +181,3 @@ def test_compiler_errors_before_any_test_runs(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in failure.repo_frames] == [
         ("src/main/java/com/example/calc/Calc.java", 11)
     ]
-
-
-def test_actions_log_as_gh_run_view_prints_it() -> None:
-    # `gh run view --log` prefixes each raw line with the job's and the step's names, tab-separated.
-    raw = (FIXTURES / "actions_isobar_pytest.log").read_text(encoding="utf-8")
-    listed = "".join(f"Run Tests\tRun pytest\t{line}\n" for line in raw.splitlines())
-    assert parse_log(listed).failures == parse("actions_isobar_pytest.log").failures

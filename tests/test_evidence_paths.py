@@ -53,7 +53,7 @@ def test_unknown_absolute_path_is_not_claimed_without_a_checkout() -> None:
 
 
 def test_roots_the_log_names_and_the_repository_name() -> None:
-    resolver = PathResolver(repo_name="KnowOneActual/isobar-cli", roots=["/tmp/pytest-of-root/pytest-0/run0"])
+    resolver = PathResolver(repo_name="octo-org/isobar-cli", roots=["/tmp/pytest-of-root/pytest-0/run0"])
     assert resolver.relative("/tmp/pytest-of-root/pytest-0/run0/test_x.py") == ("test_x.py", True)
     assert resolver.relative("/srv/ci/isobar-cli/src/isobar_cli/main.py") == ("src/isobar_cli/main.py", True)
 
