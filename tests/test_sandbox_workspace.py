@@ -168,3 +168,27 @@ def test_make_runner_masks_the_configured_key_file(tmp_path: Path) -> None:
     key.write_text("-----BEGIN PRIVATE KEY-----")
     runner = make_runner(Settings(github_private_key_path=key), tmp_path / "job")
     assert isinstance(runner, BubblewrapRunner) and runner.hidden == (key.resolve(),)
+
+
+def test_a_repository_planted_by_the_tests_is_gone_before_the_worker_runs_git(
+    repo: Path, tmp_path: Path
+) -> None:
+    # Staged as a gitlink, a nested repository's core.fsmonitor would run as root at the worker's next
+    # `git status` (git sets GIT_DIR for the inner status, which skips its ownership check).
+    pwned = tmp_path / "pwned"
+    runner = BubblewrapRunner(repo, LIMITS)
+    result = runner.run(
+        "mkdir -p vendor/lib && cd vendor/lib && git init -q && echo x > x && git add x"
+        " && git -c user.name=t -c user.email=t@example.com commit -qm planted"
+        f" && git config core.fsmonitor 'touch {pwned}; false' && echo planted",
+        repo,
+        timeout_s=30,
+    )
+    assert "planted" in result.output, result.output
+    assert not (repo / "vendor" / "lib" / ".git").exists()
+    assert (repo / "vendor" / "lib" / "x").exists()  # the tests' files stay; only the repository goes
+    _git(repo, "add", "-A")
+    _git(repo, "status")
+    _git(repo, "diff", "--cached")
+    assert not pwned.exists()
+    assert (repo / ".git").is_dir()  # the worker's own repository is untouched

@@ -17,7 +17,7 @@ from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
 from workers.sandbox.seccomp import host_filter
 from workers.sandbox.supervise import supervise
-from workers.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace
+from workers.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace, remove_planted_git
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +159,12 @@ class BubblewrapRunner:
             hidden_files=[p for p in self.hidden if p.exists() and not p.is_dir()],
             hidden_dirs=[p for p in self.hidden if p.is_dir()],
         )
-        with _seccomp_fd() as seccomp_fd:
-            return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)
+        try:
+            with _seccomp_fd() as seccomp_fd:
+                return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)
+        finally:
+            for planted in remove_planted_git(self.workspace):
+                log.warning("removed %s, a git repository made by sandboxed code", planted)
 
     def _supervise(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pwd
+import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -121,3 +122,28 @@ def grant_workspace(workspace: Path, user: SandboxUser) -> list[Path]:
             if not stat.S_ISDIR(st.st_mode) and (st.st_uid != user.uid or st.st_gid != user.gid):
                 os.chown(name, user.uid, user.gid, dir_fd=root_fd, follow_symlinks=False)
     return sorted(found)
+
+
+def remove_planted_git(workspace: Path) -> list[Path]:
+    """Delete every `.git` in the workspace that the worker did not make; returns what was removed.
+
+    Run after each sandboxed command. A repository the tests create inside the checkout is harmless while
+    untracked, but once staged (`git add -A`) the worker's `git status` runs `git status` inside it with
+    GIT_DIR set, which skips git's ownership check and executes its `core.fsmonitor` as root.
+    """
+    worker = os.geteuid()
+    removed: list[Path] = []
+    for root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
+        if ".git" not in dirs and ".git" not in files:
+            continue
+        if ".git" in dirs:
+            dirs.remove(".git")  # never descend into git metadata, the worker's or not
+        st = os.stat(".git", dir_fd=root_fd, follow_symlinks=False)
+        if st.st_uid == worker:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(".git", dir_fd=root_fd)
+        else:
+            os.unlink(".git", dir_fd=root_fd)
+        removed.append(Path(root, ".git"))
+    return removed
