@@ -9,18 +9,21 @@ from workers.evidence.base import FailureList, RunnerParser, excerpt_of, registe
 from workers.evidence.model import BUILD, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
-# 3.x: "com.x.CalcTest.meanOfThree -- Time elapsed: 0.03 s <<< FAILURE!";
-# 2.x: "meanOfThree(com.x.CalcTest)  Time elapsed: 0.03 s  <<< FAILURE!".
+# 3.x: "[ERROR] com.x.CalcTest.meanOfThree -- Time elapsed: 0.03 s <<< FAILURE!";
+# 2.22: "[ERROR] meanOfThree(com.x.CalcTest)  Time elapsed: 0.03 s  <<< FAILURE!";
+# before 2.19 the same without "[ERROR] " and with "sec".
 _TEST_HEAD = re.compile(
-    r"^\[ERROR\] (?!Tests run:)(?P<id>[\w.$#\[\]]+?)(?:\((?P<cls>[\w.$]+)\))?\s+(?:-- )?"
-    r"Time elapsed: [\d.,]+ s\s+<<< (?P<verdict>FAILURE|ERROR)!\s*$"
+    r"^(?:\[ERROR\] )?(?!Tests run:)(?P<id>[\w.$#\[\]]+?)(?:\((?P<cls>[\w.$]+)\))?\s+(?:-- )?"
+    r"Time elapsed: [\d.,]+ s(?:ec)?\s+<<< (?P<verdict>FAILURE|ERROR)!\s*$"
 )
 _EXCEPTION = re.compile(r"^(?:Caused by: )?(?P<type>[a-zA-Z_$][\w$]*(?:\.[\w$]+)*)(?:: (?P<msg>.*))?$")
 _AT = re.compile(r"^\s+at (?P<cls>[\w.$]+)\.(?P<method>[\w$<>]+)\((?P<file>[^:()]+)(?::(?P<line>\d+))?\)$")
-_RESULTS_GROUP = re.compile(r"^\[ERROR\] (Failures|Errors): ?$")
-_RESULTS_ITEM = re.compile(r"^\[ERROR\]\s{2,}(?P<id>[\w.$]+?)(?::(?P<line>\d+))?(?:\s+(?P<msg>.*))?$")
+# The Results section: "[ERROR] Failures:" then "[ERROR]   Class.method:42 message"; before 2.19 the groups
+# were "Failed tests:" and "Tests in error:" with items indented two spaces.
+_RESULTS_GROUP = re.compile(r"^(?:\[ERROR\] )?(Failures|Errors|Failed tests|Tests in error): ?$")
+_RESULTS_ITEM = re.compile(r"^(?:\[ERROR\])?\s{2,}(?P<id>[\w.$]+?)(?::(?P<line>\d+))?(?:\s+(?P<msg>.*))?$")
 _TOTALS = re.compile(
-    r"^\[(?:ERROR|WARNING|INFO)\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)\s*$"
+    r"^(?:\[(?:ERROR|WARNING|INFO)\] )?Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)\s*$"
 )
 _JAVAC = re.compile(r"^\[ERROR\] (?P<path>\S+\.(?:java|kt|scala|groovy)):\[(?P<line>\d+),\d+\] (?P<msg>.*)$")
 # Frames from these packages are the JDK's, the test framework's or the build tool's, never the repository's.
@@ -49,7 +52,7 @@ _SOURCE_ROOTS = ("src/main/java", "src/test/java", "src/main/kotlin", "src/test/
 class SurefireParser(RunnerParser):
     name = "surefire"
     signature = re.compile(
-        r"<<< (?:FAILURE|ERROR)!$|^\[(?:ERROR|INFO)\] Tests run: \d+|^\[ERROR\] \S+\.java:\[\d+", re.M
+        r"<<< (?:FAILURE|ERROR)!\s*$|^\[(?:ERROR|INFO)\] Tests run: \d+|^\[ERROR\] \S+\.java:\[\d+", re.M
     )
 
     def parse(self, lines: list[str], resolver: PathResolver) -> Evidence:
