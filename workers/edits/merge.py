@@ -88,15 +88,16 @@ def merge(
         end = max(cur, end)
         if tag == "equal":
             out.extend(file_lines[cur:end])
-        elif tag == "replace" and i2 - i1 == j2 - j1:
+        elif (
+            tag == "replace"
+            and i2 - i1 == j2 - j1
+            and all(q in w_of and cur <= w_of[q] < end for q in range(i1, i2))
+        ):
             # Line for line: replace each quoted line where it really is, keeping unquoted blank lines.
             _check_replaced(search, file_lines, w_of, i1, i2, cur, end)
-            by_line = dict(
-                zip(range(i1, i2), _reindent(list(replace[j1:j2]), shift, strip_trailing), strict=True)
-            )
-            at = {w_of[q]: q for q in range(i1, i2) if q in w_of}
-            out.extend(by_line[at[f]] if f in at else file_lines[f] for f in range(cur, end))
-            out.extend(by_line[q] for q in range(i1, i2) if q not in w_of)
+            new_lines = _reindent(list(replace[j1:j2]), shift, strip_trailing)
+            at = {w_of[q]: new_lines[q - i1] for q in range(i1, i2)}
+            out.extend(at.get(f, file_lines[f]) for f in range(cur, end))
         else:
             _check_replaced(search, file_lines, w_of, i1, i2, cur, end)
             out.extend(_reindent(list(replace[j1:j2]), shift, strip_trailing))
