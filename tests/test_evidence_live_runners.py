@@ -73,6 +73,7 @@ def pytest_command(*args: str, quiet: bool = True) -> list[str]:
 def outputs(checkout: Path) -> dict[str, str]:
     commands = {style: pytest_command(f"--tb={style}") for style in ("long", "short", "line", "native", "no")}
     commands["header"] = pytest_command("--tb=short", quiet=False)
+    commands["counts"] = pytest_command("--tb=no", "-rN")
     return run_all(checkout, commands)
 
 
@@ -112,6 +113,20 @@ def test_every_traceback_style_gives_the_failing_tests_and_counts(
     if style == "native":
         outside = [f for failure in evidence.failures for f in failure.frames if not f.in_repo]
         assert outside and all("_pytest" in f.path or "pluggy" in f.path for f in outside)
+
+
+@pytest.mark.slow
+def test_counts_alone_give_the_counts_and_no_guessed_tests(outputs: dict[str, str]) -> None:
+    # -q with -rN and --tb=no prints dots and the counts line only: nothing names a failing test.
+    evidence = parse_log(outputs["counts"])
+    assert evidence.runner == "pytest"
+    assert evidence.failures == []
+    expected = parse_log(outputs["long"])
+    assert (evidence.summary_failed, evidence.summary_passed) == (
+        expected.summary_failed,
+        expected.summary_passed,
+    )
+    assert evidence.summary_failed == len(expected.failures)
 
 
 @pytest.mark.slow

@@ -48,7 +48,9 @@ class PytestParser(RunnerParser):
     name = "pytest"
     signature = re.compile(
         r"^=+ test session starts =+$|^(?:FAILED|ERROR) \S+::\S|^=+ (?:FAILURES|ERRORS) =+$|"
-        r"^=+ short test summary info =+$|^ImportError while loading conftest '",
+        r"^=+ short test summary info =+$|^ImportError while loading conftest '"
+        # With -q and -rN only the counts are left.
+        r"|^\d+ (?:failed|passed|errors?)(?:, \d+ \w+)* in [\d.]+s\b",
         re.M,
     )
 
