@@ -9,6 +9,7 @@ import pytest
 
 from core.settings import Settings
 from workers.sandbox import BubblewrapRunner, SandboxLimits, make_runner, sandbox_available
+from workers.sandbox.users import ensure_sandbox_user, grant_workspace
 
 LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=16, wall_s=60, output_bytes=50_000)
 
@@ -42,7 +43,7 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-def test_symlinks_left_by_a_run_do_not_redirect_the_next_runs_chown(tmp_path: Path) -> None:
+def test_handing_over_the_workspace_never_follows_symlinks(tmp_path: Path) -> None:
     workspace = tmp_path / "job"
     workspace.mkdir()
     host_file = tmp_path / "host-owned.txt"
@@ -50,13 +51,32 @@ def test_symlinks_left_by_a_run_do_not_redirect_the_next_runs_chown(tmp_path: Pa
     host_dir = tmp_path / "host-dir"
     host_dir.mkdir()
     (host_dir / "inside.txt").write_text("root's too\n")
-    runner = BubblewrapRunner(workspace, LIMITS)
-    planted = runner.run(f"ln -s {host_file} link && ln -s {host_dir} dirlink", workspace, timeout_s=30)
-    assert planted.ok, planted.output
-    assert runner.run("true", workspace, timeout_s=30).ok  # the second run hands the workspace over again
+    (workspace / "link").symlink_to(host_file)
+    (workspace / "dirlink").symlink_to(host_dir)
+    grant_workspace(workspace, ensure_sandbox_user())
     assert host_file.stat().st_uid == 0 and host_dir.stat().st_uid == 0
     assert (host_dir / "inside.txt").stat().st_uid == 0
-    assert (workspace / "link").lstat().st_uid == runner.user.uid
+
+
+def test_symlinks_the_tests_point_outside_are_removed_after_the_run(repo: Path, tmp_path: Path) -> None:
+    # The worker writes the model's edits as root: calc.py -> a host file would send them there.
+    host_file = tmp_path / "bashrc"
+    host_file.write_text("root's\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "shared").symlink_to("/usr/share")  # the repository's own symlink, the worker's
+    runner = BubblewrapRunner(repo, LIMITS)
+    result = runner.run(
+        f"rm calc.py && ln -s {host_file} calc.py && ln -s ../../.. up && ln -s README local"
+        " && mkdir pkg && ln -s /etc pkg/conf && echo made",
+        repo,
+        timeout_s=30,
+    )
+    assert "made" in result.output, result.output
+    for gone in ("calc.py", "up", "pkg/conf"):
+        assert not (repo / gone).is_symlink(), gone
+    assert (repo / "local").is_symlink()  # leads inside the workspace: harmless, kept
+    assert (repo / "docs" / "shared").is_symlink()
+    assert host_file.read_text() == "root's\n"
 
 
 def test_git_works_inside_and_for_the_worker_afterwards(repo: Path) -> None:

@@ -17,7 +17,7 @@ from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
 from workers.sandbox.seccomp import host_filter
 from workers.sandbox.supervise import supervise
-from workers.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace, remove_planted_git
+from workers.sandbox.users import SandboxUser, clean_after_run, ensure_sandbox_user, grant_workspace
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +163,8 @@ class BubblewrapRunner:
             with _seccomp_fd() as seccomp_fd:
                 return self._supervise(command, cwd, layout, seccomp_fd, timeout_s, network, output_limit)
         finally:
-            for planted in remove_planted_git(self.workspace):
-                log.warning("removed %s, a git repository made by sandboxed code", planted)
+            for planted in clean_after_run(self.workspace):
+                log.warning("removed %s, left by sandboxed code where the worker could trip on it", planted)
 
     def _supervise(
         self,
