@@ -274,3 +274,13 @@ def test_text_that_is_not_a_test_run_gives_no_failures() -> None:
     assert len(texts) > 500
     invented = {p.name: parse_log(p.read_text(errors="replace")).failing_test_ids for p in texts}
     assert {name: ids for name, ids in invented.items() if ids} == {}
+
+
+def test_chained_traceback_keeps_the_first_error_and_where_it_was_raised() -> None:
+    # sympy's runner crashed while reporting an import error of a test file (two chained tracebacks).
+    evidence = parse(SWEBENCH / "testing/python/data/sympy_output_4.txt")
+    (failure,) = evidence.failures
+    assert (failure.kind, failure.error_type) == (CRASH, "AttributeError")
+    cause = "while handling TypeError: object of type 'int' has no len()"
+    assert f"{cause} (sympy/combinatorics/permutations.py:900)" in failure.detail
+    assert ("sympy/combinatorics/permutations.py", 900) in {(f.path, f.line) for f in failure.repo_frames}

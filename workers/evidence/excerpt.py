@@ -84,7 +84,9 @@ def _render(failure: Failure, *, full: bool) -> str:
         where = f"{frame.path}:{frame.line}" if frame.line is not None else frame.path
         lines.append(f"  at {where}" + (f" in {frame.function}" if frame.function else ""))
     if full:
-        detail = [line for line in failure.detail if _cut(line) != lines[1 if error else 0]]
+        # The error line is already shown; runners often repeat it (or its message) among their own lines.
+        said = {error, failure.message, f"E   {error}"} - {""}
+        detail = [line for line in failure.detail if line.strip() not in said]
         lines.extend(_cut(line) for line in detail[:_DETAIL_LINES])
     return "\n".join(lines)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from workers.evidence.model import Frame
 from workers.evidence.paths import PathResolver
 
-TRACEBACK_START = re.compile(r"^(\s*)Traceback \(most recent call last\):\s*$")
+# Also after other text on the line: sympy's runner prints "path.py[0] Traceback (most recent call last):".
+TRACEBACK_START = re.compile(r"^(\s*)(?:\S.*\s)?Traceback \(most recent call last\):\s*$")
 FILE_LINE = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$')
 # "AssertionError", "django.core.exceptions.ValidationError: ['x']", "KeyboardInterrupt".
 EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)(?::(?: (?P<msg>.*))?)?$")
@@ -45,6 +46,8 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
     result = Traceback()
     frames: list[Frame] = []
     sources: list[str | None] = []  # the source line Python printed under each frame
+    earlier: list[str] = []  # the errors of a chain before the last one
+    chain_start = 0
     index = start
     header = TRACEBACK_START.match(lines[start])
     indent = len(header.group(1)) if header else 0
@@ -80,6 +83,12 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
             continue
         match = EXCEPTION_LINE.match(text)
         if match and looks_like_exception(match["type"]):
+            if result.error_type is not None:
+                # The earlier error of a chain is often the cause; say where it was raised.
+                where = next((f for f in reversed(frames[:chain_start]) if f.in_repo), None)
+                place = f" ({where.path}:{where.line})" if where else ""
+                earlier.append(f"while handling {result.detail[0]}{place}")
+            chain_start = len(frames)
             result.error_type = match["type"]
             result.message = (match["msg"] or "").strip()
             result.detail = [text]
@@ -93,7 +102,7 @@ def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Tra
         # Anything else ends the traceback (a truncated log, or output of another tool).
         break
     result.frames = bounded(frames)
-    result.detail = _pointed(frames, sources) + result.detail
+    result.detail = _pointed(frames, sources) + result.detail + earlier
     result.end = index
     return result
 
