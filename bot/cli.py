@@ -1,4 +1,4 @@
-"""The `codellama-bot` command: serve, worker, fix, apply, locate."""
+"""The `codellama-bot` command: serve, worker, fix, apply, locate, bench."""
 
 from __future__ import annotations
 
@@ -92,6 +92,12 @@ def _locate(args: argparse.Namespace, settings: Settings) -> int:
     return run(args)
 
 
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.bench.cli import run
+
+    return run(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codellama-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_locate_arguments(locate)
     locate.set_defaults(handler=_locate)
+    bench = sub.add_parser("bench", help="run the repair loop on QuixBugs or HumanEvalFix and report figures")
+    from workers.bench.cli import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=_bench)
     return parser
 
 

@@ -1,0 +1,125 @@
+"""Benchmark tasks from ../shared/corpora: each a small repository (buggy code and its tests), the test
+command, and the fixed files (for the simulated model). Pure logic over the corpus files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+# Plugin autoloading costs pytest seconds per start on a machine with many plugins installed; the
+# benchmark loads only the timeout plugin, which stops buggy programs that loop forever.
+PYTEST = (
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -rfE --tb=short -p no:cacheprovider "
+    "-p pytest_timeout --timeout=10"
+)
+# HumanEval's JavaScript tests use console.assert, which only prints: make a failed assertion fail the run.
+JS_HARNESS = (
+    "console.assert = (ok, ...what) => {\n"
+    "  if (!ok) { throw new Error('Assertion failed ' + what.join(' ')); }\n"
+    "};\n"
+)
+DATASETS = ("quixbugs", "humanevalfix")
+
+
+@dataclass(frozen=True)
+class BenchTask:
+    name: str
+    files: dict[str, str]  # the repository at its buggy commit
+    fixed: dict[str, str]  # the files a right answer changes, as they should read
+    test_command: str
+    language: str
+
+
+def load_tasks(corpora: Path, dataset: str, language: str = "python") -> list[BenchTask]:
+    if dataset == "quixbugs":
+        if language != "python":
+            raise ValueError("QuixBugs has Python tasks only here")
+        return quixbugs_tasks(corpora / "quixbugs")
+    if dataset == "humanevalfix":
+        return humanevalfix_tasks(corpora / "humanevalfix" / "data", language)
+    raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+
+
+def quixbugs_tasks(root: Path) -> list[BenchTask]:
+    shared = {
+        "conftest.py": (root / "conftest.py").read_text(),
+        "python_testcases/load_testdata.py": (root / "python_testcases" / "load_testdata.py").read_text(),
+        "python_testcases/node.py": (root / "python_testcases" / "node.py").read_text(),
+        "python_programs/node.py": (root / "python_programs" / "node.py").read_text(),
+    }
+    tasks = []
+    for test in sorted((root / "python_testcases").glob("test_*.py")):
+        name = test.stem.removeprefix("test_")
+        program = f"python_programs/{name}.py"
+        files = {
+            **shared,
+            program: (root / program).read_text(),
+            f"python_testcases/{test.name}": test.read_text(),
+        }
+        data = root / "json_testcases" / f"{name}.json"
+        if data.is_file():
+            files[f"json_testcases/{name}.json"] = data.read_text()
+        correct = (root / "correct_python_programs" / f"{name}.py").read_text()
+        fixed = {program: _quixbugs_fixed(files[program], correct)}
+        command = f"{PYTEST} python_testcases/{test.name}"
+        tasks.append(BenchTask(f"quixbugs-{name}", files, fixed, command, "python"))
+    return tasks
+
+
+def _quixbugs_fixed(buggy: str, correct: str) -> str:
+    """The buggy file with the correct program's code: upstream's correct versions replace the description
+    that follows the code (with alternatives or nothing), which a fix would keep."""
+    lines = buggy.splitlines(keepends=True)
+    return "".join(_code_lines(correct.splitlines(keepends=True))) + "".join(lines[len(_code_lines(lines)) :])
+
+
+def _code_lines(lines: list[str]) -> list[str]:
+    """The lines before the module-level description string, without the blank lines ending them."""
+    end = next((i for i, line in enumerate(lines) if line.startswith('"""')), len(lines))
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
+
+
+def humanevalfix_tasks(data: Path, language: str) -> list[BenchTask]:
+    path = data / language / "humanevalpack.jsonl"
+    if not path.is_file():
+        raise ValueError(
+            f"no HumanEvalFix tasks for {language!r}; known: {sorted(p.name for p in data.iterdir())}"
+        )
+    make = {"python": _python_task, "js": _js_task}.get(language)
+    if make is None:
+        raise ValueError(f"the benchmark runs HumanEvalFix in python and js here, not {language!r}")
+    if language == "js" and shutil.which("node") is None:
+        raise ValueError("HumanEvalFix js needs node, which is not installed here")
+    with path.open(encoding="utf-8") as rows:
+        return [make(json.loads(line)) for line in rows if line.strip()]
+
+
+def _slug(task_id: str) -> str:
+    return "humanevalfix-" + task_id.replace("/", "-").lower()
+
+
+def _python_task(row: dict[str, str]) -> BenchTask:
+    entry = row["entry_point"]
+    # The dataset's test calls check(entry) at module level; a pytest test function makes it a named test.
+    lines = row["test"].rstrip().splitlines()
+    check = lines.pop() if lines and lines[-1].startswith("check(") else f"check({entry})"
+    test = (
+        "from solution import *  # noqa: F403\n"
+        + "\n".join(lines)
+        + f"\n\n\ndef test_{entry}():\n    {check}\n"
+    )
+    files = {"solution.py": row["declaration"] + row["buggy_solution"], f"test_{entry}.py": test}
+    fixed = {"solution.py": row["declaration"] + row["canonical_solution"]}
+    return BenchTask(_slug(row["task_id"]), files, fixed, f"{PYTEST} test_{entry}.py", "python")
+
+
+def _js_task(row: dict[str, str]) -> BenchTask:
+    files = {"solution.js": row["declaration"] + row["buggy_solution"], "test.js": JS_HARNESS + row["test"]}
+    fixed = {"solution.js": row["declaration"] + row["canonical_solution"]}
+    # One script, since the tests call the functions as globals; /tmp is private to each sandbox.
+    command = "cat solution.js test.js > /tmp/run.js && node /tmp/run.js"
+    return BenchTask(_slug(row["task_id"]), files, fixed, command, "js")
