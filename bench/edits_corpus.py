@@ -29,6 +29,7 @@ RECOVERABLE = (
     "path_prefix",
     "prose_fences",
     "crlf",
+    "mistyped_context",
 )
 UNRECOVERABLE = ("ambiguous", "nonexistent")
 # Which distortions a format can suffer at all (a whole file has no line numbers or context to truncate).
@@ -221,6 +222,19 @@ def _blank_whole(old: list[str], new: list[str]) -> list[str] | None:
     return None
 
 
+def _mistype(hunk_list: list[Hunk]) -> list[Hunk] | None:
+    """One unchanged line per hunk quoted with a typo (a character dropped), as models misremember."""
+    out = []
+    for start, body in hunk_list:
+        at = next((i for i, (t, x) in enumerate(body) if t == " " and len(x.strip()) >= 8), None)
+        if at is None:
+            return None
+        line = body[at][1]
+        cut = len(line) - len(line.lstrip()) + len(line.strip()) // 2
+        out.append((start, [*body[:at], (" ", line[:cut] + line[cut + 1 :]), *body[at + 1 :]]))
+    return out
+
+
 def _path_variant(path: str, n: int) -> str:
     name = path.rsplit("/", 1)[-1]
     return [f"./{path}", f"/home/dev/checkout/{path}", name, f"a/{path}"][n % 4]
@@ -270,6 +284,15 @@ def distorted(
             if elided is None:
                 return None
             hunk_list = elided
+    elif distortion == "mistyped_context":
+        mistyped = _mistype(base)
+        if mistyped is None:
+            return None
+        # Only the fuzzy rung can place these, and it needs three quoted lines and a clear winner: cases
+        # it cannot place count as "unplaceable" (refusing them is right; applying them must be right).
+        enough = all(sum(1 for t, x in body if t != "+" and x.strip()) >= 3 for _, body in base)
+        answer = render(fmt, path, mistyped, new)
+        return answer, pair.buggy, pair.fixed, enough and placeable(old, base)
     elif distortion == "truncated_context":
         hunk_list = hunks(old, new, 1)
     elif distortion == "path_prefix":
