@@ -136,3 +136,12 @@ def test_tree_sitter_languages(lang: str, ext: str) -> None:
 
 def test_unknown_language_is_not_checked() -> None:
     assert introduced_error("notes.txt", "a", "(((") is None
+
+
+def test_data_files_are_checked_by_their_parsers() -> None:
+    assert introduced_error("package.json", '{"a": 1}\n', '{"a": 1,}\n') is not None
+    assert introduced_error("pyproject.toml", 'a = "x"\n', 'a = "x\n') is not None
+    error = introduced_error("config.yml", "a: 1\nb: [2]\n", "a: 1\nb: [2\n")
+    assert error is not None and "YAML" in error.detail
+    assert introduced_error("config.yml", "a: [\n", "a: [\nb: 1\n") is None  # was broken before
+    assert introduced_error("package.json", '{"a": 1}\n', '{"a": 2}\n') is None

@@ -52,7 +52,7 @@ _SKIPS = re.compile(
 )
 _ASSERTS = re.compile(
     r"\bassert\w*\b|\bexpect\s*\(|\bt\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow)\b|\bEXPECT_\w+|\bASSERT_\w+"
-    r"|\bshould\b"
+    r"|\.should\b"
 )
 
 

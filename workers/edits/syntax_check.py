@@ -1,4 +1,5 @@
-"""Does a changed file still parse? Python with ast; other languages with tree-sitter grammars.
+"""Does a changed file still parse? Python with ast; JSON, TOML and YAML with their parsers; other
+languages with tree-sitter grammars.
 
 Only errors the edit introduced count: a file that was already broken may stay as broken, not more.
 """
@@ -7,9 +8,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import yaml
 
 # Extension -> (grammar module, the function returning its language). Each grammar is a PyPI wheel with
 # the compiled parser inside, so nothing is downloaded at run time.
@@ -65,6 +70,29 @@ def _python_error(text: str) -> SyntaxProblem | None:
     return None
 
 
+def _data_error(suffix: str, text: str) -> SyntaxProblem | None:
+    """JSON, TOML and YAML files (configuration the model may touch) are checked by their own parsers."""
+    try:
+        if suffix == ".json":
+            json.loads(text)
+        elif suffix == ".toml":
+            tomllib.loads(text)
+        else:
+            list(yaml.safe_load_all(text))
+    except json.JSONDecodeError as exc:
+        return SyntaxProblem(f"invalid JSON: {exc.msg} (line {exc.lineno})", exc.lineno)
+    except tomllib.TOMLDecodeError as exc:
+        return SyntaxProblem(f"invalid TOML: {exc}", 1)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        return SyntaxProblem(f"invalid YAML: {getattr(exc, 'problem', None) or exc} (line {line})", line)
+    return None
+
+
+DATA_SUFFIXES = (".json", ".toml", ".yml", ".yaml")
+
+
 def _tree_errors(suffix: str, text: str) -> list[int] | None:
     """1-based lines of ERROR and MISSING nodes, or None when no grammar is known for the file."""
     parser = _parser(suffix)
@@ -89,6 +117,11 @@ def introduced_error(path: str, before: str | None, after: str) -> SyntaxProblem
     name = path.rsplit("/", 1)[-1]
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     suffix = ".py" if suffix == ".pyi" else suffix
+    if suffix in DATA_SUFFIXES:
+        error = _data_error(suffix, after)
+        if error is None or (before is not None and _data_error(suffix, before) is not None):
+            return None
+        return error
     if suffix == ".py":
         error = _python_error(after)
         if error is None:
