@@ -25,7 +25,14 @@ class Frame:
 
 @dataclass
 class Failure:
-    """One failing test (or a collection/import/syntax error that stands in for one)."""
+    """One failing test (or a collection/import/syntax error that stands in for one).
+
+    `test_id` is the id the runner itself uses: pytest node ids ("tests/x.py::TestA::test_b[1]", also for
+    sympy's runner), unittest/Django dotted ids ("module.Class.test_b"), "package.TestName/subtest" for go
+    test, "file > describe > test" for Jest and Vitest, "module::test" for cargo, "com.pkg.Class.method" for
+    Surefire. For other kinds it names what broke: the test module, the go package, the file:line of a
+    compiler error, or the script that crashed.
+    """
 
     test_id: str
     error_type: str | None = None
