@@ -58,25 +58,31 @@ def test_handing_over_the_workspace_never_follows_symlinks(tmp_path: Path) -> No
     assert (host_dir / "inside.txt").stat().st_uid == 0
 
 
-def test_symlinks_the_tests_point_outside_are_removed_after_the_run(repo: Path, tmp_path: Path) -> None:
+def test_symlinks_the_tests_point_outside_from_tracked_paths_are_removed(repo: Path, tmp_path: Path) -> None:
     # The worker writes the model's edits as root: calc.py -> a host file would send them there.
     host_file = tmp_path / "bashrc"
     host_file.write_text("root's\n")
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "mod.py").write_text("X = 1\n")
     (repo / "docs").mkdir()
-    (repo / "docs" / "shared").symlink_to("/usr/share")  # the repository's own symlink, the worker's
+    (repo / "docs" / "shared").symlink_to("/usr/share")  # the repository's own symlink
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "more")
     runner = BubblewrapRunner(repo, LIMITS)
     result = runner.run(
-        f"rm calc.py && ln -s {host_file} calc.py && ln -s ../../.. up && ln -s README local"
-        " && mkdir pkg && ln -s /etc pkg/conf && echo made",
+        f"rm calc.py && ln -s {host_file} calc.py && rm -r pkg && ln -s /etc pkg"
+        " && python -m venv --without-pip .venv && ln -s /etc untracked-link && echo made",
         repo,
-        timeout_s=30,
+        timeout_s=60,
     )
     assert "made" in result.output, result.output
-    for gone in ("calc.py", "up", "pkg/conf"):
-        assert not (repo / gone).is_symlink(), gone
-    assert (repo / "local").is_symlink()  # leads inside the workspace: harmless, kept
+    assert not (repo / "calc.py").is_symlink() and not (repo / "pkg").is_symlink()
     assert (repo / "docs" / "shared").is_symlink()
     assert host_file.read_text() == "root's\n"
+    # Untracked symlinks stay, so a virtualenv made by setup keeps working in the next run.
+    assert (repo / "untracked-link").is_symlink()
+    again = runner.run(".venv/bin/python -c 'import sys; print(sys.prefix)'", repo, timeout_s=30)
+    assert again.ok and f"{repo}/.venv" in again.output, again.output
 
 
 def test_git_works_inside_and_for_the_worker_afterwards(repo: Path) -> None:
@@ -145,6 +151,8 @@ def test_a_job_directory_holding_the_repository_and_its_venv(tmp_path: Path) -> 
     )
     assert result.ok, result.output
     assert "calc.py | 2 +-" in result.output
+    # The venv's interpreter is a symlink out of the workspace; it survives into the next run.
+    assert runner.run("../venv/bin/python -c 'import pytest'", repo, timeout_s=30).ok
     assert repo.stat().st_uid == 0 and (repo / ".git").stat().st_uid == 0
     _git(repo, "commit", "-qam", "fixed in the sandbox")
     assert "a + b" in _git(repo, "show", "HEAD:calc.py")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from core.errors import SandboxUnavailable
 from workers.process import RunResult, clean_environment
+from workers.sandbox.aftermath import clean_after_run
 from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
 from workers.sandbox.seccomp import host_filter
 from workers.sandbox.supervise import supervise
-from workers.sandbox.users import SandboxUser, clean_after_run, ensure_sandbox_user, grant_workspace
+from workers.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace
 
 log = logging.getLogger(__name__)
 

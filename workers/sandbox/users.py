@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import pwd
-import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -125,39 +124,3 @@ def grant_workspace(workspace: Path, user: SandboxUser) -> list[Path]:
             if st.st_uid != user.uid or st.st_gid != user.gid:
                 os.chown(name, user.uid, user.gid, dir_fd=root_fd, follow_symlinks=False)
     return sorted(found)
-
-
-def clean_after_run(workspace: Path) -> list[Path]:
-    """Remove what sandboxed code left that would turn the worker's next step against the host.
-
-    - Every `.git` the worker did not make. A repository the tests create inside the checkout is harmless
-      while untracked, but once staged (`git add -A`) the worker's `git status` runs `git status` inside it
-      with GIT_DIR set, which skips git's ownership check and executes its `core.fsmonitor` as root.
-    - Every symlink the sandboxed code made that leads outside the workspace: the worker writes edits as
-      root, and `calc.py -> /root/.bashrc` would send the model's next edit of calc.py there.
-    Returns what was removed. Run after each sandboxed command, when none of its processes is left.
-    """
-    worker = os.geteuid()
-    inside = os.path.realpath(workspace)
-    removed: list[Path] = []
-    for root, dirs, files, root_fd in os.fwalk(workspace, follow_symlinks=False):
-        if ".git" in dirs:
-            dirs.remove(".git")  # never descend into git metadata, the worker's or not
-            files.append(".git")
-        for name in dirs + files:
-            st = os.stat(name, dir_fd=root_fd, follow_symlinks=False)
-            if st.st_uid == worker:
-                continue
-            if name == ".git" and stat.S_ISDIR(st.st_mode):
-                shutil.rmtree(name, dir_fd=root_fd)
-            elif name == ".git" or (stat.S_ISLNK(st.st_mode) and not _leads_inside(root, name, inside)):
-                os.unlink(name, dir_fd=root_fd)
-            else:
-                continue
-            removed.append(Path(root, name))
-    return removed
-
-
-def _leads_inside(root: str, name: str, inside: str) -> bool:
-    target = os.path.realpath(os.path.join(root, name))
-    return target == inside or target.startswith(inside + os.sep)
