@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from workers.evidence import BUILD, COLLECTION, Evidence, parse_log
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
@@ -181,3 +183,40 @@ def test_compiler_errors_before_any_test_runs(tmp_path: Path) -> None:
     assert [(f.path, f.line) for f in failure.repo_frames] == [
         ("src/main/java/com/example/calc/Calc.java", 11)
     ]
+
+
+def _go_checkout(root: Path) -> Path:
+    (root / "go.mod").write_text("module example.com/calc\n\ngo 1.19\n")
+    return _checkout(root, "stats/stats.go", "stats/stats_test.go", "text/text.go", "text/text_test.go")
+
+
+@pytest.mark.parametrize("name", ["go_calc_v.log", "go_calc_json.log"])
+def test_go_test_with_a_checkout(name: str, tmp_path: Path) -> None:
+    evidence = parse(name, repo_root=_go_checkout(tmp_path))
+    by_id = {f.test_id: f for f in evidence.failures}
+    assert list(by_id) == [
+        "example.com/calc/stats.TestMean",
+        "example.com/calc/stats.TestMeanTable",
+        "example.com/calc/stats.TestMeanTable/pair",
+        "example.com/calc/stats.TestMeanTable/single",
+        "example.com/calc/stats.TestFirst",
+        "example.com/calc/text",
+    ]
+    # t.Errorf names only the file; go.mod's module path gives its directory.
+    mean = by_id["example.com/calc/stats.TestMean"]
+    assert mean.message == "Mean([1 2 3]) = 3, want 2"
+    assert [(f.path, f.line) for f in mean.repo_frames] == [("stats/stats_test.go", 7)]
+    first = by_id["example.com/calc/stats.TestFirst"]
+    assert (first.error_type, first.message) == (
+        "panic",
+        "runtime error: index out of range [2] with length 2",
+    )
+    # The goroutine dump: the test, then the function that panicked; Go's own frames are not the repository's.
+    assert [(f.path, f.line, f.function) for f in first.repo_frames] == [
+        ("stats/stats_test.go", 27, "stats.TestFirst"),
+        ("stats/stats.go", 14, "stats.First"),
+    ]
+    assert all(f.path.startswith("/usr/lib/go-") for f in first.frames if not f.in_repo)
+    build = by_id["example.com/calc/text"]
+    assert (build.kind, build.message) == (BUILD, "undefined: strings")
+    assert [(f.path, f.line) for f in build.repo_frames] == [("text/text.go", 5)]

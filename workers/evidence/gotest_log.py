@@ -181,11 +181,14 @@ def _test_failure(test: _Test, package: str | None, resolver: PathResolver) -> F
             frames.append(_go_frame(match.group(1), int(match.group(2)), package, resolver))
             messages.append(match.group(3))
     frames.extend(_stack_frames(test.output, package, resolver))
-    panicked = any(_PANIC.match(line) for line in test.output)
+    panic = next(filter(None, map(_PANIC.match, test.output)), None)
+    if panic:
+        # The panic is what stopped the test; t.Error lines before it are secondary.
+        messages.insert(0, panic.group(1).removesuffix(" [recovered]"))
     detail = [line for line in test.output if not _RESULT.match(line) and not _RUN.match(line)][:12]
     return Failure(
         test_id=f"{package}.{test.name}" if package else test.name,
-        error_type="panic" if panicked else None,
+        error_type="panic" if panic else None,
         message=messages[0] if messages else "",
         frames=frames,
         detail=detail,
