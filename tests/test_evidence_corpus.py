@@ -149,6 +149,11 @@ def test_django_subtests_are_one_failing_test_each() -> None:
         "model_fields.test_jsonfield.TestQuerying.test_has_key_deep",
         "model_fields.test_jsonfield.TestQuerying.test_has_key_list",
     ]
+    assert (
+        evidence.failures[0]
+        .detail[0]
+        .startswith("subtest (condition=<Q: (AND: ('value__has_key', KeyTransform(")
+    )
 
 
 def test_sympy_runner() -> None:

@@ -86,6 +86,10 @@ class UnittestParser(RunnerParser):
                 break
         if head["verdict"] == "UNEXPECTED SUCCESS":
             failure.error_type = failure.error_type or "UnexpectedSuccess"
+        subtest = head["rest"].strip()
+        if subtest:
+            # One failure per test method; the first failing subtest's parameters say which case broke.
+            failure.detail.insert(0, f"subtest {subtest}")
         failures.add(failure)
         return index
 
