@@ -23,6 +23,8 @@ _JEST_FILE = re.compile(r"^\s*FAIL\s+(\S+)\s*(?:\(.*\))?$")
 _JEST_ENTRY = re.compile(r"^\s{2}● (.+)$")
 _JEST_FRAME = re.compile(r"^\s+at (?:(?P<func>.+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?$")
 _JEST_TESTS = re.compile(r"^Tests:\s+(.*)$")
+# Jest titles its configuration messages with the same bullet as failures.
+_JEST_NOT_A_TEST = re.compile(r"^(?:Validation|Deprecation) (?:Warning|Error)")
 
 # Vitest: " FAIL  src/sum.test.js > describe > test", the error, then " ❯ [fn] src/sum.js:2:47" frames.
 _VITEST_ENTRY = re.compile(r"^\s*FAIL\s+(?P<file>\S+) (?:> (?P<rest>.+)|\[ (?P<suite>\S+) \])\s*$")
@@ -86,6 +88,8 @@ class JestParser(RunnerParser):
             if file_match:
                 file = file_match.group(1)
             entry = _JEST_ENTRY.match(line)
+            if entry and _JEST_NOT_A_TEST.match(entry.group(1)):
+                entry = None
             if entry and file:
                 end = index + 1
                 while (
