@@ -236,3 +236,10 @@ def test_whole_file_elision_anchored_by_unique_lines(tmp_path: Path) -> None:
     assert report.ok, report.feedback
     # The file's own trailing blank line stays: the answer's lack of it is layout, not a change.
     assert (tmp_path / "truncate.go").read_text() == fixed
+
+
+def test_path_comment_line_is_not_written_into_the_file(repo: Path) -> None:
+    gcd = (QUIX / "python_programs" / "gcd.py").read_text().replace("gcd(a % b, b)", "gcd(b, a % b)")
+    report = apply_answer(repo, f"```python\n# python_programs/gcd.py\n{gcd}```\n", EditPolicy())
+    assert report.ok, report.feedback
+    assert (repo / "python_programs" / "gcd.py").read_text() == gcd

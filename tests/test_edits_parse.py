@@ -142,3 +142,19 @@ def test_path_lines() -> None:
     assert path_from_line("**Makefile**") == "Makefile"
     assert path_from_line("Here is the fix:") is None
     assert path_from_line("python") is None
+
+
+def test_code_llama_python_tags_are_fences() -> None:
+    answer = f"The fix:\npython_programs/gcd.py\n[PYTHON]\n{GCD}[/PYTHON]\n"
+    [edit] = parse_answer(answer).edits
+    assert edit.kind == "whole" and edit.raw_path == "python_programs/gcd.py"
+    assert edit.replace[0] == "def gcd(a, b):" and edit.replace[-1] == '"""'
+
+
+def test_path_as_title_attribute_or_first_line_comment() -> None:
+    [titled] = parse_answer(f'```python title="python_programs/gcd.py"\n{GCD}```\n').edits
+    assert titled.raw_path == "python_programs/gcd.py" and titled.path_line is None
+    [commented] = parse_answer(f"```python\n# python_programs/gcd.py\n{GCD}```\n").edits
+    assert commented.raw_path == "python_programs/gcd.py"
+    assert commented.path_line == "# python_programs/gcd.py"
+    assert parse_answer("```python\n# compute the gcd\nx = 1\n```\n").edits == []

@@ -6,6 +6,17 @@ import re
 from dataclasses import dataclass
 
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*(.*)$")
+# Code Llama - Instruct was trained with code between [PYTHON] and [/PYTHON] tags, and still writes them.
+_TAG_OPEN = re.compile(
+    r"^\s*\[(PYTHON|JAVA|CPP|C|GO|RUST|JS|JAVASCRIPT|TYPESCRIPT|CODE)\]\s*$", re.IGNORECASE
+)
+_TAG_CLOSE = re.compile(
+    r"^\s*\[/(PYTHON|JAVA|CPP|C|GO|RUST|JS|JAVASCRIPT|TYPESCRIPT|CODE)\]\s*$", re.IGNORECASE
+)
+# A path written as the first line of a code block, as a comment: "# src/x.py", "// File: src/x.go".
+_PATH_COMMENT = re.compile(
+    r"^\s*(?:#|//|--|/\*|<!--)\s*(?:file(?:name)?\s*:\s*)?(\S+?)\s*(?:\*/|-->)?\s*$", re.I
+)
 _PATH_TOKEN = re.compile(r"^[\w.@+\-/\\:]*[\w\-]$")
 _BACKTICKED = re.compile(r"`([^`\s]+)`")
 # Files whose names carry no extension but are still plainly file names.
@@ -55,23 +66,29 @@ def find_fences(lines: list[str]) -> list[Fence]:
     i = 0
     while i < len(lines):
         m = _FENCE_OPEN.match(lines[i])
-        if not m:
+        tag = _TAG_OPEN.match(lines[i])
+        if not m and not tag:
             i += 1
             continue
-        marker, info = m.group(1), m.group(2).strip()
         close = len(lines)
-        for j in range(i + 1, len(lines)):
-            stripped = lines[j].strip()
-            if stripped and set(stripped) == {marker[0]} and len(stripped) >= len(marker):
-                close = j
-                break
+        if tag:
+            info = tag.group(1).lower()
+            close = next((j for j in range(i + 1, len(lines)) if _TAG_CLOSE.match(lines[j])), close)
+        else:
+            assert m is not None
+            marker, info = m.group(1), m.group(2).strip()
+            for j in range(i + 1, len(lines)):
+                stripped = lines[j].strip()
+                if stripped and set(stripped) == {marker[0]} and len(stripped) >= len(marker):
+                    close = j
+                    break
         fences.append(Fence(i, close, info))
         i = close + 1
     return fences
 
 
 def is_fence_line(line: str) -> bool:
-    return bool(_FENCE_OPEN.match(line))
+    return bool(_FENCE_OPEN.match(line) or _TAG_OPEN.match(line) or _TAG_CLOSE.match(line))
 
 
 def looks_like_path(token: str) -> bool:
@@ -99,11 +116,22 @@ def path_from_line(line: str) -> str | None:
 
 
 def path_from_info(info: str) -> str | None:
-    """The path in a fence's info string: ```python:src/x.py, ```src/x.py or ```python src/x.py."""
+    """The path in a fence's info string: ```python:src/x.py, ```src/x.py, ```python src/x.py, or
+    ```python title="src/x.py"."""
     for part in re.split(r"[\s:]+", info.strip()):
+        part = re.sub(r"^(?:title|file(?:name)?|path)=", "", part).strip("\"'")
         if looks_like_path(part) and ("/" in part or "." in part or part in _BARE_NAMES):
             return part
     return None
+
+
+def path_from_comment(line: str) -> str | None:
+    """The path in a comment that opens a code block ("# src/x.py"), if it names one."""
+    m = _PATH_COMMENT.match(line)
+    if not m:
+        return None
+    token = m.group(1)
+    return token if looks_like_path(token) and ("/" in token or "." in token.strip(".")) else None
 
 
 def path_before(lines: list[str], index: int) -> str | None:

@@ -56,7 +56,12 @@ def _apply_edit(files: _Files, path: str, edit: Edit) -> str:
     if edit.kind == "create" and current is not None and current.lines:
         raise Refused(f"{path} already exists; edit it instead of creating it")
     if edit.kind in ("whole", "create"):
-        lines, rung = apply_whole(current.lines if current else None, edit.replace, path)
+        content = edit.replace
+        if edit.path_line is not None and not (
+            current and current.lines and current.lines[0] == edit.path_line
+        ):
+            content = content[1:]
+        lines, rung = apply_whole(current.lines if current else None, content, path)
         base = current or TextFile(())
         if current is not None and lines == current.lines:
             raise Refused(f"the code block for {path} is identical to the file; it changes nothing")

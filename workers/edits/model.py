@@ -25,6 +25,9 @@ class Edit:
     # started on, so feedback can point the model at its own text.
     source: str = "search_replace"
     answer_line: int = 0
+    # A whole file whose path was given only as a comment on its first line: that line is dropped unless
+    # the file really starts with it.
+    path_line: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.edits.answer_text import Fence, find_fences, path_before, path_from_info
+from workers.edits.answer_text import Fence, find_fences, path_before, path_from_comment, path_from_info
 from workers.edits.model import Edit
 
 
@@ -17,8 +17,12 @@ def parse_whole_files(lines: list[str], claimed: list[tuple[int, int]]) -> tuple
             continue
         path = path_from_info(fence.info) or path_before(lines, fence.open)
         body = tuple(lines[fence.open + 1 : fence.close])
+        path_line = None
+        if path is None and body:
+            path = path_from_comment(body[0])
+            path_line = body[0] if path else None
         if path is None:
             unnamed.append(fence)
             continue
-        edits.append(Edit("whole", path, (), body, "whole_file", fence.open + 1))
+        edits.append(Edit("whole", path, (), body, "whole_file", fence.open + 1, path_line))
     return edits, unnamed
