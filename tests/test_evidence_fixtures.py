@@ -220,3 +220,16 @@ def test_go_test_with_a_checkout(name: str, tmp_path: Path) -> None:
     build = by_id["example.com/calc/text"]
     assert (build.kind, build.message) == (BUILD, "undefined: strings")
     assert [(f.path, f.line) for f in build.repo_frames] == [("text/text.go", 5)]
+
+
+def test_jest_configuration_warnings_and_a_suite_it_cannot_load() -> None:
+    evidence = parse("jest_config_warning.log")
+    # "FAIL src/x.js" lines are Jest's; nothing here is go test output.
+    assert evidence.runner == "jest"
+    assert [(f.kind, f.test_id) for f in evidence.failures] == [
+        (COLLECTION, "src/sum.vitest.test.js"),
+        ("test", "src/sum.test.js > sum > adds 1 + 2 to equal 3"),
+        ("test", "src/sum.test.js > parse reads value"),
+    ]
+    assert evidence.failures[0].message.startswith("Must use import to load ES Module")
+    assert (evidence.summary_failed, evidence.summary_passed) == (2, 1)

@@ -14,8 +14,10 @@ from workers.evidence.paths import PathResolver
 
 _RUN = re.compile(r"^=== (?:RUN|CONT|NAME)\s+(\S+)")
 _RESULT = re.compile(r"^\s*--- (FAIL|PASS|SKIP): (\S+)(?: \(|\s*$)")
+# A package's verdict: "FAIL\tpkg\t0.15s", "ok  \tpkg\t(cached)", "FAIL\tpkg [build failed]". The time or
+# bracket is required: Jest prints "FAIL src/x.test.js" too.
 _PACKAGE = re.compile(
-    r"^(FAIL|ok)\s+(\S+)(?:\s+(?:[\d.]+s|\[(build failed|setup failed)\]|\(cached\)).*)?\s*$"
+    r"^(FAIL|ok)\s+(\S+)\s+(?:[\d.]+s|\[(build failed|setup failed)\]|\(cached\))(?:\s.*)?$"
 )
 _BUILD_HEADER = re.compile(r"^# (\S+)")
 # t.Error/t.Log lines: "    fail_test.go:6: Error message" (indented under the test).
@@ -41,7 +43,9 @@ class _Test:
 class GoTestParser(RunnerParser):
     name = "go"
     signature = re.compile(
-        r"^\s*--- FAIL: \S+ \(|^FAIL\s+\S+\s|^\{.*\"Action\":\s*\"(?:run|fail|output)\"", re.M
+        r"^\s*--- FAIL: \S+|^FAIL\s+\S+\s+(?:[\d.]+s|\[(?:build|setup) failed\])"
+        r"|^\{.*\"Action\":\s*\"(?:run|fail|output)\"",
+        re.M,
     )
 
     def parse(self, lines: list[str], resolver: PathResolver) -> Evidence:
