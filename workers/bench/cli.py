@@ -43,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=int, default=4, help="candidates per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=int, help="only the first N tasks")
+    parser.add_argument("--task", action="append", help="only this task (repeatable), e.g. quixbugs-gcd")
     parser.add_argument("--seed", type=int, default=0, help="salt of the simulated model's draws")
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--json", type=Path, help="write each task's figures here")
@@ -51,7 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # One line per task is the progress report; the HTTP client's per-request lines would drown it.
     logging.getLogger().setLevel(logging.WARNING)
-    tasks = load_tasks(args.corpora, args.dataset, args.language)[: args.limit]
+    tasks = [
+        t
+        for t in load_tasks(args.corpora, args.dataset, args.language)
+        if not args.task or t.name in args.task
+    ]
+    tasks = tasks[: args.limit]
+    if not tasks:
+        raise SystemExit(f"no such task(s): {', '.join(args.task or [])}")
     simulated = SimulatedModel(tasks, args.simulate, args.seed) if args.simulate is not None else None
     outcomes: list[TaskOutcome] = []
     with (

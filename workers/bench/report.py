@@ -52,7 +52,7 @@ def summary(
         share = len(fixed) / n
         lines.append(
             f"simulated q={q:g}: ideal 1-(1-q)^(k*rounds) = {ideal:.1%}; solved {share:.1%}; "
-            f"conversion efficiency = {share / ideal:.1%} (goal >= 95%)"
+            f"conversion efficiency = {share / ideal if ideal else 0:.1%} (goal >= 95%)"
         )
     if right_draws is not None:
         offered = [o for o in outcomes if right_draws.get(o.name, 0) > 0]

@@ -1,0 +1,121 @@
+"""`codellama-bot bench` on a few tasks: the simulated model through the TGI stand-in, and an endpoint."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA
+from tests.processes import child_env
+from tests.stand_ins.tgi_server import TGIStandIn
+from workers.bench.corpus import load_tasks
+from workers.bench.report import ideal_share
+from workers.bench.simulated import SimulatedModel, right_answer
+from workers.edits import EditPolicy, apply_answer
+
+
+def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = child_env({"BOT_WORKDIR": str(tmp_path / "work"), "TEST_TIMEOUT_S": "60"})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_bench_against_an_endpoint_repairs_every_task_a_right_model_answers(tmp_path: Path) -> None:
+    names = ["quixbugs-gcd", "quixbugs-is_valid_parenthesization"]
+    tasks = [t for t in load_tasks(CORPORA, "quixbugs") if t.name in names]
+    model = SimulatedModel(tasks, q=1.0)
+    with TGIStandIn(model) as tgi:
+        done = _bench(
+            tmp_path,
+            "--dataset",
+            "quixbugs",
+            "--endpoint",
+            tgi.url,
+            "--task",
+            names[0],
+            "--task",
+            names[1],
+            "--k",
+            "2",
+            "--rounds",
+            "1",
+        )
+        asked = len(tgi.requests)
+    assert done.returncode == 0, done.stderr
+    assert "repaired: 2/2 = 100.0%   (fixed 2)" in done.stdout
+    assert "quixbugs-gcd: fixed in 1 round(s), 2 candidate(s)" in done.stderr
+    assert asked == 4 and sum(model.right_draws.values()) == 4
+    assert "loop overhead / (failing tests once + suite once)" in done.stdout
+
+
+@pytest.mark.slow
+def test_bench_with_a_model_that_is_never_right_repairs_nothing_and_uses_every_round(tmp_path: Path) -> None:
+    done = _bench(
+        tmp_path, "--dataset", "humanevalfix", "--simulate", "0", "--limit", "2", "--k", "2", "--rounds", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "repaired: 0/2 = 0.0%   (gave_up 2)" in done.stdout
+    assert "rounds used: mean 2.00" in done.stdout and "generated mean 4.00" in done.stdout
+    assert "tasks where the model drew at least one right sample: 0" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("node") is None, reason="HumanEvalFix js needs node")
+def test_bench_runs_javascript_tasks_where_node_exists(tmp_path: Path) -> None:
+    done = _bench(
+        tmp_path,
+        "--dataset",
+        "humanevalfix",
+        "--language",
+        "js",
+        "--simulate",
+        "1",
+        "--limit",
+        "1",
+        "--k",
+        "1",
+        "--rounds",
+        "1",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "repaired: 1/1 = 100.0%" in done.stdout and "conversion efficiency = 100.0%" in done.stdout
+
+
+def test_the_simulated_model_draws_from_the_seed_and_greedy_from_the_prompt() -> None:
+    tasks = load_tasks(CORPORA, "humanevalfix")[:1]
+    model = SimulatedModel(tasks, q=0.5, salt=7)
+    prompt = f"Repository: bench/{tasks[0].name}\n..."
+    sampled = {"do_sample": True, "seed": 1001}
+    assert model(prompt, sampled) == model(prompt, sampled)
+    assert model(prompt, {"do_sample": False}) == model(prompt, {"do_sample": False, "seed": None})
+    draws = [model(prompt + str(i), {"do_sample": False}) for i in range(200)]
+    right = sum(model.right_draws.values())
+    assert 70 < right < 135 and len(set(draws)) > 50  # about half right, and written many ways
+
+
+def test_right_answers_apply_to_give_the_fixed_file_whatever_the_noise(tmp_path: Path) -> None:
+    task = load_tasks(CORPORA, "quixbugs")[0]
+    for seed in range(12):
+        root = tmp_path / str(seed)
+        for rel, text in task.files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        report = apply_answer(root, right_answer(task, random.Random(seed)), EditPolicy())
+        path, fixed = next(iter(task.fixed.items()))
+        assert report.ok and (root / path).read_text().strip() == fixed.strip(), report.feedback
+
+
+def test_the_ideal_share_is_one_minus_the_chance_that_every_sample_is_wrong() -> None:
+    assert ideal_share(0.2, 4, 3) == pytest.approx(1 - 0.8**12)
+    assert ideal_share(0.0, 4, 3) == 0 and ideal_share(1.0, 1, 1) == 1
