@@ -243,3 +243,17 @@ def test_path_comment_line_is_not_written_into_the_file(repo: Path) -> None:
     report = apply_answer(repo, f"```python\n# python_programs/gcd.py\n{gcd}```\n", EditPolicy())
     assert report.ok, report.feedback
     assert (repo / "python_programs" / "gcd.py").read_text() == gcd
+
+
+def test_a_one_line_snippet_never_replaces_a_small_file(tmp_path: Path) -> None:
+    # HumanEvalFix Python/0 is 13 lines; an answer quoting the fixed line alone under the file's name
+    # must not become the whole file.
+    row = json.loads(
+        (CORPORA / "humanevalfix" / "data" / "python" / "humanevalpack.jsonl").read_text().splitlines()[0]
+    )
+    (tmp_path / "close.py").write_text(row["prompt"] + row["buggy_solution"])
+    answer = (
+        "In `close.py` the line should read:\n```python\n                distance = abs(elem - elem2)\n```\n"
+    )
+    report = apply_answer(tmp_path, answer, EditPolicy())
+    assert not report.ok and "excerpt" in (report.outcomes[0].reason or "")

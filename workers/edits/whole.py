@@ -13,8 +13,10 @@ from workers.edits.elide_whole import expand_elisions
 from workers.edits.model import Refused
 from workers.edits.replace import is_elision
 
-# A "whole file" much shorter than the real one is most likely a fragment the model meant as an excerpt.
-FRAGMENT_MIN_LINES = 20
+# A "whole file" with less than half the real file's code is most likely a fragment the model meant as an
+# excerpt ("change this line to ..."); written as the file it would delete the rest. Tiny files are
+# exempt: there, rewriting most lines is an ordinary fix.
+FRAGMENT_MIN_LINES = 4
 FRAGMENT_RATIO = 0.5
 
 
@@ -49,7 +51,7 @@ def apply_whole(
     elided = any(is_elision(line) and line not in original for line in new)
     if (
         not elided
-        and len(original) >= FRAGMENT_MIN_LINES
+        and sum(1 for o in original if o.strip()) >= FRAGMENT_MIN_LINES
         and sum(1 for n in new if n.strip()) < FRAGMENT_RATIO * sum(1 for o in original if o.strip())
     ):
         raise Refused(
