@@ -289,3 +289,10 @@ def test_chained_traceback_keeps_the_first_error_and_where_it_was_raised() -> No
     cause = "while handling TypeError: object of type 'int' has no len()"
     assert f"{cause} (sympy/combinatorics/permutations.py:900)" in failure.detail
     assert ("sympy/combinatorics/permutations.py", 900) in {(f.path, f.line) for f in failure.repo_frames}
+
+
+def test_lower_case_exception_classes() -> None:
+    evidence = parse(SWEBENCH / "verify/data/pylint_output_1.txt")
+    assert [(f.error_type, f.message) for f in evidence.failures] == [
+        ("re.error", "unknown extension ?R at position 12")
+    ] * 3

@@ -33,7 +33,8 @@ class Traceback:
 def looks_like_exception(name: str) -> bool:
     """Whether a bare word at the end of a traceback names an exception class rather than ordinary prose."""
     last = name.rsplit(".", 1)[-1]
-    return last[:1].isupper() or name in {"error", "failure"}
+    # Lower-case exception classes exist: re.error, socket.error, struct.error, curses.error …
+    return last[:1].isupper() or last in {"error", "failure", "timeout", "herror", "gaierror"}
 
 
 def parse_traceback(lines: list[str], start: int, resolver: PathResolver) -> Traceback:
