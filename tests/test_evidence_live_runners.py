@@ -146,6 +146,22 @@ def test_paths_are_relative_to_the_repository_when_pytest_runs_below_its_top(
     assert all(f.test_id.startswith("python_testcases/") for f in evidence.failures)
 
 
+@pytest.mark.slow
+def test_quiet_run_in_a_subdirectory_is_placed_in_the_checkout(
+    outputs: dict[str, str], checkout: Path, tmp_path: Path
+) -> None:
+    # -q prints no rootdir; the paths are relative to a directory below the repository's top.
+    monorepo = tmp_path / "monorepo"
+    shutil.copytree(checkout, monorepo / "services" / "quixbugs")
+    evidence = parse_log(outputs["long"], repo_root=monorepo)
+    paths = {f.path for failure in evidence.failures for f in failure.repo_frames}
+    assert paths == {
+        "services/quixbugs/python_programs/pascal.py",
+        "services/quixbugs/python_testcases/test_pascal.py",
+        "services/quixbugs/python_testcases/test_to_base.py",
+    }
+
+
 def test_collection_errors_syntax_and_missing_module(tmp_path: Path, checkout: Path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(checkout, broken)

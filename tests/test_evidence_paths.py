@@ -118,3 +118,18 @@ def test_a_bare_file_name_from_another_tree_is_not_matched(tmp_path: Path) -> No
     (tmp_path / "utils.py").write_text("\n")
     resolver = PathResolver(repo_root=tmp_path)
     assert resolver.relative("/srv/other/project/utils.py") == ("/srv/other/project/utils.py", False)
+
+
+def test_relative_path_printed_below_the_top_is_placed_only_when_unique(tmp_path: Path) -> None:
+    for name in (
+        "api/tests/test_views.py",
+        "api/app/models.py",
+        "web/app/models.py",
+        "api/node_modules/x/a.js",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("\n")
+    resolver = PathResolver(repo_root=tmp_path)
+    assert resolver.relative("tests/test_views.py") == ("api/tests/test_views.py", True)
+    assert resolver.relative("app/models.py") == ("app/models.py", False)  # two candidates: no guess
+    assert resolver.relative("x/a.js") == ("x/a.js", False)  # installed code is not indexed

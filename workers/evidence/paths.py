@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from workers.evidence.checkout import CheckoutIndex
 from workers.evidence.model import Frame
 
 # Where CI services check the repository out. The repository-relative path is what follows the match.
@@ -68,6 +69,7 @@ class PathResolver:
         # Per resolver, so existence checks never outlive one parse: files come and go between repair rounds.
         # Deep recursions print one frame hundreds of times, hence the cache.
         self._cache: dict[str, tuple[str, bool]] = {}
+        self._checkout = CheckoutIndex(self.repo_root) if self.repo_root is not None else None
         for root in roots:
             self.add_root(root)
 
@@ -92,8 +94,19 @@ class PathResolver:
         known = self._cache.get(raw_path)
         if known is None:
             known = _relative(self.repo_root, self.repo_name, tuple(self.roots), self.base, raw_path)
+            if not known[1] and self._checkout is not None:
+                known = self._placed(raw_path) or known
             self._cache[raw_path] = known
         return known
+
+    def _placed(self, raw_path: str) -> tuple[str, bool] | None:
+        """A relative path that is not at the checkout's top: printed from a subdirectory, it may be below."""
+        path = _normal(raw_path.strip().replace("\\", "/"))
+        if not path or _is_absolute(path) or path.startswith("../") or _is_library(path):
+            return None
+        assert self._checkout is not None
+        placed = self._checkout.place(path)
+        return (placed, True) if placed else None
 
 
 def _relative(
