@@ -100,3 +100,19 @@ def test_regressions_are_rejected_duplicates_tested_once_and_the_smallest_diff_w
     assert result.spend.candidates_tested == 3 and result.spend.candidates_generated == 4
     assert "-    return a - b\n+    return a + b\n" in result.diff and "total" not in result.diff
     assert (loop.workspace.root / "calc.py").read_text().count("return a + b") == 1
+
+
+def test_with_fewer_slots_than_candidates_the_smallest_goes_first_and_a_win_stops_the_queue(
+    tmp_path: Path,
+) -> None:
+    answers = {None: ADD_RIGHT_LONG, 1001: ADD_RIGHT}
+    with (
+        TGIStandIn(by_seed(answers)) as tgi,
+        repair_loop(tmp_path / "job", CALC_REPO, tgi.url, candidates=2, cpus=1) as loop,
+    ):
+        result = loop.run(task())
+    notes = attempt_notes(result)
+    assert result.status == FIXED and "total" not in result.diff
+    assert notes[0] == "not tested: another candidate already won" and notes[1].endswith("the tests pass")
+    assert result.spend.candidates_tested == 1
+    assert [p.name for p in (tmp_path / "job").iterdir()] == ["repo"]  # one worktree, removed again

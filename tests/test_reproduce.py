@@ -10,6 +10,7 @@ from tests.bugs import quixbugs_ci_log
 from tests.repair_repos import CALC, CALC_REPO, UNAPPLIABLE, repair_loop, task
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers import report_text
+from workers.evidence import parse_log
 from workers.failure_cause import environment_cause
 from workers.process import RunResult
 from workers.repair_loop import GAVE_UP, NOT_CODE, NOT_REPRODUCED
@@ -67,11 +68,17 @@ def test_code_failures_are_not_blamed_on_the_environment() -> None:
 @pytest.mark.slow
 def test_a_ci_failure_that_passes_here_twice_is_reported_not_fixed(tmp_path: Path) -> None:
     with TGIStandIn([]) as tgi, repair_loop(tmp_path / "job", FIXED_CALC, tgi.url) as loop:
-        result = loop.run(task(require_failure=True, ci_log_text="FAILED test_calc.py::test_add"))
+        ci_log = (
+            "=========================== short test summary info ============================\n"
+            "FAILED test_calc.py::test_add - assert -1 == 5\n"
+            "========================= 1 failed, 1 passed in 0.02s =========================\n"
+        )
+        result = loop.run(task(require_failure=True, ci_log_text=ci_log, prior_evidence=parse_log(ci_log)))
         assert tgi.requests == []
     assert result.status == NOT_REPRODUCED and not result.success and len(result.base_runs) == 2
     text = report_text.gave_up(result, command="pytest")
     assert "could not reproduce" in text and "2 time(s): pass" in text and "2 passed" in text
+    assert "CI reported these tests failing: `test_calc.py::test_add`" in text
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ parallel; duplicates (up to whitespace) tested once; the targeted failing tests 
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -72,63 +73,49 @@ class RoundVerdict:
 
 
 def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]) -> RoundVerdict:
-    results: list[CandidateResult | None] = [None] * len(generations)
-    unique: list[int] = []
+    """Turn each answer into a diff, test each distinct diff in its own slot, and copy verdicts to the
+    duplicates. Candidates still queued when one has won are not tested (stop at the first winner)."""
+    results: dict[int, CandidateResult] = {}
+    duplicate_of: dict[int, int] = {}
     by_text: dict[str, int] = {}
     by_diff: dict[str, int] = {}
     pool.prepare(1)
     scratch = pool.acquire()
     try:
         for i, generation in enumerate(generations):
-            earlier = by_text.get(normalized(generation.text))
-            if earlier is None:
-                results[i] = _as_diff(scratch, generation, ctx.edit_policy)
-                by_text[normalized(generation.text)] = i
-                candidate = results[i]
-                assert candidate is not None
-                if not candidate.applied:
-                    continue
-                earlier = by_diff.setdefault(normalized(candidate.diff), i)
-                if earlier == i:
-                    unique.append(i)
-                    continue
-            results[i] = _duplicate(i, earlier)
+            text = normalized(generation.text)
+            if text in by_text:
+                duplicate_of[i] = by_text[text]
+                continue
+            by_text[text] = i
+            results[i] = _as_diff(scratch, generation, ctx.edit_policy)
+            if results[i].applied:
+                first = by_diff.setdefault(normalized(results[i].diff), i)
+                if first != i:
+                    duplicate_of[i] = first
     finally:
         pool.release(scratch)
-    started = time.monotonic()
-    # Smallest diffs first: when slots are fewer than candidates, an early winner is likely the smallest.
-    order = sorted(unique, key=lambda i: diff_size(_known(results, i).diff))
+    # Smallest diffs first: when slots are fewer than candidates, the first winner is likely the smallest.
+    order = sorted(
+        (i for i, r in results.items() if r.applied and i not in duplicate_of),
+        key=lambda i: diff_size(results[i].diff),
+    )
+    started, won = time.monotonic(), threading.Event()
     pool.prepare(len(order))
     with ThreadPoolExecutor(max_workers=max(min(len(order), pool.size), 1)) as threads:
-        tested = list(threads.map(lambda i: _test(pool, ctx, _known(results, i)), order))
-    for i, result in zip(order, tested, strict=True):
-        results[i] = result
-    final = [_resolve(results, i) for i in range(len(generations))]
+        tested = list(threads.map(lambda i: _test(pool, ctx, results[i], won), order))
+    results.update(zip(order, tested, strict=True))
+    final = [
+        _copy(results[duplicate_of[i]], duplicate_of[i]) if i in duplicate_of else results[i]
+        for i in range(len(generations))
+    ]
     return RoundVerdict(final, time.monotonic() - started if order else 0.0)
 
 
-def _known(results: list[CandidateResult | None], i: int) -> CandidateResult:
-    result = results[i]
-    assert result is not None
-    return result
-
-
-def _duplicate(i: int, earlier: int) -> CandidateResult:
-    # A placeholder naming the original; _resolve copies the original's verdict into it.
-    return CandidateResult(Generation("", 0, None, 0.0, "unknown"), False, False, "", f"={earlier}")
-
-
-def _resolve(results: list[CandidateResult | None], i: int) -> CandidateResult:
-    result = _known(results, i)
-    if not result.note.startswith("="):
-        return result
-    earlier = int(result.note[1:])
-    original = _known(results, earlier)
-    return replace(
-        original,
-        note=f"identical to candidate {earlier + 1} (up to whitespace): {original.note}",
-        tested=False,
-    )
+def _copy(original: CandidateResult, index: int) -> CandidateResult:
+    # Same verdict, but not counted as tested: the tests ran once, for the original.
+    note = f"identical to candidate {index + 1} (up to whitespace): {original.note}"
+    return replace(original, note=note, tested=False)
 
 
 def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> CandidateResult:
@@ -152,14 +139,21 @@ def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> Candidat
     return CandidateResult(generation, True, False, "", "applied", diff, paths=tuple(paths))
 
 
-def _test(pool: SlotPool, ctx: JudgeContext, candidate: CandidateResult) -> CandidateResult:
+def _test(
+    pool: SlotPool, ctx: JudgeContext, candidate: CandidateResult, won: threading.Event
+) -> CandidateResult:
     if time.monotonic() >= ctx.deadline:
         return replace(candidate, note="not tested: the wall-time budget is spent")
     slot = pool.acquire()
     try:
+        if won.is_set():
+            return replace(candidate, note="not tested: another candidate already won")
         slot.workspace.apply_diff(candidate.diff)
         try:
-            return _run_stages(slot, ctx, candidate)
+            result = _run_stages(slot, ctx, candidate)
+            if result.passed:
+                won.set()
+            return result
         finally:
             slot.workspace.restore(list(candidate.paths))
     finally:

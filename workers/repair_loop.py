@@ -94,6 +94,7 @@ class RepairResult:
     base_runs: list[RunResult] = field(default_factory=list)
     flaky: bool = False
     cause: str = ""  # for NOT_CODE: what in the environment failed
+    reported: list[str] = field(default_factory=list)  # the failing tests CI's logs named
 
     @property
     def rounds(self) -> int:
@@ -142,6 +143,7 @@ class RepairLoop:
         )
         result = RepairResult(False, "", found.base, spend=spend, base_runs=list(found.runs))
         result.flaky, result.cause = found.flaky, found.cause
+        result.reported = task.prior_evidence.failing_test_ids if task.prior_evidence else []
         if found.status == repro.NOT_REPRODUCED:
             return _end(result, NOT_REPRODUCED, "the tests pass on this commit here, twice")
         if found.status == repro.NOT_CODE:
@@ -149,7 +151,6 @@ class RepairLoop:
         base, evidence = read_run(found.base, root)
         if task.prior_evidence is not None and not evidence.failures:
             evidence = task.prior_evidence
-        reported = task.prior_evidence.failing_test_ids if task.prior_evidence else []
         budget = prompt_budget(
             self.model, context_tokens=self.budget.context_tokens, max_new_tokens=self.budget.max_new_tokens
         )
@@ -161,7 +162,7 @@ class RepairLoop:
             task.test_command,
             task.edit_policy,
             base,
-            choose_targets(base, reported),
+            choose_targets(base, result.reported),
             self.budget.test_timeout_s,
             self.budget.output_limit,
             deadline=spend.started + self.budget.wall_s,

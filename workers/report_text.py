@@ -57,6 +57,7 @@ what the fix should do).""")
 NOT_REPRODUCED = Template("""\
 I could not reproduce this failure, so I did not change anything: the tests pass on this commit here,
 $runs.
+$reported
 $flaky_note
 <details><summary>Test output here (`$command`)</summary>
 
@@ -129,6 +130,13 @@ def _output(run: RunResult) -> str:
     return run.output[-OUTPUT_CHARS:].replace("```", "'''")
 
 
+def _reported(test_ids: list[str]) -> str:
+    if not test_ids:
+        return ""
+    shown = ", ".join(f"`{t}`" for t in test_ids[:10]) + (" …" if len(test_ids) > 10 else "")
+    return f"CI reported these tests failing: {shown}.\n"
+
+
 def _flaky_note(result: RepairResult) -> str:
     if not result.flaky:
         return ""
@@ -141,6 +149,7 @@ def gave_up(result: RepairResult, *, command: str) -> str:
         runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
         return NOT_REPRODUCED.substitute(
             runs=f"{len(result.base_runs) or 1} time(s): {runs}",
+            reported=_reported(result.reported),
             flaky_note=_flaky_note(result),
             command=command,
             output=_output(result.before),
