@@ -31,7 +31,8 @@ def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_bench_against_an_endpoint_repairs_every_task_a_right_model_answers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("api", ["tgi", "openai"])
+def test_bench_against_an_endpoint_repairs_every_task_a_right_model_answers(tmp_path: Path, api: str) -> None:
     names = ["quixbugs-gcd", "quixbugs-is_valid_parenthesization"]
     tasks = [t for t in load_tasks(CORPORA, "quixbugs") if t.name in names]
     model = SimulatedModel(tasks, q=1.0)
@@ -42,6 +43,8 @@ def test_bench_against_an_endpoint_repairs_every_task_a_right_model_answers(tmp_
             "quixbugs",
             "--endpoint",
             tgi.url,
+            "--api",
+            api,
             "--task",
             names[0],
             "--task",
@@ -52,10 +55,12 @@ def test_bench_against_an_endpoint_repairs_every_task_a_right_model_answers(tmp_
             "1",
         )
         asked = len(tgi.requests)
+        paths = {r.path for r in tgi.requests}
     assert done.returncode == 0, done.stderr
     assert "repaired: 2/2 = 100.0%   (fixed 2)" in done.stdout
     assert "quixbugs-gcd: fixed in 1 round(s), 2 candidate(s)" in done.stderr
     assert asked == 4 and sum(model.right_draws.values()) == 4
+    assert ("/v1/completions" in paths) == (api == "openai") and len(paths) == 1
     assert "loop overhead / (failing tests once + suite once)" in done.stdout
 
 
