@@ -31,12 +31,21 @@ RECOVERABLE = (
     "crlf",
     "mistyped_context",
 )
-UNRECOVERABLE = ("ambiguous", "nonexistent")
+UNRECOVERABLE = ("ambiguous", "nonexistent", "snippet")
 # Which distortions a format can suffer at all (a whole file has no line numbers or context to truncate).
 APPLIES = {
-    "search_replace": set(RECOVERABLE) - {"stale_line_numbers"} | set(UNRECOVERABLE),
-    "unified_diff": set(RECOVERABLE) | set(UNRECOVERABLE),
-    "whole_file": {"clean", "trailing_ws", "blank_lines", "elided", "path_prefix", "prose_fences", "crlf"},
+    "search_replace": set(RECOVERABLE) - {"stale_line_numbers"} | {"ambiguous", "nonexistent"},
+    "unified_diff": set(RECOVERABLE) | {"ambiguous", "nonexistent"},
+    "whole_file": {
+        "clean",
+        "trailing_ws",
+        "blank_lines",
+        "elided",
+        "path_prefix",
+        "prose_fences",
+        "crlf",
+        "snippet",
+    },
 }
 
 
@@ -304,6 +313,13 @@ def distorted(
         repo = pair.buggy if pair.buggy.endswith("\n") else pair.buggy + "\n"
         repo += repo
         return render(fmt, path, base, new), repo, None, False
+    elif distortion == "snippet":
+        # Only the changed lines, in a fence under the file's name: "the line should read ...".
+        changed = [x for _, body in base for t, x in body if t == "+"]
+        if not changed:
+            return None
+        answer = f"In `{path}` the fix is:\n```\n" + "\n".join(changed) + "\n```\n"
+        return answer, pair.buggy, None, False
     elif distortion == "nonexistent":
         d_old, d_new = lines_of(donor.buggy), lines_of(donor.fixed)
         if unique_once(_key(old), _key(sides(hunks(d_old, d_new, 3)[0][1])[0])):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from workers.edits.elide_whole import expand_elisions
+from workers.edits.fuzzy import closest_block, numbered
 from workers.edits.model import Refused
 from workers.edits.replace import is_elision
 
@@ -40,6 +41,22 @@ def _check_nothing_lost(original: tuple[str, ...], expanded: tuple[str, ...], pa
             )
 
 
+def _check_not_excerpt(original: tuple[str, ...], new: tuple[str, ...], path: str) -> None:
+    """Refuse a "whole file" that is much shorter than the file, or keeps less than half its lines."""
+    real = [o.strip() for o in original if o.strip()]
+    if len(real) < FRAGMENT_MIN_LINES:
+        return
+    given = {n.strip() for n in new if n.strip()}
+    kept = sum(1 for line in real if line in given)
+    if sum(1 for n in new if n.strip()) < FRAGMENT_RATIO * len(real) or kept < FRAGMENT_RATIO * len(real):
+        near = closest_block(original, new)
+        raise Refused(
+            f"the code block for {path} keeps {kept} of the file's {len(real)} lines; it looks like an "
+            "excerpt, not the whole file. Give the whole file, or use a SEARCH/REPLACE block",
+            numbered(original, near[0], near[1]) if near else "",
+        )
+
+
 def apply_whole(
     original: tuple[str, ...] | None, new: tuple[str, ...], path: str
 ) -> tuple[tuple[str, ...], str]:
@@ -49,15 +66,8 @@ def apply_whole(
             raise Refused(f'{path} does not exist yet, so "..." cannot stand for existing lines in it')
         return new, "new_file"
     elided = any(is_elision(line) and line not in original for line in new)
-    if (
-        not elided
-        and sum(1 for o in original if o.strip()) >= FRAGMENT_MIN_LINES
-        and sum(1 for n in new if n.strip()) < FRAGMENT_RATIO * sum(1 for o in original if o.strip())
-    ):
-        raise Refused(
-            f"the code block for {path} has {len(new)} lines but the file has {len(original)}; it looks like "
-            "an excerpt, not the whole file. Give the whole file, or use a SEARCH/REPLACE block"
-        )
+    if not elided:
+        _check_not_excerpt(original, new, path)
     if elided:
         new = expand_elisions(original, new, path)
         _check_nothing_lost(original, new, path)
