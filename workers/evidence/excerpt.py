@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from workers.evidence.model import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
 
 # Frames shown per failure: the outermost repository frame (the test) and the innermost ones (the code).
@@ -85,8 +87,8 @@ def _render(failure: Failure, *, full: bool) -> str:
         lines.append(f"  at {where}" + (f" in {frame.function}" if frame.function else ""))
     if full:
         # The error line is already shown; runners often repeat it (or its message) among their own lines.
-        said = {error, failure.message, f"E   {error}"} - {""}
-        detail = [line for line in failure.detail if line.strip() not in said]
+        said = {error, failure.message} - {""}
+        detail = [line for line in failure.detail if re.sub(r"^E\s+", "", line.strip()) not in said]
         lines.extend(_cut(line) for line in detail[:_DETAIL_LINES])
     return "\n".join(lines)
 

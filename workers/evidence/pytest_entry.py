@@ -25,6 +25,7 @@ LINE_STYLE = re.compile(r"^(?P<path>[^\s:][^:]*?\.\w+):(?P<line>\d+): (?P<msg>.+
 _DEF = re.compile(r"^\s+(?:async\s+)?def (\w+)\(")
 _E_LINE = re.compile(r"^E {1,}(.*)$")
 _E_EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*):(?: (?P<msg>.*))?$")
+_EXCEPTION_WORD = re.compile(r"^[A-Z]\w*(?:Error|Exception|Failed|Exit|Interrupt|Warning)$")
 _CAPTURED = re.compile(r"^-{3,} Captured .* -{3,}$|^-{3,} Captured \w+ \w+ -{3,}$")
 
 
@@ -89,8 +90,9 @@ def _pytest_style(body: list[str], resolver: PathResolver) -> EntryReading:
                 long_exc = long["exc"]
     reading.frames = bounded(reading.frames)
     reading.error_type, reading.message = _error_of(e_lines, long_exc)
-    # The failing source line pytest points at, then the E lines: the assertion and its explanation.
-    reading.detail = (pointed[-1:] + e_lines)[:MAX_DETAIL_LINES]
+    # The lines pytest points at (in the test, and where it broke when that is deeper), then the E lines.
+    shown = list(dict.fromkeys(pointed[:1] + pointed[-1:]))
+    reading.detail = (shown + e_lines)[:MAX_DETAIL_LINES]
     return reading
 
 
@@ -103,9 +105,6 @@ def _error_of(e_lines: list[str], long_exc: str | None) -> tuple[str | None, str
         match = _E_EXCEPTION.match(text)
         if match and looks_like_exception(match["type"]):
             return match["type"], (match["msg"] or "").strip()
-        if EXCEPTION_WORD.match(text):
+        if _EXCEPTION_WORD.match(text):
             return text, ""
     return long_exc, texts[0] if texts else ""
-
-
-EXCEPTION_WORD = re.compile(r"^[A-Z]\w*(?:Error|Exception|Failed|Exit|Interrupt|Warning)$")
