@@ -72,12 +72,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=Path, default=CORPUS)
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--repo", default="")
+    parser.add_argument("--repo", default="", help="only these repositories (comma-separated owner/name)")
     parser.add_argument("--budget", type=int, default=13000)
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     tasks = [json.loads(line) for line in args.tasks.read_text().splitlines() if line.strip()]
-    tasks = [t for t in tasks if not args.repo or t["repo"] == args.repo][: args.limit or None]
+    tasks = [t for t in tasks if not args.repo or t["repo"] in args.repo.split(",")][: args.limit or None]
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for task in tasks:
         groups[(task["repo"], task["version"])].append(task)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.retrieval.chunks import Chunk, chunk_file
 from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
-from workers.retrieval.repo import is_test_path, read_text, source_files
+from workers.retrieval.repo import is_test_path, language_of, read_text, source_files
 
 
 @dataclass
@@ -114,6 +114,31 @@ class RepoIndex:
             if paths and len(paths) == 1:
                 return paths[0], ".".join(parts[cut:])
         return None
+
+    def prior(self, path: str) -> float:
+        """How plausible a file is as the place of a fix before any evidence: the project's own package
+        code in its main language is; scripts, examples, docs tooling and other languages' files less so."""
+        dominant, packages, share = self._layout
+        factor = 1.0
+        if language_of(path) != dominant:
+            factor *= 0.7
+        if dominant == "python" and share >= 0.5 and path.rsplit("/", 1)[0] not in packages:
+            factor *= 0.7
+        return factor
+
+    @functools.cached_property
+    def _layout(self) -> tuple[str | None, set[str], float]:
+        """(main language, Python package directories, share of Python files inside packages)."""
+        languages = Counter(language_of(p) for p in self.lexical_chunk_files)
+        dominant = languages.most_common(1)[0][0] if languages else None
+        packages = {p.rsplit("/", 1)[0] for p in self.files if p.endswith("/__init__.py")}
+        python = [p for p in self.lexical_chunk_files if p.endswith(".py")]
+        inside = sum(1 for p in python if "/" in p and p.rsplit("/", 1)[0] in packages)
+        return dominant, packages, inside / len(python) if python else 0.0
+
+    @functools.cached_property
+    def lexical_chunk_files(self) -> list[str]:
+        return list(dict.fromkeys(c.path for c in self.lexical_chunks))
 
     @functools.cached_property
     def _test_set(self) -> set[str]:

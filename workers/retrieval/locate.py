@@ -9,6 +9,7 @@ from workers.process import CommandRunner
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
+from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, lexical_signals, rank
 from workers.retrieval.signals import frame_signals, issue_signals
 
@@ -34,7 +35,9 @@ def locate(
     tests = failing_tests(index, evidence)
     signals += exercised_signals(index, tests)
     signals += issue_signals(index, issue_text)
-    messages = " ".join(f.message for f in evidence.failures) if evidence else ""
+    signals += message_signals(index, issue_text)
+    messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
+    signals += message_signals(index, messages, kind="message")
     signals += lexical_signals(index, tokenize(issue_text) + test_query_terms(tests) + tokenize(messages))
     if runner is not None and test_cmd:
         from workers.retrieval.coverage import coverage_signals

@@ -18,6 +18,8 @@ WEIGHTS = {
     "coverage": 1.0,
     "issue-traceback": 0.8,
     "issue-path": 0.6,
+    "issue-message": 0.7,
+    "message": 0.5,
     "name": 0.5,
     "issue-name": 0.5,
     "import": 0.3,
@@ -82,8 +84,8 @@ class _Entry:
             self.best[signal.kind] = signal.weight
             self.reasons[signal.kind] = signal.reason
 
-    def score(self) -> float:
-        return sum(WEIGHTS.get(kind, 0.0) * weight for kind, weight in self.best.items())
+    def score(self, prior: float = 1.0) -> float:
+        return prior * sum(WEIGHTS.get(kind, 0.0) * weight for kind, weight in self.best.items())
 
     def reason_list(self) -> list[str]:
         order = sorted(self.best, key=lambda k: -WEIGHTS.get(k, 0.0) * self.best[k])
@@ -105,19 +107,21 @@ def rank(index: RepoIndex, signals: list[Signal], top: int = 20) -> list[Ranked]
         files[signal.path].add(signal)
         if signal.symbol is not None:
             symbols[(signal.path, signal.symbol)].add(signal)
-    ordered_files = sorted(files.items(), key=lambda item: (-item[1].score(), item[0]))[:top]
+    priors = {path: index.prior(path) for path in files}
+    ordered_files = sorted(files.items(), key=lambda item: (-item[1].score(priors[item[0]]), item[0]))[:top]
     by_file: dict[str, list[tuple[str, _Entry]]] = defaultdict(list)
     for (path, symbol), entry in symbols.items():
         by_file[path].append((symbol, entry))
     result: list[Ranked] = []
     for path, entry in ordered_files:
-        result.append(Ranked(path, None, entry.score(), entry.reason_list()))
+        prior = priors[path]
+        result.append(Ranked(path, None, entry.score(prior), entry.reason_list()))
         info = index.files.get(path)
         spans = {c.symbol: (c.start_line, c.end_line) for c in info.chunks if c.symbol} if info else {}
         best_symbols = sorted(by_file[path], key=lambda item: (-item[1].score(), item[0]))[:SYMBOLS_PER_FILE]
         for symbol, sym_entry in best_symbols:
             start, end = spans.get(symbol, (None, None))
-            result.append(Ranked(path, symbol, sym_entry.score(), sym_entry.reason_list(), start, end))
+            result.append(Ranked(path, symbol, sym_entry.score(prior), sym_entry.reason_list(), start, end))
     # Stable sort keeps each file ahead of its own symbols, whose scores never exceed the file's.
     result.sort(key=lambda r: -r.score)
     return result

@@ -85,6 +85,7 @@ _IDENT = re.compile(r"\b([A-Za-z_]\w{2,})\b")
 # Backtick spans, fenced blocks and doctest lines. Indentation is no sign of code: Django's tracker indents
 # every paragraph of a ticket with tabs.
 _CODE_SPAN = re.compile(r"```[^\n]*\n(.*?)```|`([^`\n]+)`|^>>> (.*)$", re.M | re.S)
+_IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 _CALLED = re.compile(r"(?:\.|\b)([A-Za-z_]\w{2,})\s*\(|\.([A-Za-z_]\w{2,})\b")
 
 
@@ -108,13 +109,20 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
             Signal(path, None, "issue-path", 1.0 if exact else 0.6, f"issue-path: issue names {mentioned}")
         )
     code_text = " ".join(m.group(1) or m.group(2) or m.group(3) or "" for m in _CODE_SPAN.finditer(text))
+    # Modules a reporter's snippet imports are what they use, not where the bug is.
+    imported = {a or b for a, b in _IMPORTED.findall(text)}
     seen: set[str] = set()
     for match in _DOTTED.finditer(text):
         dotted = match.group(1)
         if dotted in seen:
             continue
         seen.add(dotted)
-        signals.extend(_dotted_signals(index, dotted))
+        for signal in _dotted_signals(index, dotted):
+            if dotted in imported and signal.symbol is None:
+                signal = Signal(
+                    signal.path, None, signal.kind, signal.weight * 0.3, signal.reason + " (imported)"
+                )
+            signals.append(signal)
     for name, weight in _identifier_weights(index, text, code_text).items():
         for chunk in index.definitions.get(name, []):
             signals.append(
@@ -170,5 +178,7 @@ def _identifier_weights(index: RepoIndex, text: str, code_text: str) -> dict[str
         camel = name[0].isupper() and any(c.isupper() for c in name[1:]) and not name.isupper()
         if not (name in in_code or name in called or "_" in name.strip("_") or camel):
             continue
-        weights[name] = 1.0 / len({c.path for c in definitions})
+        # Short names ("hot", "draw") are common words even in code; long compound ones are specific.
+        specificity = min(1.0, len(name.strip("_")) / 8)
+        weights[name] = specificity / len({c.path for c in definitions})
     return weights

@@ -1,0 +1,69 @@
+"""Error messages quoted in an issue or a log, found where the code raises them.
+
+"Cannot resolve keyword 'foo' into field" in a report is most often raised by the very function that
+needs the fix; the message's fixed parts are string literals in that function's source.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.repo import is_test_path, read_text
+from workers.retrieval.signals import Signal
+
+_ERROR_LINE = re.compile(
+    r"^\W*(?:E\s+)?(?:[\w.]+\.)?(\w*(?:Error|Exception|Warning|Exit|Failure)):\s*(.+)$", re.M
+)
+# What varies between a message and the literal that produced it: quoted values, numbers, reprs.
+_VARIABLE = re.compile(r"'[^']*'|\"[^\"]*\"|<[^>]*>|\b\d[\w.]*|\{[^}]*\}|%\w|\(|\)|\[|\]")
+# Python's own messages: they name no place in the repository.
+BUILTIN_PHRASES = (
+    "object has no attribute", "positional argument", "unexpected keyword argument", "is not defined",
+    "unsupported operand type", "is not subscriptable", "is not callable", "not supported between instances",
+    "index out of range", "cannot import name", "No module named", "object is not iterable",
+    "maximum recursion depth", "division by zero", "invalid literal for int", "must be str, not",
+    "object cannot be interpreted", "has no len", "referenced before assignment", "too many values to unpack",
+    "not enough values to unpack", "can only concatenate",
+)  # fmt: skip
+MIN_FRAGMENT = 14
+MAX_FILES = 4
+
+
+def message_fragments(text: str) -> list[str]:
+    """The fixed parts of each error message in `text`, long enough to be distinctive."""
+    fragments: list[str] = []
+    for match in _ERROR_LINE.finditer(text):
+        for piece in _VARIABLE.split(match.group(2)):
+            piece = piece.strip(" .,:;!?-")
+            if any(phrase in piece for phrase in BUILTIN_PHRASES):
+                continue
+            if len(piece) >= MIN_FRAGMENT and " " in piece and piece not in fragments:
+                fragments.append(piece)
+    return fragments[:20]
+
+
+def message_signals(index: RepoIndex, text: str, kind: str = "issue-message") -> list[Signal]:
+    """Symbols whose source holds a fixed part of an error message quoted in `text`."""
+    fragments = message_fragments(text)
+    if not fragments:
+        return []
+    hits: dict[str, list[tuple[str, int]]] = {f: [] for f in fragments}
+    for path in list(index.files):
+        if is_test_path(path):
+            continue
+        source = read_text(index.root, path)
+        for fragment in fragments:
+            at = source.find(fragment)
+            if at >= 0:
+                hits[fragment].append((path, source.count("\n", 0, at) + 1))
+    signals: list[Signal] = []
+    for fragment, found in hits.items():
+        files = {path for path, _ in found}
+        if not found or len(files) > MAX_FILES:
+            continue  # a phrase in many files ("is not a valid") says nothing about where
+        for path, line in found:
+            chunk = index.files[path].symbol_at(line)
+            reason = f'{kind}: "{fragment[:60]}" appears at {path}:{line}'
+            signals.append(Signal(path, chunk.symbol if chunk else None, kind, 1.0 / len(files), reason))
+    return signals
