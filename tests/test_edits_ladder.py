@@ -159,3 +159,12 @@ def test_fuzzy_with_two_equally_close_places_is_refused() -> None:
     )
     with pytest.raises(Refused, match=r"about\s+equally close"):
         apply_replace(file, search, (*search[:3], "                distance = abs(elem - elem2)"))
+
+
+def test_change_already_in_the_file_is_named() -> None:
+    fixed = TextFile.from_text(
+        (CORPORA / "quixbugs" / "correct_python_programs" / "gcd.py").read_text()
+    ).lines
+    with pytest.raises(Refused, match="applied already") as refused:
+        apply_replace(fixed, SEARCH, REPLACE)
+    assert "return gcd(b, a % b)" in refused.value.nearest

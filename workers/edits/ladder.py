@@ -150,7 +150,13 @@ def locate(file_lines: tuple[str, ...], search: tuple[str, ...], *, allow_fuzzy:
 
 def not_found(file_lines: tuple[str, ...], search: tuple[str, ...]) -> Refused:
     near = closest_block(file_lines, search)
-    where = f"; the closest lines are {near[0] + 1}-{near[1]}" if near else ""
+    where = ""
+    if near:
+        where = (
+            f"; the closest line is {near[1]}"
+            if near[1] - near[0] == 1
+            else f"; the closest lines are {near[0] + 1}-{near[1]}"
+        )
     return Refused(
         f"the quoted lines were not found in the file{where}",
         numbered(file_lines, near[0], near[1]) if near else "",

@@ -37,6 +37,7 @@ def apply_replace(
     try:
         match = locate(file_lines, search, allow_fuzzy=not any(is_elision(s) for s in search))
     except Refused as refusal:
+        _check_already_applied(file_lines, search, replace, refusal)
         if not any(is_elision(line) for line in search):
             raise
         try:
@@ -45,6 +46,25 @@ def apply_replace(
             raise elided from refusal
     new = merge(search, replace, file_lines, match)
     return file_lines[: match.start] + tuple(new) + file_lines[match.end :], match.rung
+
+
+def _check_already_applied(
+    file_lines: tuple[str, ...], search: tuple[str, ...], replace: tuple[str, ...], refusal: Refused
+) -> None:
+    """A quote that is missing because its replacement is already there gets a message saying so."""
+    new_lines = {line.strip() for line in replace if line.strip()} - {line.strip() for line in search}
+    if not new_lines or any(is_elision(line) for line in replace) or "not found" not in refusal.reason:
+        return
+    try:
+        done = locate(file_lines, replace, allow_fuzzy=False)
+    except Refused:
+        return
+    raise Refused(
+        "the quoted lines are not in the file, but the replacement lines already are "
+        f"(lines {done.start + 1}-{done.end}); the change looks applied already. "
+        "Quote the file's current lines",
+        refusal.nearest,
+    )
 
 
 def _apply_elided(
