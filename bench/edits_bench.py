@@ -1,12 +1,22 @@
 """Edits benchmark: how often model-like answers are applied correctly, refused, or applied wrongly.
 
-Run from the repository root:  python bench/edits_bench.py [--limit N] [--swebench-only]
+Run from the repository root (needs ../shared/corpora):  python bench/edits_bench.py [--limit N] [--jobs N]
 
-Answers are built by bench/edits_corpus.py from real bug/fix pairs (QuixBugs, HumanEvalFix in six
-languages) in every edit format and distortion. Each is applied to a real file in a temporary checkout with
-workers.edits.apply_answer, and beside it with an exact-match-only applier (same parser; a quote must occur
-verbatim exactly once, a whole file is written as given). Then every agent patch in SWE-bench Lite's
-evaluations is parsed. Prints tables; exits 1 if any answer was applied wrongly.
+bench/edits_corpus.py builds answers from real bug/fix pairs (40 QuixBugs programs; HumanEvalFix in Python,
+JavaScript, Go, Java, C++ and Rust) in each edit format (SEARCH/REPLACE, unified diff, whole file) and
+each distortion real models make: indentation shift, trailing whitespace, blank lines added or dropped,
+stale hunk line numbers, unchanged lines elided with "...", truncated context, path prefixes (a/, ./,
+absolute, bare name), prose and other fences around, CRLF, one mistyped context line. Answers that cannot
+be applied safely are built too: context that matches two places, context that does not exist, and a
+snippet under a file's name in whole-file form. Each answer is applied to a real file in a temporary
+checkout by workers.edits.apply_answer and, in the same run, by an exact-match-only applier (same
+parser; a quote must occur verbatim exactly once, a whole file is written as given).
+
+"correct" means the file now equals the fix byte for byte; "refused" leaves it untouched; anything else is
+"wrong". Rows marked (unplaceable) are answers whose quote does not single out one place even ignoring
+layout: refusing them is right, applying them must still give the fix. Finally every agent patch in
+SWE-bench Lite's evaluations (real model-written diffs) is parsed. Exits 1 if any answer was applied
+wrongly.
 """
 
 from __future__ import annotations
