@@ -158,3 +158,29 @@ def test_path_as_title_attribute_or_first_line_comment() -> None:
     assert commented.raw_path == "python_programs/gcd.py"
     assert commented.path_line == "# python_programs/gcd.py"
     assert parse_answer("```python\n# compute the gcd\nx = 1\n```\n").edits == []
+
+
+def test_diff_headers_with_timestamps_and_no_newline_markers() -> None:
+    answer = (
+        "--- python_programs/gcd.py\t2024-05-01 10:00:00.000000000 +0000\n"
+        "+++ python_programs/gcd.py\t2024-05-01 10:01:00.000000000 +0000\n"
+        "@@ -5 +5 @@\n-        return gcd(a % b, b)\n\\ No newline at end of file\n"
+        "+        return gcd(b, a % b)\n\\ No newline at end of file\n"
+    )
+    [edit] = parse_answer(answer).edits
+    assert edit.raw_path == "python_programs/gcd.py"
+    assert (edit.search, edit.replace) == (
+        ("        return gcd(a % b, b)",),
+        ("        return gcd(b, a % b)",),
+    )
+
+
+def test_hunk_without_header_takes_the_path_before_it() -> None:
+    answer = (
+        "python_programs/gcd.py\n```diff\n@@ -5 +5 @@\n"
+        "-        return gcd(a % b, b)\n+        return gcd(b, a % b)\n```\n"
+    )
+    [edit] = parse_answer(answer).edits
+    assert edit.raw_path == "python_programs/gcd.py" and edit.source == "unified_diff"
+    nameless = parse_answer("```diff\n@@ -5 +5 @@\n-        return x\n+        return y\n```\n")
+    assert nameless.edits == [] and "no ---/+++ file header" in nameless.problems[0]
