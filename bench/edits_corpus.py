@@ -254,6 +254,9 @@ def _prose(fmt: str, path: str, hunk_list: list[Hunk], new: list[str], n: int) -
     outro = "\n\nThis makes the failing tests pass without changing the others."
     if fmt == "whole_file":
         lang = path.rsplit(".", 1)[-1]
+        if lang == "py" and n % 4 == 3:
+            # Code Llama - Instruct's own habit: code between [PYTHON] tags.
+            return intro + f"{path}\n[PYTHON]\n" + "\n".join(new) + "\n[/PYTHON]" + outro
         head = [f"**{path}**\n```{lang}", f"```{lang}:{path}", f"File: `{path}`\n```{lang}"][n % 3]
         return intro + head + "\n" + "\n".join(new) + "\n```" + outro
     body = render(fmt, path, hunk_list, new, fence=False)
