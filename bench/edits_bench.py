@@ -143,6 +143,12 @@ def run_corpus(limit: int | None, jobs: int) -> int:
         f"refusals not naming the closest lines: {sum(1 for n in notes if n.startswith('refusal'))}"
     )
     print(f"applied wrongly: {total['wrong']}")
+    base_rec = _sum({k: v for k, v in base.items() if "(" not in k[1]})
+    print(
+        "exact-only baseline: recoverable applied correctly "
+        f"{base_rec['correct']}/{sum(base_rec.values())} = {_pct(base_rec)}; "
+        f"applied wrongly {_sum(base)['wrong']}"
+    )
     for line in notes[:20]:
         print("  ", line)
     return 1 if total["wrong"] else 0
