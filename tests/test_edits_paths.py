@@ -31,8 +31,15 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "written",
-    ["python_programs/gcd.py", "a/python_programs/gcd.py", "b/python_programs/gcd.py", "./python_programs/gcd.py",
-     "`python_programs/gcd.py`", "gcd.py", "python_programs//gcd.py"],
+    [
+        "python_programs/gcd.py",
+        "a/python_programs/gcd.py",
+        "b/python_programs/gcd.py",
+        "./python_programs/gcd.py",
+        "`python_programs/gcd.py`",
+        "gcd.py",
+        "python_programs//gcd.py",
+    ],
 )
 def test_spellings_of_one_file(repo: Path, written: str) -> None:
     assert resolve_path(repo, written) == "python_programs/gcd.py"
@@ -43,7 +50,10 @@ def test_absolute_path_inside_the_checkout(repo: Path) -> None:
 
 
 def test_absolute_path_from_another_machine_ending_in_a_repo_path(repo: Path) -> None:
-    assert resolve_path(repo, "/home/dev/QuixBugs/python_programs/quicksort.py") == "python_programs/quicksort.py"
+    assert (
+        resolve_path(repo, "/home/dev/QuixBugs/python_programs/quicksort.py")
+        == "python_programs/quicksort.py"
+    )
 
 
 def test_absolute_path_outside_is_refused(repo: Path) -> None:
