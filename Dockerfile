@@ -5,7 +5,8 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git bubblewrap util-linux ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --no-create-home --shell /usr/sbin/nologin codellama-sandbox
+    # A uid of its own: RLIMIT_NPROC counts per host uid, across containers (Redis's image runs as 999).
+    && useradd --system --user-group --uid 64999 --no-create-home --shell /usr/sbin/nologin codellama-sandbox
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     setup_timeout_s: float = 900.0
     test_output_limit_bytes: int = 2_000_000
     test_memory_limit_mb: int = 4096
+    # Shared by every concurrent sandboxed run on the host: RLIMIT_NPROC counts per uid.
+    test_max_procs: int = 256
+    test_max_file_mb: int = 1024
     sandbox: bool = True
     allow_unsandboxed: bool = False
     setup_network: bool = True

@@ -20,7 +20,7 @@ fi
 
 # Repository code runs as this user inside bubblewrap (see docs/sandbox.md).
 if ! id codellama-sandbox >/dev/null 2>&1; then
-  sudo_if_needed useradd --system --no-create-home --shell /usr/sbin/nologin codellama-sandbox
+  sudo_if_needed useradd --system --user-group --no-create-home --shell /usr/sbin/nologin codellama-sandbox
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
