@@ -79,7 +79,9 @@ def _file_edge(keys: list[str], piece: list[str], start: int, at_end: bool) -> i
         return None
     if not all(similarity(a, b) >= CHANGED_LINE_SIMILARITY for a, b in changed):
         return None
-    for other in range(1, n):
+    # A reading that keeps a single file line (a lone "}") is no rival: it would mean new code wedged
+    # before the file's last line while the changed line's old version stays, which no fix looks like.
+    for other in range(1, n - 1):
         if at_end:
             shorter, longer = keys[: n - other], keys[: n + other]
         else:
