@@ -51,6 +51,13 @@ class RepoIndex:
         # The lexical index covers the files given at build time; chunks added later are not searched.
         self.lexical_chunks = list(self.chunks)
         self.lexical = LexicalIndex(documents)
+        # Whole files as documents too: a file about the topic as a whole, even when no single
+        # function of it matches the words, is still a good candidate.
+        by_file: dict[str, list[str]] = defaultdict(list)
+        for chunk, terms in zip(self.lexical_chunks, documents, strict=True):
+            by_file[chunk.path].extend(terms)
+        self.file_order = list(by_file)
+        self.file_lexical = LexicalIndex(list(by_file.values()))
 
     @classmethod
     def build(cls, repo_root: Path) -> RepoIndex:

@@ -24,6 +24,7 @@ WEIGHTS = {
     "issue-name": 0.5,
     "import": 0.3,
     "lexical": 0.4,
+    "lexical-file": 0.45,
 }
 # Test files are candidates only when the failing run's frames or the issue's exact path points at them; a
 # traceback pasted into an issue usually runs through the reporter's own test, not one that needs the fix.
@@ -70,6 +71,26 @@ def lexical_signals(index: RepoIndex, query_terms: list[str]) -> list[Signal]:
             )
         )
     return signals
+
+
+def file_lexical_signals(index: RepoIndex, query_terms: list[str]) -> list[Signal]:
+    """Files whose whole text is most similar to the query."""
+    scores = index.file_lexical.scores(query_terms)
+    if not len(scores) or float(scores.max()) <= 0:
+        return []
+    best = float(scores.max())
+    top = np.argsort(-scores, kind="stable")[:50]
+    return [
+        Signal(
+            index.file_order[int(i)],
+            None,
+            "lexical-file",
+            float(scores[i]) / best,
+            f"lexical: file BM25 rank {r + 1}",
+        )
+        for r, i in enumerate(top)
+        if scores[i] > 0
+    ]
 
 
 class _Entry:
