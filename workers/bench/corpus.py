@@ -121,6 +121,7 @@ def _python_task(row: dict[str, str]) -> BenchTask:
 def _js_task(row: dict[str, str]) -> BenchTask:
     files = {"solution.js": row["declaration"] + row["buggy_solution"], "test.js": JS_HARNESS + row["test"]}
     fixed = {"solution.js": row["declaration"] + row["canonical_solution"]}
-    # One script, since the tests call the functions as globals; /tmp is private to each sandbox.
-    command = "cat solution.js test.js > /tmp/run.js && node /tmp/run.js"
+    # One script, since the tests call the functions as globals; /tmp is private to each sandbox. Some
+    # buggy solutions loop forever: `timeout` makes that a failing run rather than the sandbox's limit.
+    command = "cat solution.js test.js > /tmp/run.js && timeout 10 node /tmp/run.js"
     return BenchTask(_slug(row["task_id"]), files, fixed, command, "js")
