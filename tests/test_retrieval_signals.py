@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -12,6 +13,7 @@ from workers.evidence import parse_log
 from workers.process import LocalRunner
 from workers.retrieval.exercised import exercised_signals, failing_tests
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.messages import message_fragments, message_signals
 from workers.retrieval.signals import frame_signals, issue_signals
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -97,3 +99,24 @@ def test_issue_paths_modules_and_rare_names(quix: Path) -> None:
     assert not any(s.symbol == "Node" for s in signals)
     # Test files are never named by a bare file name: test_quicksort.py is not a candidate.
     assert not any(s.path.startswith("python_testcases/") for s in signals)
+
+
+def test_error_message_in_an_issue_finds_the_code_that_raises_it(tmp_path: Path) -> None:
+    tasks = (CORPORA / "swebench-lite" / "lite_test.jsonl").read_text().splitlines()
+    issue = next(json.loads(t) for t in tasks if '"django__django-15202"' in t)["problem_statement"]
+    assert message_fragments(issue) == ["Invalid IPv6 URL"]
+    # Django 4.1's raising line (django/utils/http.py, BSD-3-Clause) in a reduced _urlsplit; gcd.py stands by.
+    (tmp_path / "http.py").write_text(
+        "def _urlsplit(url, scheme='', allow_fragments=True):\n"
+        "    netloc = url\n"
+        "    if ('[' in netloc and ']' not in netloc) or (']' in netloc and '[' not in netloc):\n"
+        '        raise ValueError("Invalid IPv6 URL")\n'
+        "    return netloc\n"
+    )
+    shutil.copy(QUIXBUGS / "python_programs" / "gcd.py", tmp_path / "gcd.py")
+    signals = message_signals(RepoIndex.build(tmp_path), issue)
+    assert [(s.path, s.symbol, s.weight) for s in signals] == [("http.py", "_urlsplit", 1.0)]
+    # Python's own messages name no place in the repository.
+    assert (
+        message_fragments("AttributeError: 'Poly3DCollection' object has no attribute '_facecolors2d'") == []
+    )
