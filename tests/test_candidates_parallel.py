@@ -13,6 +13,7 @@ from tests.repair_repos import (
     ADD_RIGHT,
     ADD_RIGHT_LONG,
     ADD_RIGHT_MUL_BROKEN,
+    ADD_WRONG,
     CALC_REPO,
     PYTEST,
     attempt_notes,
@@ -116,3 +117,18 @@ def test_with_fewer_slots_than_candidates_the_smallest_goes_first_and_a_win_stop
     assert notes[0] == "not tested: another candidate already won" and notes[1].endswith("the tests pass")
     assert result.spend.candidates_tested == 1
     assert [p.name for p in (tmp_path / "job").iterdir()] == ["repo"]  # one worktree, removed again
+
+
+def test_a_checkout_that_setup_built_into_is_judged_in_place_one_candidate_at_a_time(tmp_path: Path) -> None:
+    # Diffs of the same size are tested in the order they came, so the wrong one goes first.
+    answers = {None: ADD_WRONG, 1001: ADD_RIGHT}
+    with (
+        TGIStandIn(by_seed(answers)) as tgi,
+        repair_loop(tmp_path / "job", CALC_REPO, tgi.url, candidates=2, cpus=2) as loop,
+    ):
+        result = loop.run(task(isolated_candidates=False))
+    notes = attempt_notes(result)
+    assert result.status == FIXED and "1 of 1 failing test(s) still fail" in notes[0], notes
+    assert [p.name for p in (tmp_path / "job").iterdir()] == ["repo"]
+    # The winner is applied once, the loser undone: the checkout holds exactly the fix.
+    assert loop.workspace.repo.git.diff() == result.diff
