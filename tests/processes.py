@@ -1,7 +1,9 @@
-"""Starting the bot's real processes (`codellama-bot serve`, `worker`) for end-to-end tests, and stopping them."""
+"""Starting the bot's real processes (`codellama-bot serve`, `worker`) for end-to-end tests, and stopping
+them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,10 +44,8 @@ class BotProcess:
 
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
         """Signal the whole process group: a Celery worker's pool children die with their parent."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -56,10 +56,8 @@ class BotProcess:
                 self.proc.wait(timeout=15)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=30)
         self._log.close()
 

@@ -37,7 +37,8 @@ def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = 
         )
     vpy = shlex.quote(str(venv_dir / "bin" / "python"))
     # --system-site-packages keeps pytest and the common tools without downloading them per job.
-    setup: tuple[str, ...] = (f"{shlex.quote(python)} -m venv --system-site-packages {shlex.quote(str(venv_dir))}",)
+    make_venv = f"{shlex.quote(python)} -m venv --system-site-packages {shlex.quote(str(venv_dir))}"
+    setup: tuple[str, ...] = (make_venv,)
     setup += config.setup + tuple(f"{vpy} -m pip install -q {args}" for args in installs)
     return TestPlan(
         setup=setup, test=f"{vpy} -m pytest -q -rfE --tb=short -p no:cacheprovider", venv=venv_dir
