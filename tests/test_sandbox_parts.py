@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigurationError
+from workers.output_buffer import OutputBuffer
 from workers.sandbox.limits import SandboxLimits
 from workers.sandbox.mounts import Layout, bwrap_argv
-from workers.sandbox.output import OutputBuffer
 from workers.sandbox.seccomp import ARCHES, filter_program
 from workers.sandbox.users import SandboxUser
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
+from workers.output_buffer import OutputBuffer
+
 # Only these variables from the worker's own environment reach repository code; everything else
 # (GITHUB_*, REDIS_URL, tokens, cloud credentials) stays out.
 ENV_ALLOWLIST = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
@@ -67,14 +69,10 @@ def clean_environment(cwd: Path, extra: dict[str, str] | None = None) -> dict[st
     return env
 
 
-def _drain(stream: IO[bytes], sink: bytearray, limit: int, flags: dict[str, bool]) -> None:
-    """Read everything (so the child never blocks on a full pipe) but keep only the first `limit` bytes."""
+def _drain(stream: IO[bytes], buffer: OutputBuffer) -> None:
+    """Read everything (so the child never blocks on a full pipe) but keep only what the buffer keeps."""
     while chunk := stream.read(65536):
-        room = limit - len(sink)
-        if room > 0:
-            sink.extend(chunk[:room])
-        if len(chunk) > max(room, 0):
-            flags["truncated"] = True
+        buffer.add(chunk)
 
 
 class LocalRunner:
@@ -117,9 +115,8 @@ def run_bounded(
         start_new_session=True,
     )
     assert proc.stdout is not None
-    sink = bytearray()
-    flags = {"truncated": False}
-    reader = threading.Thread(target=_drain, args=(proc.stdout, sink, output_limit, flags), daemon=True)
+    buffer = OutputBuffer(output_limit)
+    reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
     reader.start()
     timed_out = False
     try:
@@ -133,9 +130,7 @@ def run_bounded(
         proc.wait()
         reader.join(timeout=10)
         proc.stdout.close()
-    output = sink.decode("utf-8", errors="replace")
-    if flags["truncated"]:
-        output += f"\n[output truncated at {output_limit} bytes]\n"
+    output = buffer.text()
     if timed_out:
         output += f"\n[killed after {timeout_s:g} s timeout]\n"
     return RunResult(
@@ -144,5 +139,5 @@ def run_bounded(
         output=output,
         duration_s=time.monotonic() - start,
         timed_out=timed_out,
-        output_truncated=flags["truncated"],
+        output_truncated=buffer.truncated,
     )

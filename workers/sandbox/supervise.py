@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from workers.output_buffer import OutputBuffer
 from workers.process import RunResult
-from workers.sandbox.output import OutputBuffer
 
 
 @dataclass(frozen=True)
