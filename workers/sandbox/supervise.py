@@ -72,6 +72,38 @@ def _wait_namespace_empty(init_pid: int, timeout_s: float = 10.0) -> None:
         time.sleep(0.002)
 
 
+def _launch_and_wait(
+    argv: list[str],
+    kwargs: dict[str, object],
+    out: list[subprocess.Popen[bytes]],
+    errors: list[BaseException],
+    launched: threading.Event,
+    stop: threading.Event,
+) -> None:
+    """Start bubblewrap, then live as long as it does.
+
+    bubblewrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that forked it exits,
+    so the thread that starts the sandbox must also be the one that waits for it.
+    """
+    try:
+        proc = subprocess.Popen(  # type: ignore[call-overload]
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **kwargs,
+        )
+    except BaseException as exc:
+        errors.append(exc)
+        launched.set()
+        return
+    out.append(proc)
+    launched.set()
+    proc.wait()
+    stop.set()
+
+
 def supervise(
     argv: list[str],
     cwd: Path,
@@ -92,39 +124,40 @@ def supervise(
     status_r, status_w = os.pipe()
     argv = [a.replace("{status_fd}", str(status_w)) for a in argv]
     start = time.monotonic()
+    popen_kwargs = {"cwd": cwd, "env": env, "pass_fds": (status_w, *pass_fds)}
+    # Python runs signal handlers in the main thread only. Starting bubblewrap from another thread means a
+    # handler that raises (Celery's soft time limit) cannot land inside Popen, after the sandbox exists but
+    # before its pid is known, and leave it running.
+    started_procs: list[subprocess.Popen[bytes]] = []
+    start_errors: list[BaseException] = []
+    buffer, stop, launched = OutputBuffer(keep_bytes), threading.Event(), threading.Event()
+    launcher = threading.Thread(
+        target=_launch_and_wait,
+        args=(argv, popen_kwargs, started_procs, start_errors, launched, stop),
+        daemon=True,
+    )
     try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            pass_fds=(status_w, *pass_fds),
+        launcher.start()
+        launched.wait()
+        if start_errors:
+            raise start_errors[0]
+        proc = started_procs[0]
+        assert proc.stdout is not None
+        reader = threading.Thread(
+            target=_drain, args=(proc.stdout, buffer, kill_after_bytes, stop), daemon=True
         )
-    finally:
-        os.close(status_w)
-    assert proc.stdout is not None
-    buffer, stop = OutputBuffer(keep_bytes), threading.Event()
-    reader = threading.Thread(target=_drain, args=(proc.stdout, buffer, kill_after_bytes, stop), daemon=True)
-
-    def wait_then_stop() -> None:
-        proc.wait()
-        stop.set()
-
-    waiter = threading.Thread(target=wait_then_stop, daemon=True)
-    reader.start()
-    waiter.start()
-    try:
+        reader.start()
         finished = stop.wait(timeout_s) and proc.poll() is not None
     except BaseException:
         os.close(status_r)
         raise
     finally:
         # Also when the wait is interrupted (a Celery soft time limit, a signal): never leave it running.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        launched.wait()
+        os.close(status_w)
+        for started_proc in started_procs:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(started_proc.pid, signal.SIGKILL)
     flooded = buffer.total > kill_after_bytes
     proc.wait()
     # The pipe closes once the kernel has reaped the namespace; bound the wait in case it does not.
