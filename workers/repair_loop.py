@@ -241,7 +241,20 @@ class RepairLoop:
         )
         overhead = self.model.count_tokens(prompts.SYSTEM + skeleton)
         code_budget = budget - overhead - REFLECTION_RESERVE_TOKENS
-        ranked = locate(self.workspace.root, evidence=evidence, issue_text=task.query_text)
+        # With failing tests in hand, one traced run ranks code the failing tests run and the passing ones
+        # do not (spectrum-based localization); it is what finds bugs no frame points at.
+        traced = bool(evidence.failures)
+        ranked = locate(
+            self.workspace.root,
+            evidence=evidence,
+            issue_text=task.query_text,
+            runner=self.runner if traced else None,
+            test_cmd=task.test_command if traced else None,
+        )
+        log.info(
+            "localized: %s",
+            "; ".join(f"{r.path}:{r.symbol or ''} {','.join(r.reasons[:3])}" for r in ranked[:5]),
+        )
         context = build_context(
             self.workspace.root,
             ranked,
