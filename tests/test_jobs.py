@@ -162,3 +162,68 @@ def test_the_clone_keeps_no_token_and_errors_do_not_show_it(
         Workspace.clone(url, tmp_path / "clone2", token + "-forged")
     assert token not in str(refused.value)
     assert workspace.head_sha == world.base_sha
+
+
+HOSTILE_TEST = """
+import os, pathlib, socket
+
+def test_attack():
+    # A megabyte first, so the report's tail (what the bot quotes on GitHub) holds the findings below.
+    print("x" * 1_000_000)
+    wanted = ("GITHUB", "REDIS", "TGI", "CODELLAMA")
+    print("ENV", sorted((k, v) for k, v in os.environ.items() if k.startswith(wanted)))
+    for port in (6379, {gh_port}):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            print("CONNECTED", port)
+        except OSError as exc:
+            print("blocked", port, exc)
+    try:
+        pathlib.Path({outside!r}).write_text("pwned")
+        print("WROTE OUTSIDE")
+    except OSError as exc:
+        print("write blocked", exc)
+    assert False, "the hostile test fails so that the bot tries to fix it"
+"""
+
+
+def test_a_hostile_repository_gets_nothing_and_the_job_ends_with_a_report(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside-the-workspace.txt"
+    with github_world(tmp_path / "github", {"README.md": "hostile\n", "tests/__init__.py": ""}) as world:
+        port = int(world.gh.api_url.split(":")[2].split("/")[0])
+        files = {"tests/test_attack.py": HOSTILE_TEST.format(gh_port=port, outside=str(outside))}
+        world.gh.create_repo("octo-org/hostile", files={**files, "setup.cfg": "[tool:pytest]\n"})
+        world.gh.add_installation(4242, 78, ["octo-org/hostile"])
+        number = world.gh.add_issue("octo-org/hostile", "make the test pass", "")
+        secret = "webhook-secret-that-must-not-leak"
+        monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", secret)
+        monkeypatch.setenv("GITHUB_PRIVATE_KEY", world.pem)
+        settings = _settings(world, tmp_path, "http://127.0.0.1:1", redis_url).model_copy(
+            update={"test_output_limit_bytes": 200_000}
+        )
+        request = RepairRequest(
+            kind="issue",
+            installation_id=78,
+            repo_full_name="octo-org/hostile",
+            delivery_id="hostile",
+            issue_number=number,
+            comment_id=1,
+            requested_by=MAINTAINER,
+        )
+        with TGIStandIn(["I cannot see a fix."] * 4) as tgi:
+            outcome = run_github_job(settings.model_copy(update={"tgi_url": tgi.url}), request)
+        [comment] = world.gh.issue_comments("octo-org/hostile", number)
+        tokens = world.gh.installation_tokens_issued
+    assert outcome.status == "gave_up", outcome
+    body = comment["body"]
+    assert "could not fix" in body
+    # The report quotes the tests' own output: the attacks ran, and whatever they got would show up here.
+    assert "ENV []" in body and "write blocked" in body
+    assert "blocked 6379" in body and f"blocked {port}" in body
+    assert secret not in body and "PRIVATE KEY" not in body
+    assert not any(token in body for token in tokens)
+    assert "CONNECTED" not in body and "WROTE OUTSIDE" not in body
+    assert not outside.exists()
+    assert len(body) < 20_000  # a megabyte of output was cut down
