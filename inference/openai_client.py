@@ -17,10 +17,10 @@ import httpx
 
 from inference.model import FinishReason, Generation, GenerationParams, generate_concurrently
 from inference.retries import RetryPolicy
-from inference.server_facts import ServerFacts
+from inference.server_facts import AsksServerFacts, ServerFacts
 
 
-class CompletionsModel:
+class CompletionsModel(AsksServerFacts):
     """Code Llama behind /v1/completions. Thread-safe: generate_many calls generate from a thread pool."""
 
     def __init__(
@@ -83,18 +83,6 @@ class CompletionsModel:
         response.raise_for_status()  # HTTPStatusError carries the response; RetryPolicy sorts it
         answer: dict[str, Any] = response.json()
         return answer
-
-    def count_tokens(self, text: str) -> int:
-        return self.facts.count_tokens(text)
-
-    def max_input_tokens(self) -> int | None:
-        return self.facts.max_input_tokens()
-
-    def max_total_tokens(self) -> int | None:
-        return self.facts.max_total_tokens()
-
-    def check_ready(self) -> None:
-        self.facts.check_ready()
 
 
 def _request(model: str, prompt: str, params: GenerationParams) -> dict[str, Any]:

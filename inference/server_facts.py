@@ -101,3 +101,21 @@ class ServerFacts:
                 f"the model server at {self.url} is not healthy (GET /health answered "
                 f"{response.status_code}: {response.text[:200]}); it may still be loading the model"
             )
+
+
+class AsksServerFacts:
+    """The TextModel methods that only ask the server about itself, answered alike by every client."""
+
+    facts: ServerFacts
+
+    def count_tokens(self, text: str) -> int:
+        return self.facts.count_tokens(text)
+
+    def max_input_tokens(self) -> int | None:
+        return self.facts.max_input_tokens()
+
+    def max_total_tokens(self) -> int | None:
+        return self.facts.max_total_tokens()
+
+    def check_ready(self) -> None:
+        self.facts.check_ready()

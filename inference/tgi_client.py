@@ -12,10 +12,10 @@ from huggingface_hub import InferenceClient
 
 from inference.model import FinishReason, Generation, GenerationParams, generate_concurrently
 from inference.retries import RetryPolicy
-from inference.server_facts import ServerFacts
+from inference.server_facts import AsksServerFacts, ServerFacts
 
 
-class TGIModel:
+class TGIModel(AsksServerFacts):
     """Code Llama served by TGI. Thread-safe: generate_many calls generate from a thread pool."""
 
     def __init__(
@@ -90,18 +90,6 @@ class TGIModel:
             return_full_text=False,
             **sampling,
         )
-
-    def count_tokens(self, text: str) -> int:
-        return self.facts.count_tokens(text)
-
-    def max_input_tokens(self) -> int | None:
-        return self.facts.max_input_tokens()
-
-    def max_total_tokens(self) -> int | None:
-        return self.facts.max_total_tokens()
-
-    def check_ready(self) -> None:
-        self.facts.check_ready()
 
 
 def _finish_reason(value: str) -> FinishReason:
