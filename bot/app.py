@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 
 from starlette.applications import Starlette
@@ -11,15 +11,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import redis_conn
+from bot.body_limit import read_body
 from bot.context import Delivery, HandlerContext, Outcome
-from bot.routing import route
+from bot.delivery_headers import read_headers
+from bot.json_body import parse_object
+from bot.refused import Refused
+from bot.routing import Parsed, parse, route
 from bot.signature import is_valid
 from core.errors import ConfigurationError
 
 log = logging.getLogger("codellama.webhook")
-
-# GitHub caps webhook payloads at 25 MB; anything bigger is not GitHub.
-MAX_BODY_BYTES = 25 * 1024 * 1024
 
 
 def create_app(ctx: HandlerContext) -> Starlette:
@@ -30,48 +32,78 @@ def create_app(ctx: HandlerContext) -> Starlette:
         # Fail closed: without a secret every forged delivery would be accepted.
         raise ConfigurationError("GITHUB_WEBHOOK_SECRET is not set; the webhook receiver refuses to start")
     secret = ctx.settings.github_webhook_secret.get_secret_value()
+    limit = ctx.settings.webhook_max_body_bytes
 
     async def webhook(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _answer(Outcome(413, "payload too large"))
-        if not is_valid(secret, body, request.headers.get("x-hub-signature-256")):
-            return _answer(Outcome(401, "missing or wrong X-Hub-Signature-256"))
-        event = request.headers.get("x-github-event")
-        delivery_id = request.headers.get("x-github-delivery")
-        if not event or not delivery_id:
-            return _answer(Outcome(400, "missing X-GitHub-Event or X-GitHub-Delivery header"))
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _answer(Outcome(400, f"body is not JSON: {exc}"))
-        if not isinstance(payload, dict):
-            return _answer(Outcome(400, "body is not a JSON object"))
-        delivery = Delivery(event=event, delivery_id=delivery_id, payload=payload)
-        return await run_in_threadpool(_handle, ctx, delivery)
+            headers = read_headers(request.scope["headers"])
+            body = await read_body(request, limit)
+            if not is_valid(secret, body, headers.signature):
+                raise Refused(401, "X-Hub-Signature-256 does not match the body")
+            parsed = await run_in_threadpool(_read, headers.event, headers.delivery_id, body)
+        except Refused as refused:
+            return _answer(Outcome(refused.status, refused.reason))
+        return await run_in_threadpool(_handle, ctx, parsed)
 
     async def healthz(request: Request) -> Response:
+        # Liveness only: the process answers. Whether it can do its work is /readyz.
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(ctx.ledger.ping)
+        except redis_conn.UNAVAILABLE as exc:
+            reason = redis_conn.outage(ctx.settings.redis_url, exc)
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     return Starlette(
-        routes=[Route("/webhook", webhook, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+        routes=[
+            Route("/webhook", webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ]
     )
 
 
-def _handle(ctx: HandlerContext, delivery: Delivery) -> Response:
-    if not ctx.ledger.claim_delivery(delivery.delivery_id):
-        return _answer(Outcome.ignored(f"delivery {delivery.delivery_id} was already handled"), delivery)
+def _read(event: str, delivery_id: str, body: bytes) -> Parsed:
+    """The body parsed and typed; runs in a thread, since a 25 MB body takes a while."""
+    payload = parse_object(body)
+    if "action" in payload and not isinstance(payload["action"], str):
+        raise Refused(400, f"{event} payload: action: must be a string")
+    return parse(Delivery(event=event, delivery_id=delivery_id, payload=payload))
+
+
+def _handle(ctx: HandlerContext, parsed: Parsed) -> Response:
+    delivery = parsed.delivery
     try:
-        outcome = route(ctx, delivery)
-    except (KeyError, TypeError, ValueError) as exc:
-        ctx.ledger.release_delivery(delivery.delivery_id)
-        outcome = Outcome(400, f"payload lacks what a {delivery.event} event must carry: {exc!r}")
+        if not ctx.ledger.claim_delivery(delivery.delivery_id):
+            return _answer(Outcome.ignored(f"delivery {delivery.delivery_id} was already handled"), delivery)
+    except redis_conn.UNAVAILABLE as exc:
+        return _answer(_outage(ctx, exc), delivery)
+    try:
+        outcome = route(ctx, parsed)
+    except redis_conn.UNAVAILABLE as exc:
+        _release(ctx, delivery)
+        outcome = _outage(ctx, exc)
     except Exception:
         # Forget the delivery so that GitHub's redelivery is handled; answer 500 and keep serving.
-        ctx.ledger.release_delivery(delivery.delivery_id)
+        _release(ctx, delivery)
         log.exception("handling %s %s failed", delivery.event, delivery.delivery_id)
         outcome = Outcome(500, "internal error; the delivery can be redelivered")
     return _answer(outcome, delivery)
+
+
+def _outage(ctx: HandlerContext, exc: BaseException) -> Outcome:
+    reason = redis_conn.outage(ctx.settings.redis_url, exc)
+    log.warning("%s", reason)
+    return Outcome(503, f"{reason}; nothing was queued, the delivery can be redelivered")
+
+
+def _release(ctx: HandlerContext, delivery: Delivery) -> None:
+    # Redis may be what failed; then the claim cannot be released, and it is not worth a traceback.
+    with contextlib.suppress(*redis_conn.UNAVAILABLE):
+        ctx.ledger.release_delivery(delivery.delivery_id)
 
 
 def _answer(outcome: Outcome, delivery: Delivery | None = None) -> Response:

@@ -15,9 +15,9 @@ from core.settings import Settings, load_settings
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import redis
     import uvicorn
 
+    from bot import redis_conn
     from bot.app import create_app
     from bot.context import HandlerContext
     from bot.dedupe import DeliveryLedger
@@ -30,7 +30,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.private_key_pem()
     ctx = HandlerContext(
         settings=settings,
-        ledger=DeliveryLedger(redis.Redis.from_url(settings.redis_url), settings.dedupe_ttl_s),
+        ledger=DeliveryLedger(redis_conn.connect(settings.redis_url), settings.dedupe_ttl_s),
         enqueuer=CeleryEnqueuer(make_celery(settings)),
         github=AppGitHubGate(GitHubApp(settings)),
     )

@@ -4,6 +4,29 @@ from __future__ import annotations
 
 import redis
 
+# Take one of `cap` attempts for a commit, atomically: read, compare, increment and set the expiry in one
+# step, so two deliveries for one failure (workflow_run and check_suite) cannot both win, and a key never
+# lives on without an expiry (INCR then EXPIRE left one if the receiver died between the two).
+_CLAIM_ATTEMPT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], count + 1, 'EX', tonumber(ARGV[2]))
+return 1
+"""
+
+# Give an attempt back when its job could not be queued; the key goes when nothing is left.
+_RELEASE_ATTEMPT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('SET', KEYS[1], count - 1, 'KEEPTTL')
+return count - 1
+"""
+
 
 class DeliveryLedger:
     """Remembers which deliveries were handled and which commits were already attempted."""
@@ -11,6 +34,12 @@ class DeliveryLedger:
     def __init__(self, client: redis.Redis, ttl_s: int) -> None:
         self._redis = client
         self._ttl = ttl_s
+        self._claim_attempt = client.register_script(_CLAIM_ATTEMPT)
+        self._release_attempt = client.register_script(_RELEASE_ATTEMPT)
+
+    def ping(self) -> None:
+        """Raises a RedisError when Redis does not answer."""
+        self._redis.ping()
 
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a delivery id is seen. GitHub redelivers with the same id."""
@@ -21,12 +50,20 @@ class DeliveryLedger:
         self._redis.delete(f"codellama:delivery:{delivery_id}")
 
     def claim_ci_attempt(self, repo_full_name: str, head_sha: str, cap: int) -> bool:
-        """True while this commit has had fewer than `cap` repair attempts.
+        """True while this commit has had fewer than `cap` repair attempts, and takes one.
 
-        workflow_run and check_suite both report one Actions failure; both land here, one wins.
+        workflow_run and check_suite both report one Actions failure; both land here, one wins. The
+        caller gives the attempt back with release_ci_attempt when its job is not queued.
         """
-        key = f"codellama:ci-attempts:{repo_full_name}:{head_sha}"
-        count = self._redis.incr(key)
-        if count == 1:
-            self._redis.expire(key, self._ttl)
-        return int(count) <= cap
+        key = _attempts_key(repo_full_name, head_sha)
+        return bool(self._claim_attempt(keys=[key], args=[cap, self._ttl]))
+
+    def release_ci_attempt(self, repo_full_name: str, head_sha: str) -> None:
+        self._release_attempt(keys=[_attempts_key(repo_full_name, head_sha)])
+
+    def ci_attempts(self, repo_full_name: str, head_sha: str) -> int:
+        return int(self._redis.get(_attempts_key(repo_full_name, head_sha)) or 0)
+
+
+def _attempts_key(repo_full_name: str, head_sha: str) -> str:
+    return f"codellama:ci-attempts:{repo_full_name}:{head_sha}"

@@ -1,26 +1,56 @@
-"""The routing table: (event, action) -> handler. One place to see everything the bot answers."""
+"""The routing table: (event, action) -> the event's model and its handler. One place to see everything the
+bot answers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
 
 from bot.context import Delivery, HandlerContext, Outcome
+from bot.events import CheckSuiteCompleted, IssueCommentCreated, WorkflowRunCompleted, parse_event
 from bot.handlers.ci import on_check_suite_completed, on_workflow_run_completed
 from bot.handlers.comments import on_comment_created
 
-Handler = Callable[[HandlerContext, Delivery], Outcome]
+E = TypeVar("E", bound=BaseModel)
 
-ROUTES: dict[tuple[str, str | None], Handler] = {
-    ("issue_comment", "created"): on_comment_created,
-    ("workflow_run", "completed"): on_workflow_run_completed,
-    ("check_suite", "completed"): on_check_suite_completed,
+
+@dataclass(frozen=True)
+class EventRoute(Generic[E]):
+    model: type[E]
+    handler: Callable[[HandlerContext, Delivery, E], Outcome]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A delivery read and typed, ready to be handled: what `route` does with it needs no more checks."""
+
+    delivery: Delivery
+    route: EventRoute[Any] | None
+    event: BaseModel | None
+
+
+ROUTES: dict[tuple[str, str | None], EventRoute[Any]] = {
+    ("issue_comment", "created"): EventRoute(IssueCommentCreated, on_comment_created),
+    ("workflow_run", "completed"): EventRoute(WorkflowRunCompleted, on_workflow_run_completed),
+    ("check_suite", "completed"): EventRoute(CheckSuiteCompleted, on_check_suite_completed),
 }
 
 
-def route(ctx: HandlerContext, delivery: Delivery) -> Outcome:
+def parse(delivery: Delivery) -> Parsed:
+    """Types the payload of an event the bot acts on; raises Refused(400) when it does not fit."""
+    found = ROUTES.get((delivery.event, delivery.action))
+    if found is None:
+        return Parsed(delivery, None, None)
+    return Parsed(delivery, found, parse_event(found.model, delivery.event, delivery.payload))
+
+
+def route(ctx: HandlerContext, parsed: Parsed) -> Outcome:
+    delivery = parsed.delivery
     if delivery.event == "ping":
         return Outcome(200, "pong")
-    handler = ROUTES.get((delivery.event, delivery.action))
-    if handler is None:
+    if parsed.route is None or parsed.event is None:
         return Outcome.ignored(f"no handler for {delivery.event}.{delivery.action}")
-    return handler(ctx, delivery)
+    return parsed.route.handler(ctx, delivery, parsed.event)

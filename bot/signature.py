@@ -12,6 +12,7 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def is_valid(secret: str, body: bytes, header: str | None) -> bool:
-    if not header or not header.startswith("sha256="):
+    # compare_digest raises TypeError on non-ASCII text: such a header is simply not a signature.
+    if not header or not header.isascii() or not header.startswith("sha256="):
         return False
-    return hmac.compare_digest(sign(secret, body), header)
+    return hmac.compare_digest(sign(secret, body).encode(), header.encode())

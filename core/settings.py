@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     celery_visibility_timeout_s: int = 3900
     job_lock_ttl_s: float = 60.0
     dedupe_ttl_s: int = 7 * 24 * 3600
+    # GitHub caps webhook payloads at 25 MB; a bigger body is refused (413) before it is read whole.
+    webhook_max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _key_sources_exclusive(self) -> Settings:

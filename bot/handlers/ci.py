@@ -2,61 +2,110 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from bot.context import Delivery, HandlerContext, Outcome
+from bot.events import Account, CheckSuiteCompleted, PullNumber, WorkflowRunCompleted
 from bot.handlers.filters import is_bot_branch, is_bot_sender
 from core.jobs import RepairRequest
 
 FAILED = frozenset({"failure", "timed_out"})
 
 
-def on_workflow_run_completed(ctx: HandlerContext, delivery: Delivery) -> Outcome:
-    run = delivery.payload["workflow_run"]
+def on_workflow_run_completed(
+    ctx: HandlerContext, delivery: Delivery, event: WorkflowRunCompleted
+) -> Outcome:
+    run = event.workflow_run
+    if run.head_repository is None:
+        return Outcome.ignored("the run's head repository is gone")
     return _queue_ci_repair(
-        ctx, delivery, run, workflow_run_id=int(run["id"]), check_suite_id=run.get("check_suite_id")
+        ctx,
+        delivery,
+        _Failure(
+            conclusion=run.conclusion,
+            sender=event.sender,
+            branch=run.head_branch,
+            sha=run.head_sha,
+            repo=event.repository.full_name,
+            head_repo=run.head_repository.full_name,
+            installation_id=event.installation.id,
+            pulls=run.pull_requests,
+        ),
+        workflow_run_id=run.id,
+        check_suite_id=run.check_suite_id,
     )
 
 
-def on_check_suite_completed(ctx: HandlerContext, delivery: Delivery) -> Outcome:
-    suite = delivery.payload["check_suite"]
-    return _queue_ci_repair(ctx, delivery, suite, workflow_run_id=None, check_suite_id=int(suite["id"]))
+def on_check_suite_completed(ctx: HandlerContext, delivery: Delivery, event: CheckSuiteCompleted) -> Outcome:
+    suite = event.check_suite
+    return _queue_ci_repair(
+        ctx,
+        delivery,
+        _Failure(
+            conclusion=suite.conclusion,
+            sender=event.sender,
+            branch=suite.head_branch,
+            sha=suite.head_sha,
+            repo=event.repository.full_name,
+            head_repo=None,
+            installation_id=event.installation.id,
+            pulls=suite.pull_requests,
+        ),
+        workflow_run_id=None,
+        check_suite_id=suite.id,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Failure:
+    """What both events say about a failed run, in the same words."""
+
+    conclusion: str | None
+    sender: Account
+    branch: str | None
+    sha: str
+    repo: str
+    head_repo: str | None
+    installation_id: int
+    pulls: list[PullNumber]
 
 
 def _queue_ci_repair(
     ctx: HandlerContext,
     delivery: Delivery,
-    source: dict[str, Any],
+    failure: _Failure,
     *,
     workflow_run_id: int | None,
     check_suite_id: int | None,
 ) -> Outcome:
-    payload = delivery.payload
-    if source.get("conclusion") not in FAILED:
-        return Outcome.ignored(f"conclusion is {source.get('conclusion')!r}")
-    if is_bot_sender(payload, ctx.settings):
+    if failure.conclusion not in FAILED:
+        return Outcome.ignored(f"conclusion is {failure.conclusion!r}")
+    if is_bot_sender(failure.sender, ctx.settings):
         return Outcome.ignored("run triggered by a bot")
-    branch, sha = source.get("head_branch"), source.get("head_sha")
-    if not branch or not sha:
+    branch, sha, repo = failure.branch, failure.sha, failure.repo
+    if branch is None:
         return Outcome.ignored("no head branch (a tag or a detached run)")
     if is_bot_branch(branch, ctx.settings):
         return Outcome.ignored(f"{branch} is one of the bot's own branches")
-    repo = payload["repository"]["full_name"]
-    head_repo = (source.get("head_repository") or {}).get("full_name")
-    if head_repo and head_repo != repo:
-        return Outcome.ignored(f"head is in the fork {head_repo}, which the App cannot push to")
-    if not ctx.ledger.claim_ci_attempt(repo, sha, ctx.settings.bot_max_attempts_per_sha):
-        return Outcome.ignored(f"{sha[:7]} was already attempted")
+    if failure.head_repo is not None and failure.head_repo != repo:
+        return Outcome.ignored(f"head is in the fork {failure.head_repo}, which the App cannot push to")
     request = RepairRequest(
         kind="ci",
-        installation_id=int(payload["installation"]["id"]),
+        installation_id=failure.installation_id,
         repo_full_name=repo,
         delivery_id=delivery.delivery_id,
         head_branch=branch,
         head_sha=sha,
         workflow_run_id=workflow_run_id,
-        check_suite_id=int(check_suite_id) if check_suite_id else None,
-        pull_numbers=tuple(int(p["number"]) for p in source.get("pull_requests") or ()),
+        check_suite_id=check_suite_id,
+        pull_numbers=tuple(p.number for p in failure.pulls),
     )
-    ctx.enqueuer.enqueue(request)
+    if not ctx.ledger.claim_ci_attempt(repo, sha, ctx.settings.bot_max_attempts_per_sha):
+        return Outcome.ignored(f"{sha[:7]} was already attempted")
+    try:
+        ctx.enqueuer.enqueue(request)
+    except BaseException:
+        # The attempt counts only once its job is queued: give it back so GitHub's redelivery can queue it.
+        ctx.ledger.release_ci_attempt(repo, sha)
+        raise
     return Outcome.queued(f"CI repair for {repo}@{branch} ({sha[:7]})")

@@ -1,0 +1,85 @@
+"""Reading a delivery's body as JSON, refusing what GitHub never sends instead of crashing on it.
+
+The standard parser recurses once per nesting level (1,000 levels is a RecursionError), keeps the last of
+duplicate keys, accepts NaN and Infinity, and turns "\\ud800" into a lone surrogate that later breaks
+anything that encodes the text. Each of these is refused here with a reason naming where it was found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.refused import Refused
+
+MAX_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Invalid(ValueError):
+    """Raised from inside the parser's hooks."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Invalid(f"duplicate key {_show(key)}")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise _Invalid(f"{name} is not a JSON number")
+
+
+def parse_object(body: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+    """The body as a JSON object, or Refused(400) saying what is wrong with it."""
+    try:
+        text = body.decode("utf-8")  # strict: invalid UTF-8 and encoded surrogates are errors
+    except UnicodeDecodeError as exc:
+        raise Refused(400, f"body is not UTF-8: invalid byte at offset {exc.start}") from None
+    if text.startswith("\ufeff"):
+        raise Refused(400, "body starts with a byte order mark")
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except RecursionError:
+        raise Refused(400, f"body is nested deeper than {max_depth} levels") from None
+    except _Invalid as exc:
+        raise Refused(400, f"body is not valid JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise Refused(400, f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise Refused(400, f"body is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise Refused(400, f"body is a JSON {type(value).__name__}, not an object")
+    _check_tree(value, max_depth)
+    return value
+
+
+def _check_tree(root: dict[str, Any], max_depth: int) -> None:
+    """Depth and lone surrogates, walked without recursion so that no input can exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                raise Refused(400, f"body is nested deeper than {max_depth} levels (at {_path(where)})")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, child in items:
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    raise Refused(400, f"a key in {_path(where)} holds a lone surrogate")
+                stack.append((child, f"{where}.{key}" if where else str(key), depth + 1))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise Refused(400, f"{_path(where)} holds a lone surrogate (\\ud800-\\udfff), which is not text")
+
+
+def _show(key: str) -> str:
+    return repr(_SURROGATE.sub("\ufffd", key[:80]))
+
+
+def _path(where: str) -> str:
+    if not where:
+        return "the top level"
+    return where if len(where) <= 120 else "…" + where[-119:]
