@@ -13,6 +13,7 @@ from bot.context import Delivery, HandlerContext, Outcome
 from bot.events import CheckSuiteCompleted, IssueCommentCreated, WorkflowRunCompleted, parse_event
 from bot.handlers.ci import on_check_suite_completed, on_workflow_run_completed
 from bot.handlers.comments import on_comment_created
+from bot.refused import Refused
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -37,12 +38,15 @@ ROUTES: dict[tuple[str, str | None], EventRoute[Any]] = {
     ("workflow_run", "completed"): EventRoute(WorkflowRunCompleted, on_workflow_run_completed),
     ("check_suite", "completed"): EventRoute(CheckSuiteCompleted, on_check_suite_completed),
 }
+_ROUTED_EVENTS = frozenset(event for event, _ in ROUTES)
 
 
 def parse(delivery: Delivery) -> Parsed:
     """Types the payload of an event the bot acts on; raises Refused(400) when it does not fit."""
     found = ROUTES.get((delivery.event, delivery.action))
     if found is None:
+        if delivery.event in _ROUTED_EVENTS and "action" not in delivery.payload:
+            raise Refused(400, f"{delivery.event} payload: action: Field required")
         return Parsed(delivery, None, None)
     return Parsed(delivery, found, parse_event(found.model, delivery.event, delivery.payload))
 
