@@ -36,6 +36,7 @@ from tests.bugs import PARENS, quixbugs_repo  # noqa: E402
 from tests.conftest import free_port, wait_until  # noqa: E402
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world  # noqa: E402
 from tests.processes import child_env  # noqa: E402
+from tests.raw_delivery import queued_jobs, send  # noqa: E402
 
 LIMIT = 1024 * 1024
 CLAIM_KEY = "codellama-tests:claimed-by"  # the same claim the test sessions take (tests/conftest.py)
@@ -80,9 +81,9 @@ def run(tree: Path, world: World, redis_url: str, log: Path) -> dict[str, object
             client = redis.Redis.from_url(redis_url)
             client.delete(*client.keys("codellama:*") or ["-"])
             started = time.monotonic()
-            answers = [md.send("127.0.0.1", port, case) for case in cases]
+            answers = [send("127.0.0.1", port, case) for case in cases]
             elapsed = time.monotonic() - started
-            jobs = md.queued_jobs(client, queue)
+            jobs = queued_jobs(client, queue)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

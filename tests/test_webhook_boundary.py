@@ -20,7 +20,7 @@ from core.github_app import GitHubApp
 from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
 from tests.github_world import INSTALLATION_ID, REPO, SECRET, github_world
-from tests.malformed_deliveries import queued_jobs
+from tests.raw_delivery import queued_jobs
 from workers.celery_app import make_celery
 
 LIMIT = 64 * 1024

@@ -16,6 +16,7 @@ from tests import processes
 from tests.bugs import PARENS, quixbugs_repo
 from tests.conftest import free_port
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
+from tests.raw_delivery import queued_jobs, send
 
 LIMIT = 1024 * 1024
 
@@ -52,21 +53,21 @@ def stack(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Stack]:
 def test_every_malformed_delivery_is_a_4xx_naming_the_problem_and_queues_nothing(stack: Stack) -> None:
     cases = md.corpus(stack.bases, SECRET, LIMIT)
     assert len(cases) >= 500
-    answers = [(case, md.send("127.0.0.1", stack.port, case)) for case in cases]
+    answers = [(case, send("127.0.0.1", stack.port, case)) for case in cases]
     statuses = Counter(answer.status for _, answer in answers)
     wrong = [(c.name, a.status, a.reason) for c, a in answers if not 400 <= a.status < 500]
     assert wrong == [], f"{statuses}: {wrong[:10]}"
     unnamed = [(c.name, a.reason) for c, a in answers if c.field and c.field not in a.reason]
     assert unnamed == [], unnamed[:10]
-    assert md.queued_jobs(stack.redis, stack.queue) == 0
+    assert queued_jobs(stack.redis, stack.queue) == 0
     assert stack.world.gh.reactions(stack.bases[0].payload["comment"]["id"]) == []
     # The corpus is not refused wholesale: each base delivery, sent as it is, queues its job, even when it
     # reuses a delivery id a malformed delivery had (the refusal claimed nothing).
     for i, base in enumerate(stack.bases):
         good = md.Case(base.event, *_as_sent(base, f"corpus-{i + 1}"))
-        answer = md.send("127.0.0.1", stack.port, good)
+        answer = send("127.0.0.1", stack.port, good)
         assert answer.status == 202, answer
-    assert md.queued_jobs(stack.redis, stack.queue) == len(stack.bases)
+    assert queued_jobs(stack.redis, stack.queue) == len(stack.bases)
 
 
 def _as_sent(base: md.Base, delivery: str) -> tuple[bytes, tuple[tuple[bytes, bytes], ...]]:

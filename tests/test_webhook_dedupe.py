@@ -21,7 +21,7 @@ from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
 from tests.conftest import free_port
 from tests.github_world import INSTALLATION_ID, REPO, SECRET, World, github_world
-from tests.malformed_deliveries import queued_jobs
+from tests.raw_delivery import queued_jobs
 from workers.celery_app import make_celery
 
 SHA = "c" * 40

@@ -14,8 +14,8 @@ from tests import payloads, processes
 from tests.bugs import PARENS, quixbugs_repo
 from tests.conftest import free_port
 from tests.github_world import INSTALLATION_ID, REPO, SECRET, World, github_world
-from tests.malformed_deliveries import queued_jobs
 from tests.own_redis import OwnRedis
+from tests.raw_delivery import queued_jobs
 
 
 @pytest.fixture
