@@ -62,12 +62,16 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.jobs import model_from
     from workers.local_fix import run_local_fix
+    from workers.repair_loop import NOT_REPRODUCED
 
     with model_from(settings) as model:
         fixed = run_local_fix(
             settings, Path(args.path), model, test_command=args.test, issue_text=args.issue or ""
         )
     result = fixed.result
+    if result.status == NOT_REPRODUCED:
+        print(f"codellama-bot: the tests pass; nothing to fix (`{result.before.command}` exits 0).")
+        return 0
     if result.success:
         print(result.diff)
         print(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.", file=sys.stderr)

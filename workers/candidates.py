@@ -14,6 +14,7 @@ from inference.model import Generation
 from workers.edits import EditPolicy, apply_answer
 from workers.evidence import Evidence, prompt_excerpt
 from workers.process import RunResult
+from workers.refusals import refusal_of
 from workers.selection import (
     SuiteFacts,
     Verdict,
@@ -54,6 +55,7 @@ class CandidateResult:
     paths: tuple[str, ...] = ()
     distance_to_fix: int = 0
     tested: bool = False
+    refusal: str = ""  # why the answer could not be applied, in a phrase, for the give-up text
 
     def distance(self) -> tuple[int, int]:
         """How far from a fix: an answer that applied and left few tests failing is the most informative."""
@@ -125,7 +127,10 @@ def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> Candidat
     report = apply_answer(workspace.root, restore(generation.text), policy)
     if not report.ok:
         feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=report.feedback)
-        return CandidateResult(generation, False, False, feedback, "edits could not be applied")
+        why = refusal_of(report)
+        return CandidateResult(
+            generation, False, False, feedback, f"edits could not be applied: {why}", refusal=why
+        )
     paths = list(report.changed_paths)
     try:
         diff = workspace.diff(paths)
@@ -135,7 +140,9 @@ def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> Candidat
         feedback = prompts.render(
             prompts.EDITS_NOT_APPLIED, feedback="- the edits leave every file unchanged"
         )
-        return CandidateResult(generation, False, False, feedback, "the edits change nothing")
+        return CandidateResult(
+            generation, False, False, feedback, "the edits change nothing", refusal="the edits change nothing"
+        )
     return CandidateResult(generation, True, False, "", "applied", diff, paths=tuple(paths))
 
 

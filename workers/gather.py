@@ -10,6 +10,7 @@ from core.jobs import RepairRequest
 from inference import prompts
 from workers.evidence import Evidence, parse_log
 from workers.github_io import RepoGateway
+from workers.text_caps import BODY_CHARS, INSTRUCTIONS_CHARS, TITLE_CHARS, capped
 
 
 @dataclass(frozen=True)
@@ -41,16 +42,18 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         if pull.head_repo != gateway.full_name:
             raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
         base = pull.head_ref
+    # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
+    title = capped(issue.title, TITLE_CHARS, "title")
+    body = capped(issue.body, BODY_CHARS, "issue body")
+    asked = capped(request.instructions, INSTRUCTIONS_CHARS, "instructions")
     instructions = (
-        prompts.render(prompts.INSTRUCTIONS, user=request.requested_by, text=request.instructions)
-        if request.instructions
-        else ""
+        prompts.render(prompts.INSTRUCTIONS, user=request.requested_by, text=asked) if asked else ""
     )
     task = prompts.render(
         prompts.TASK_ISSUE,
         number=number,
-        title=issue.title,
-        body=issue.body or "(no description)",
+        title=title,
+        body=body or "(no description)",
         instructions=instructions,
     )
     link = f"Fixes #{number}." if not request.is_pull_request else f"Requested in #{number}."
@@ -58,7 +61,7 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         checkout_ref=base,
         base_branch=base,
         task_text=task,
-        query_text="\n".join((issue.title, issue.body, request.instructions)),
+        query_text="\n".join((title, body, asked)),
         link_line=link,
         comment_on=number,
         require_failure=False,

@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import requests
 from github import Github, GithubException
 from github.Repository import Repository
 
 from core.errors import GitHubUnavailable, JobFailed
+from workers.log_download import LogLimits, fetch_logs
 
 log = logging.getLogger("codellama.github")
 
-LOG_DOWNLOAD_TIMEOUT_S = 60
-# Job logs can be huge; the tail holds the failures and the runner's summary.
-MAX_LOG_BYTES = 20 * 1024 * 1024
+# Job logs can be huge or hostile (a compression bomb): workers/log_download.py bounds them.
+LOG_LIMITS = LogLimits()
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,10 @@ class RepoGateway:
         try:
             run = self._repo.get_workflow_run(run_id)
             failed = [job for job in run.jobs() if job.conclusion in ("failure", "timed_out")]
-            urls = [(job.name, job.logs_url()) for job in failed]
+            urls = [(job.name, job.logs_url()) for job in failed[: LOG_LIMITS.max_logs]]
         except GithubException as exc:
             raise _unavailable(f"reading jobs of run {run_id}", exc) from exc
-        return [FailedJobLog(name, _download(url)) for name, url in urls]
+        return [FailedJobLog(name, text) for name, text in fetch_logs(urls, LOG_LIMITS)]
 
     def failed_check_outputs(self, suite_id: int) -> list[FailedJobLog]:
         """For CI that is not Actions: what the failed check runs reported in their output."""
@@ -93,10 +92,12 @@ class RepoGateway:
             runs = list(self._repo.get_check_suite(suite_id).get_check_runs())
         except GithubException as exc:
             raise _unavailable(f"reading check suite {suite_id}", exc) from exc
-        logs = []
+        logs: list[FailedJobLog] = []
         for run in runs:
             if run.conclusion not in ("failure", "timed_out"):
                 continue
+            if len(logs) == LOG_LIMITS.max_logs:
+                break
             out = run.output
             parts = [getattr(out, name, None) for name in ("title", "summary", "text")] if out else []
             logs.append(FailedJobLog(run.name, "\n\n".join(p for p in parts if p)))
@@ -132,19 +133,3 @@ class RepoGateway:
             self._repo.get_issue(number).create_comment(body)
         except GithubException as exc:
             raise _unavailable(f"commenting on #{number}", exc) from exc
-
-
-def _download(url: str) -> str:
-    """Log download URLs are pre-signed: no token is sent with them."""
-    try:
-        with requests.get(url, timeout=LOG_DOWNLOAD_TIMEOUT_S, stream=True) as response:
-            response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_content(1 << 16):
-                chunks.append(chunk)
-                size += len(chunk)
-                while size > MAX_LOG_BYTES and len(chunks) > 1:
-                    size -= len(chunks.pop(0))
-    except requests.RequestException as exc:
-        raise GitHubUnavailable(f"downloading a job log failed: {exc}") from exc
-    return b"".join(chunks).decode("utf-8", errors="replace")

@@ -22,6 +22,7 @@ from workers.repo_config import load_repo_config
 from workers.sandbox import make_runner
 from workers.setup import run_setup
 from workers.test_plan import TestPlan, plan_for
+from workers.text_caps import INSTRUCTIONS_CHARS, check_cap
 from workers.workspace import Workspace
 
 
@@ -39,6 +40,7 @@ def run_local_fix(
     test_command: str | None,
     issue_text: str,
 ) -> LocalFixResult:
+    check_cap(issue_text, INSTRUCTIONS_CHARS, "--issue")
     origin = Workspace.open(path)
     if origin.is_dirty():
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")
@@ -69,6 +71,8 @@ def run_local_fix(
             test_command=plan.test,
             edit_policy=EditPolicy(protected_globs=config.protected),
             isolated_candidates=not plan.setup,
+            # Without --issue the failing tests are the whole request: passing ones leave nothing to fix.
+            require_failure=not issue_text,
         )
         result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
         branch = None

@@ -17,6 +17,7 @@ from workers.edits import EditPolicy, get_format
 from workers.evidence import Evidence, prompt_excerpt
 from workers.explanation import explanation_of
 from workers.process import CommandRunner, RunResult
+from workers.refusals import give_up_reason
 from workers.retrieval import build_context, locate
 from workers.selection import choose_targets, read_run
 from workers.workspace import Workspace
@@ -76,6 +77,7 @@ class Attempt:
     applied: bool
     tests_passed: bool
     note: str
+    refusal: str = ""
 
 
 @dataclass
@@ -175,7 +177,8 @@ class RepairLoop:
                 spend.test_s += verdict.test_s
                 spend.candidates_tested += sum(c.tested for c in verdict.results)
                 for index, cand in enumerate(verdict.results):
-                    result.attempts.append(Attempt(spend.rounds, index, cand.applied, cand.passed, cand.note))
+                    attempt = Attempt(spend.rounds, index, cand.applied, cand.passed, cand.note, cand.refusal)
+                    result.attempts.append(attempt)
                 winner = verdict.winner
                 if winner is not None:
                     result.success, result.after, result.diff = True, winner.test_run, winner.diff
@@ -187,9 +190,8 @@ class RepairLoop:
                 conversation.add_round(closest.generation.text, closest.feedback)
                 result.after = closest.test_run or result.after
         spend.stopped_by = stop
-        why = (
-            f"no candidate made the failing tests pass without breaking others in {spend.rounds} round(s) "
-            f"of {self.budget.candidates} candidate(s); stopped by {stop}"
+        why = give_up_reason(
+            result.attempts, rounds=spend.rounds, candidates=self.budget.candidates, stopped_by=stop
         )
         return _end(result, GAVE_UP, why)
 

@@ -3,10 +3,13 @@ tell a failure of the code from one of the environment (limits, network, depende
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import JobFailed
 from workers.failure_cause import environment_cause
 from workers.process import RunResult
 from workers.sandbox import limit_hit
@@ -38,7 +41,16 @@ def reproduce(
     ci_log: str = "",
     local_modules: frozenset[str] = frozenset(),
 ) -> Reproduction:
-    """Decide from `first` (the base run), rerunning through `run_tests` when CI's failure did not show."""
+    """Decide from `first` (the base run), rerunning through `run_tests` when CI's failure did not show.
+
+    Raises TestCommandCannotRun when the command itself could not start: no model call can fix that.
+    """
+    why = cannot_run(first)
+    if why:
+        raise TestCommandCannotRun(
+            f"the test command `{first.command}` cannot run: {why}. Nothing was asked of the model; "
+            "check the command (`test:` in .github/codellama.yml, or --test) and what `setup:` installs"
+        )
     if not first.ok:
         return _failed(first, (first,), local_modules, flaky=False)
     if not require_failure:
@@ -51,6 +63,52 @@ def reproduce(
     if cause:
         return Reproduction(NOT_CODE, second, (first, second), cause=f"in CI, {cause}")
     return Reproduction(NOT_REPRODUCED, second, (first, second))
+
+
+class TestCommandCannotRun(JobFailed):
+    """The test command was not found, not executable, or names a Python module that is not installed."""
+
+
+# The shell's own words for a command it could not start (dash, bash, busybox), and Python's for `-m X`.
+_NOT_FOUND = re.compile(r"^(?:\S*sh: (?:\d+: )?(?:line \d+: )?)?(\S+): (?:command )?not found$", re.MULTILINE)
+_NOT_EXECUTABLE = re.compile(r"^\S*sh: (?:\d+: )?(?:line \d+: )?(\S+): Permission denied$", re.MULTILINE)
+_NO_MODULE = re.compile(r"^\S*python[\d.]*: No module named ([\w.]+)$", re.MULTILINE)
+
+
+def cannot_run(run: RunResult) -> str | None:
+    """Why the test command could not even start (exit 127: not found, 126: not executable, or `python -m X`
+    without X), or None when it ran, whatever its tests did."""
+    if run.timed_out:
+        return None
+    text = run.output
+    if run.exit_code == 127:
+        found = _NOT_FOUND.search(text)
+        return (
+            f"`{found.group(1)}` was not found (exit 127)"
+            if found
+            else "the command was not found (exit 127)"
+        )
+    if run.exit_code == 126:
+        found = _NOT_EXECUTABLE.search(text)
+        what = f"`{found.group(1)}`" if found else "the command"
+        return f"{what} is not executable (exit 126)"
+    module = _python_module(run.command)
+    if run.exit_code != 0 and module:
+        for found in _NO_MODULE.finditer(text):
+            if found.group(1) == module:
+                return f"the Python module `{module}` is not installed (No module named {module})"
+    return None
+
+
+def _python_module(command: str) -> str | None:
+    """X in a command that starts `python -m X` (or python3, python3.11, a path to one)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if len(words) >= 3 and re.fullmatch(r"python[\d.]*", Path(words[0]).name) and words[1] == "-m":
+        return words[2]
+    return None
 
 
 def _failed(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import re
 import time
 import urllib.parse
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +112,7 @@ class Dispatcher:
             return RawReply(
                 403, [("Content-Type", "text/plain")], b"AuthenticationFailed: signature mismatch\n"
             )
-        return RawReply(200, [("Content-Type", "text/plain; charset=utf-8")], job.log.encode())
+        return log_reply(job.log, job.log_encoding, job.log_body)
 
     def git(
         self, method: str, match: re.Match[str], query: str, headers: dict[str, str], body: bytes
@@ -133,3 +136,22 @@ class Dispatcher:
             self.repos_root, method, path_info, query, headers, body, "x-access-token"
         )
         return RawReply(cgi.status, cgi.headers, cgi.body)
+
+
+def log_reply(log: str, encoding: str, body: bytes | None) -> RawReply:
+    """A job log as served: plain, gzip-encoded in transit, or a zip of step logs like a run's archive."""
+    if encoding == "gzip":
+        data = body if body is not None else gzip.compress(log.encode())
+        return RawReply(
+            200, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Encoding", "gzip")], data
+        )
+    if encoding == "zip":
+        if body is None:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("1_Set up job.txt", "Current runner version: '2.317.0'\n")
+                archive.writestr("2_Run tests.txt", log)
+            body = buffer.getvalue()
+        return RawReply(200, [("Content-Type", "application/zip")], body)
+    data = body if body is not None else log.encode()
+    return RawReply(200, [("Content-Type", "text/plain; charset=utf-8")], data)

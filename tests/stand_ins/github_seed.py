@@ -50,7 +50,8 @@ def seed_workflow_run(
     name: str,
     event: str,
 ) -> WorkflowRun:
-    """Each job spec is {"name", "conclusion" (default: the run's), "log"}."""
+    """Each job spec is {"name", "conclusion" (default: the run's), "log"}, and optionally "log_encoding"
+    ("gzip" or "zip") and "log_body" (bytes served as they are)."""
     world.repo(full_name)
     run_id = world.new_id()
     world.new_id()  # reserved for the run's check suite, rendered as run_id + 1
@@ -66,6 +67,8 @@ def seed_workflow_run(
             spec.get("conclusion", conclusion),
             spec.get("log", ""),
             log_key,
+            spec.get("log_encoding", ""),
+            spec.get("log_body"),
         )
         run.jobs.append(job)
         world.jobs[job.job_id] = job

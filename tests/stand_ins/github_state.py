@@ -97,6 +97,9 @@ class Job:
     conclusion: str | None
     log: str
     log_key: str  # the unguessable part of the signed download URL, like GitHub's
+    # How the log is served: "" plain text, "gzip" (Content-Encoding: gzip), "zip" (a zip of step logs).
+    log_encoding: str = ""
+    log_body: bytes | None = None  # the bytes to serve as they are (a compression bomb), instead of `log`
 
 
 @dataclass
