@@ -107,12 +107,12 @@ def apply_answer(
     repo_root: Path, answer: str, policy: EditPolicy, *, format_name: str = "search_replace"
 ) -> ApplyReport:
     """Parse and apply every edit in `answer`, or none of them; the report says what happened and why."""
-    problem = answer_problem(answer)
-    if problem:
+    unfit = answer_problem(answer)
+    if unfit:
         return ApplyReport(
-            [EditOutcome("", "refused", None, problem)],
+            [EditOutcome("", "refused", None, unfit)],
             [],
-            f"Your answer was not applied: {problem}. Answer again.",
+            f"Your answer was not applied: {unfit}. Answer again.",
         )
     parsed = parse_answer(answer)
     if not parsed.edits:
