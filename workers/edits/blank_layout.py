@@ -10,6 +10,7 @@ Blank lines around new lines are the model's own and are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 
 from workers.edits.ladder import Match
@@ -25,32 +26,16 @@ def _partners(search_keys: list[str], replace_keys: list[str]) -> dict[int, int]
     return partner
 
 
-def _rewritten_gaps(
-    search: tuple[str, ...],
-    replace: tuple[str, ...],
-    q_idx: list[int],
-    r_idx: list[int],
-    partner: dict[int, int],
-) -> set[int]:
-    """SEARCH gaps that get new lines whose surrounding blank lines differ in number from the quote's: the
-    model wrote the layout it wants around them (a new definition set apart by two blank lines), so the
-    file's blank lines there are replaced. Where the numbers agree, the model dropped blank lines from both
-    sides, and the file's stay."""
-    r_of = {a: m for m, a in partner.items()}
-    out = set()
-    for k in range(len(q_idx) - 1):
-        if k not in r_of or k + 1 not in r_of or r_of[k + 1] == r_of[k] + 1:
-            continue
-        region = replace[r_idx[r_of[k]] + 1 : r_idx[r_of[k + 1]]]
-        lead = next((n for n, line in enumerate(region) if line.strip()), len(region))
-        trail = next((n for n, line in enumerate(reversed(region)) if line.strip()), len(region))
-        if lead + trail != q_idx[k + 1] - q_idx[k] - 1:
-            out.add(k)
-    return out
+def _blank_run(lines: Iterable[str]) -> int:
+    return next((n for n, line in enumerate(lines) if line.strip()), 0)
 
 
 def file_blank_layout(
-    search: tuple[str, ...], replace: tuple[str, ...], file_lines: tuple[str, ...], match: Match
+    search: tuple[str, ...],
+    replace: tuple[str, ...],
+    file_lines: tuple[str, ...],
+    match: Match,
+    place: Callable[[tuple[str, ...], int, int, tuple[str, ...], int, int], int],
 ) -> tuple[tuple[str, ...], tuple[str, ...], Match]:
     """SEARCH and REPLACE with the file's blank lines between carried-over lines, and the match re-paired."""
     f_of = dict(match.pairs)
@@ -63,10 +48,9 @@ def file_blank_layout(
         return file_lines[f_of[q_idx[k]] + 1 : f_of[q_idx[k + 1]]]
 
     partner = _partners([search[q].strip() for q in q_idx], [replace[j].strip() for j in r_idx])
-    # SEARCH gaps that the REPLACE carries over whole, or rewrites with blank lines of its own. Any other gap
-    # keeps the quote's blanks, and where new lines go among the file's blank lines is the merge's business.
-    kept = {a for m, a in partner.items() if partner.get(m + 1) == a + 1}
-    kept |= _rewritten_gaps(search, replace, q_idx, r_idx, partner)
+    # SEARCH gaps whose two sides the REPLACE keeps: the SEARCH gets the file's blank lines there.
+    r_of = {a: m for m, a in partner.items()}
+    kept = {a for a in r_of if a + 1 in r_of}
     new_search = list(search[: q_idx[0]])
     pairs: list[tuple[int, int]] = []
     for k, q in enumerate(q_idx):
@@ -84,14 +68,32 @@ def file_blank_layout(
     new_search.extend(search[q_idx[-1] + 1 :])
 
     new_replace = list(replace[: r_idx[0]])
-    for m, j in enumerate(r_idx):
+    m = 0
+    while m < len(r_idx):
+        j = r_idx[m]
         new_replace.append(replace[j])
         if m + 1 == len(r_idx):
             break
         a, b = partner.get(m), partner.get(m + 1)
         if a is not None and b == a + 1:
             new_replace.extend(file_gap(a))
+        elif a is not None and a + 1 in r_of and r_of[a + 1] > m + 1:
+            # New lines between two kept lines: the blank lines the model wrote around them are the least
+            # there will be, and the file's blank lines stay on the side the new lines leave them on.
+            end = r_idx[r_of[a + 1]]
+            region = replace[j + 1 : end]
+            lead, trail = _blank_run(region), _blank_run(reversed(region))
+            gap = file_gap(a)
+            lo, hi = f_of[q_idx[a]] + 1, f_of[q_idx[a + 1]]
+            before = place(file_lines, lo, hi, replace, j + 1, end) == hi
+            blank = gap[0] if gap else ""
+            new_replace.extend([blank] * max(lead, len(gap) if before else 0))
+            new_replace.extend(region[lead : len(region) - trail])
+            new_replace.extend([blank] * max(trail, 0 if before else len(gap)))
+            m = r_of[a + 1]
+            continue
         else:
             new_replace.extend(replace[j + 1 : r_idx[m + 1]])
+        m += 1
     new_replace.extend(replace[r_idx[-1] + 1 :])
     return tuple(new_search), tuple(new_replace), Match(match.start, match.end, tuple(pairs), match.rung)

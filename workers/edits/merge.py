@@ -60,7 +60,7 @@ def merge(
     if match.rung == "exact":
         return list(replace)
     if match.rung == "blank_lines":
-        search, replace, match = file_blank_layout(search, replace, file_lines, match)
+        search, replace, match = file_blank_layout(search, replace, file_lines, match, _insertion_point)
     w_of = dict(match.pairs)
     aligned = sorted(w_of)
     shift = _shift(search, file_lines, match)
