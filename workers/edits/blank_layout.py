@@ -85,7 +85,8 @@ def file_blank_layout(
             lead, trail = _blank_run(region), _blank_run(reversed(region))
             gap = file_gap(a)
             lo, hi = f_of[q_idx[a]] + 1, f_of[q_idx[a + 1]]
-            before = place(file_lines, lo, hi, replace, j + 1, end) == hi
+            # Which side is judged on the new lines themselves, by indentation, not by their blank lines.
+            before = place(file_lines, lo, hi, replace, j + 1 + lead, end - trail) == hi
             blank = gap[0] if gap else ""
             new_replace.extend([blank] * max(lead, len(gap) if before else 0))
             new_replace.extend(region[lead : len(region) - trail])
