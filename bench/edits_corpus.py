@@ -23,6 +23,7 @@ RECOVERABLE = (
     "indent_shift",
     "trailing_ws",
     "blank_lines",
+    "blank_one_side",
     "stale_line_numbers",
     "elided",
     "truncated_context",
@@ -35,7 +36,7 @@ UNRECOVERABLE = ("ambiguous", "nonexistent", "snippet")
 # Which distortions a format can suffer at all (a whole file has no line numbers or context to truncate).
 APPLIES = {
     "search_replace": set(RECOVERABLE) - {"stale_line_numbers"} | {"ambiguous", "nonexistent"},
-    "unified_diff": set(RECOVERABLE) | {"ambiguous", "nonexistent"},
+    "unified_diff": set(RECOVERABLE) - {"blank_one_side"} | {"ambiguous", "nonexistent"},
     "whole_file": {
         "clean",
         "trailing_ws",
@@ -197,6 +198,27 @@ def _blank(hunk_list: list[Hunk]) -> list[Hunk]:
     return out
 
 
+def _blank_one_side(hunk_list: list[Hunk]) -> list[Hunk] | None:
+    """A blank context line left out of SEARCH but kept in REPLACE (the fix must not gain a blank line)."""
+    out, changed = [], False
+    for s, body in hunk_list:
+        # An interior blank: at either end it would be a blank line added beside an exact quote, which
+        # is what the answer literally asks for.
+        side = [k for k, (t, x) in enumerate(body) if t != "+" and x.strip()]
+        at = next(
+            (
+                k
+                for k, (t, x) in enumerate(body)
+                if t == " " and not x.strip() and side and side[0] < k < side[-1]
+            ),
+            None,
+        )
+        if at is not None:
+            body, changed = [*body[:at], ("+", body[at][1]), *body[at + 1 :]], True
+        out.append((s, body))
+    return out if changed else None
+
+
 def _elide(old: list[str], hunk_list: list[Hunk]) -> list[Hunk] | None:
     start, body = hunk_list[0]
     lead = next(i for i, (t, _) in enumerate(body) if t != " ")
@@ -284,6 +306,11 @@ def distorted(
         whole_lines = _blank_whole(old, new)
         if fmt == "whole_file" and whole_lines is None:
             return None
+    elif distortion == "blank_one_side":
+        one_side = _blank_one_side(base)
+        if one_side is None:
+            return None
+        hunk_list = one_side
     elif distortion == "stale_line_numbers":
         line_offset = 13 if n % 2 else -min(5, base[0][0])
     elif distortion == "elided":

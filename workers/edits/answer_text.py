@@ -47,8 +47,11 @@ _LANG_WORDS = {
     "yaml",
     "json",
 }
+# A label is a whole word followed by a real separator (a colon, or spaces), so that the "in" of
+# "inflection/__init__.py" or the "file" of "filelock/" is never taken for one. Longer words first.
 _LABELS = re.compile(
-    r"^(?:file(?:name)?|path|in|edit|update|updated|modified|new file|create)\s*:?\s*", re.IGNORECASE
+    r"^(?:new file|filename|file|path|updated|update|modified|edit|create|in)(?:\s*:\s*|\s+)",
+    re.IGNORECASE,
 )
 
 

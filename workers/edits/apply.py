@@ -12,6 +12,7 @@ from inference import edit_prompts
 from workers.edits import report
 from workers.edits.fuzzy import numbered
 from workers.edits.guards import check_change, check_path
+from workers.edits.limits import answer_problem
 from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.parse import parse_answer
 from workers.edits.paths import infer_path, repo_files, resolve_path
@@ -106,6 +107,13 @@ def apply_answer(
     repo_root: Path, answer: str, policy: EditPolicy, *, format_name: str = "search_replace"
 ) -> ApplyReport:
     """Parse and apply every edit in `answer`, or none of them; the report says what happened and why."""
+    unfit = answer_problem(answer)
+    if unfit:
+        return ApplyReport(
+            [EditOutcome("", "refused", None, unfit)],
+            [],
+            f"Your answer was not applied: {unfit}. Answer again.",
+        )
     parsed = parse_answer(answer)
     if not parsed.edits:
         reason = "no edit could be read from the answer"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from workers.edits.apply import apply_answer
+from workers.edits.limits import MAX_ANSWER_CHARS
 from workers.edits.model import ApplyReport, EditPolicy
 
 
@@ -52,9 +53,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {root} is not a directory", file=sys.stderr)
         return 2
     try:
-        answer = sys.stdin.read() if str(args.answer) == "-" else args.answer.read_text(encoding="utf-8")
+        # Read one character past the cap and no more, so a huge answer costs no more memory than a big one.
+        if str(args.answer) == "-":
+            answer = sys.stdin.read(MAX_ANSWER_CHARS + 1)
+        else:
+            with args.answer.open(encoding="utf-8") as f:
+                answer = f.read(MAX_ANSWER_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read the answer file {args.answer}: {exc}", file=sys.stderr)
+        return 2
+    if len(answer) > MAX_ANSWER_CHARS:
+        print(
+            f"error: the answer {args.answer} is longer than {MAX_ANSWER_CHARS:,} characters; "
+            "pass only the model's answer",
+            file=sys.stderr,
+        )
         return 2
     policy = EditPolicy(protected_globs=tuple(args.protect), allow_test_edits=args.allow_test_edits)
     report = apply_answer(root, answer, policy)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from difflib import SequenceMatcher
 
+from workers.edits.blank_layout import file_blank_layout
 from workers.edits.fuzzy import similarity
 from workers.edits.ladder import Match, uniform_shift
 from workers.edits.model import Refused
@@ -58,6 +59,8 @@ def merge(
     """The new content of lines match.start..match.end."""
     if match.rung == "exact":
         return list(replace)
+    if match.rung == "blank_lines":
+        search, replace, match = file_blank_layout(search, replace, file_lines, match, _insertion_point)
     w_of = dict(match.pairs)
     aligned = sorted(w_of)
     shift = _shift(search, file_lines, match)
