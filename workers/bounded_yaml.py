@@ -62,6 +62,8 @@ class _BoundedLoader(yaml.SafeLoader):
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int | None] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # only useful with aliases, which are refused
+                raise BoundedYamlError("merge keys (<<) are not allowed", _line(key_node))
             key = self.construct_object(key_node, deep=True)
             try:
                 duplicate = key in seen
@@ -93,7 +95,12 @@ def load(text: str, limits: Limits = Limits()) -> tuple[Any, Node | None]:
     """The value of a one-document YAML text, and its node tree (for line numbers)."""
     if len(text.encode("utf-8", errors="surrogatepass")) > limits.max_bytes:
         raise BoundedYamlError(f"larger than {limits.max_bytes // 1024} KiB")
-    loader = _BoundedLoader(text, limits)
+    try:
+        loader = _BoundedLoader(text, limits)  # the reader refuses control characters right here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"not valid YAML: character #x{exc.character:04x} is not allowed"
+        raise BoundedYamlError(message, line) from None
     try:
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
