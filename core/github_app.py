@@ -8,6 +8,7 @@ from datetime import datetime
 from github import Auth, Github, GithubException, GithubIntegration
 
 from core.errors import ConfigurationError, GitHubUnavailable
+from core.scrub import learn_token
 from core.settings import Settings
 
 
@@ -44,6 +45,7 @@ class GitHubApp:
             raise GitHubUnavailable(
                 f"could not reach GitHub at {self._settings.github_api_url}: {exc}"
             ) from exc
+        learn_token(auth.token)  # from now on every scrubber in this process masks it
         return InstallationToken(token=auth.token, expires_at=auth.expires_at)
 
     def client(self, token: InstallationToken, *, lazy: bool = False) -> Github:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
         for secret in (self.github_private_key, self.github_webhook_secret):
             if secret is not None:
                 values.append(secret.get_secret_value())
+        if self.github_private_key_path is not None:
+            # Start-up names an unreadable key file; until it can be read there is nothing to scrub.
+            with contextlib.suppress(OSError):
+                values.append(self.github_private_key_path.read_text(errors="replace"))
         return [v for v in values if v]
 
 

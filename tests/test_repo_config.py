@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from core.errors import JobFailed
-from workers.repo_config import RepoConfig, load_repo_config
+from workers.repo_config import RepoConfig, RepoConfigError, load_repo_config, parse_repo_config
 from workers.test_plan import plan_for
 
 
@@ -28,7 +29,7 @@ def test_declared_commands_win(tmp_path: Path) -> None:
 
 def test_unknown_keys_and_bad_yaml_are_clear_errors(tmp_path: Path) -> None:
     _write(tmp_path, ".github/codellama.yml", "tests: pytest\n")
-    with pytest.raises(JobFailed, match="unknown keys \\['tests'\\]"):
+    with pytest.raises(JobFailed, match="unknown key `tests`"):
         load_repo_config(tmp_path)
     _write(tmp_path, ".github/codellama.yml", "test: [unclosed\n")
     with pytest.raises(JobFailed, match="not valid YAML"):
@@ -56,3 +57,114 @@ def test_a_repository_that_is_not_python_must_declare_its_tests(tmp_path: Path) 
     _write(tmp_path, "main.go", "package main\n")
     with pytest.raises(JobFailed, match="declare `test:`"):
         plan_for(tmp_path, RepoConfig(), tmp_path / "venv")
+
+
+# --- the typed model: what each key accepts, and the one-line error for anything else ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("protected: migrations/**\n", RepoConfig(protected=("migrations/**",))),
+        ("protected: [migrations/**, '*.lock']\n", RepoConfig(protected=("migrations/**", "*.lock"))),
+        ("setup: [make deps, make build]\n", RepoConfig(setup=("make deps", "make build"))),
+        ("test: [make lint, make test]\n", RepoConfig(test="( make lint ) && ( make test )")),
+        ("test: |\n  cd sub\n  make test\n", RepoConfig(test="cd sub\nmake test\n")),
+        ("setup:\nprotected: []\ntest: ''\n", RepoConfig()),
+        ("", RepoConfig()),
+        ("# only a comment\n", RepoConfig()),
+    ],
+)
+def test_each_key_takes_a_string_or_a_list_of_strings(text: str, expected: RepoConfig) -> None:
+    assert parse_repo_config(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("setup: 5\n", "line 1: `setup` must be a command or a list of commands, not a number"),
+        ("setup: {a: 1}\n", "line 1: `setup` must be a command or a list of commands, not a mapping"),
+        ("test: true\n", "line 1: `test` must be a command or a list of commands, not true/false"),
+        ("test: make\nsetup:\n  - ok\n  - [x]\n", "line 4: `setup` item 2 must be a non-empty string, not a"),
+        ("protected:\n  - docs/\n  - 7\n", "line 3: `protected` item 2 must be a non-empty string, not a"),
+        ("protected: ['!']\n", "line 1: `protected`: '!' is not a valid .gitignore-style pattern"),
+        ("test: x\n\ntests: pytest\n", "line 3: unknown key `tests`; the keys are setup, test, protected"),
+        ("- make test\n", "line 1: must be a mapping with the keys setup, test, protected, not a list"),
+        ("just text\n", "not str"),
+        ("test: x\ntest: y\n", "line 2: `test` appears twice (first on line 1)"),
+        ("test: [unclosed\n", "line 2: not valid YAML"),
+        ("test: a\n---\ntest: b\n", "line 2: not valid YAML: expected a single document"),
+        ("test: !!python/object/apply:os.system [id]\n", "line 1: not valid YAML: could not determine a"),
+    ],
+)
+def test_anything_else_is_one_line_naming_the_key_and_line(text: str, message: str) -> None:
+    with pytest.raises(RepoConfigError) as raised:
+        parse_repo_config(text)
+    error = str(raised.value)
+    assert error.startswith(".github/codellama.yml, ") and message in error, error
+    assert "\n" not in error and len(error) < 300
+
+
+HOSTILE = [
+    # A billion laughs: every level doubles; refused at the first anchor, before anything is expanded.
+    ("a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n", "anchors (&a) are not allowed"),
+    ("test: *undefined\n", "aliases (*undefined) are not allowed"),
+    ("test: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than 16 levels"),
+    ("test: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "nested deeper than 16 levels"),
+    ("protected: [" + ",".join(["a"] * 10_001) + "]\n", "more than 10000 values"),
+    ("test: '" + "x" * 70_000 + "'\n", "larger than 64 KiB"),
+    ('"a\\nb": 1\n', "unknown key `a\\nb`"),
+    ("? " + "k" * 5000 + "\n: 1\n", "unknown key `kkkkk"),
+    ("test: x\n\x00\n", "not valid YAML"),
+    ("<<: {test: x}\n", "line 1: merge keys (<<) are not allowed"),
+    ("test: x\n\x00\n", "line 2: not valid YAML: character #x0000 is not allowed"),
+    ("test: '\ud800'\n", "not valid YAML"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), HOSTILE, ids=[f"hostile{i}" for i in range(len(HOSTILE))])
+def test_hostile_files_end_in_one_clear_line(text: str, message: str) -> None:
+    with pytest.raises(RepoConfigError) as raised:
+        parse_repo_config(text)
+    error = str(raised.value)
+    assert message in error and "\n" not in error and len(error) < 300, error[:500]
+
+
+def test_the_file_must_be_a_plain_file_inside_the_repository(tmp_path: Path) -> None:
+    secret = tmp_path / "worker-key.pem"
+    secret.write_text("-----BEGIN RSA PRIVATE KEY-----\nsecret\n")
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github/codellama.yml").symlink_to(secret)
+    with pytest.raises(RepoConfigError, match="must be a plain file") as raised:
+        load_repo_config(repo)
+    assert "BEGIN" not in str(raised.value)
+    (repo / ".github/codellama.yml").unlink()
+    os.mkfifo(repo / ".github/codellama.yml")  # reading a fifo would wait for ever
+    with pytest.raises(RepoConfigError, match="must be a plain file"):
+        load_repo_config(repo)
+    (repo / ".github/codellama.yml").unlink()
+    (repo / ".github").rmdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere/codellama.yml").write_text("test: cat /etc/shadow\n")
+    (repo / ".github").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(RepoConfigError, match="not a symbolic link"):
+        load_repo_config(repo)
+
+
+def test_the_yaml_spelling_is_read_and_two_files_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, ".github/codellama.yaml", "test: make check\n")
+    assert load_repo_config(tmp_path).test == "make check"
+    _write(tmp_path, ".github/codellama.yml", "test: make test\n")
+    with pytest.raises(RepoConfigError, match="keep one"):
+        load_repo_config(tmp_path)
+
+
+def test_a_file_that_is_not_utf8_or_too_big_is_refused_before_parsing(tmp_path: Path) -> None:
+    _write(tmp_path, ".github/codellama.yml", "")
+    (tmp_path / ".github/codellama.yml").write_bytes(b"test: \xff\xfe\n")
+    with pytest.raises(RepoConfigError, match="not UTF-8 text"):
+        load_repo_config(tmp_path)
+    (tmp_path / ".github/codellama.yml").write_bytes(b"#" * (1 << 20))
+    with pytest.raises(RepoConfigError, match="larger than 64 KiB"):
+        load_repo_config(tmp_path)

@@ -9,6 +9,7 @@ from github import Github, GithubException
 from github.Repository import Repository
 
 from core.errors import GitHubUnavailable, JobFailed
+from core.scrub import Scrubber
 from workers.log_download import LogLimits, fetch_logs
 
 log = logging.getLogger("codellama.github")
@@ -44,8 +45,11 @@ def _unavailable(what: str, exc: GithubException) -> GitHubUnavailable:
 
 
 class RepoGateway:
-    def __init__(self, client: Github, full_name: str) -> None:
+    """Reads and writes one repository; every text it writes to GitHub goes through `scrubber` first."""
+
+    def __init__(self, client: Github, full_name: str, *, scrubber: Scrubber | None = None) -> None:
         self.full_name = full_name
+        self.scrub = scrubber or Scrubber()
         try:
             self._repo: Repository = client.get_repo(full_name)
         except GithubException as exc:
@@ -115,7 +119,7 @@ class RepoGateway:
 
     def open_pull(self, *, title: str, body: str, head: str, base: str) -> str:
         try:
-            pr = self._repo.create_pull(base=base, head=head, title=title, body=body)
+            pr = self._repo.create_pull(base=base, head=head, title=self.scrub(title), body=self.scrub(body))
         except GithubException as exc:
             if exc.status == 422:
                 # Another delivery of the same job got there first; its pull request is the answer.
@@ -130,6 +134,6 @@ class RepoGateway:
 
     def comment(self, number: int, body: str) -> None:
         try:
-            self._repo.get_issue(number).create_comment(body)
+            self._repo.get_issue(number).create_comment(self.scrub(body))
         except GithubException as exc:
             raise _unavailable(f"commenting on #{number}", exc) from exc

@@ -11,6 +11,7 @@ from pathlib import Path
 from core.errors import JobFailed, ModelUnavailable, TransientError
 from core.github_app import GitHubApp
 from core.jobs import RepairRequest
+from core.scrub import scrubber_for
 from core.settings import Settings
 from inference.tgi_client import TGIModel
 from workers import report_text
@@ -18,11 +19,12 @@ from workers.edits import EditPolicy
 from workers.gather import Target, ci_evidence, target_for
 from workers.github_io import RepoGateway
 from workers.repair_loop import LoopBudget, RepairLoop, RepairTask
-from workers.repo_config import load_repo_config
+from workers.repo_config import RepoConfigError, load_repo_config
 from workers.sandbox import make_runner
+from workers.scrubbing import ScrubbedModel
 from workers.setup import run_setup
 from workers.test_plan import plan_for
-from workers.workspace import Workspace, scrub
+from workers.workspace import Workspace
 
 log = logging.getLogger("codellama.job")
 
@@ -30,6 +32,7 @@ log = logging.getLogger("codellama.job")
 @dataclass(frozen=True)
 class JobOutcome:
     # pull_request | already_done | gave_up | not_reproduced | not_code | model_unavailable | failed
+    # | bad_config
     status: str
     detail: str
 
@@ -67,7 +70,7 @@ def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
 def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     app = GitHubApp(settings)
     token = app.installation_token(request.installation_id)
-    gateway = RepoGateway(app.client(token), request.repo_full_name)
+    gateway = RepoGateway(app.client(token), request.repo_full_name, scrubber=scrubber_for(settings))
     branch = request.branch_name(settings.bot_branch_prefix)
     existing = gateway.open_pull_for(branch)
     if existing:
@@ -86,8 +89,12 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
         return JobOutcome("model_unavailable", str(exc))
+    except RepoConfigError as exc:
+        if target.comment_on:
+            gateway.comment(target.comment_on, report_text.BAD_CONFIG.substitute(error=str(exc)))
+        return JobOutcome("bad_config", gateway.scrub(str(exc)))
     except JobFailed as exc:
-        return _report_failure(gateway, request, target, scrub(str(exc), token.token))
+        return _report_failure(gateway, request, target, gateway.scrub(str(exc)))
     except TransientError:
         raise  # the task retries these
     except Exception as exc:
@@ -125,14 +132,15 @@ def _repair(
         isolated_candidates=not plan.setup,
     )
     with model_from(settings) as model:
-        result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
+        scrubbed = ScrubbedModel(model, gateway.scrub)
+        result = RepairLoop(scrubbed, runner, workspace, budget_from(settings)).run(task)
     if not result.success:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
         return JobOutcome(result.status, result.reason)
     files = result.changed_paths
     title = _title(request, target)
-    workspace.commit_paths(branch, files, f"{title}\n\n{result.explanation}".strip())
+    workspace.commit_paths(branch, files, gateway.scrub(f"{title}\n\n{result.explanation}".strip()))
     workspace.push(branch)
     body = report_text.pull_body(result, link_line=target.link_line, command=plan.test, files=files)
     url = gateway.open_pull(title=title, body=body, head=branch, base=target.base_branch)

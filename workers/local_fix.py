@@ -44,13 +44,13 @@ def run_local_fix(
     origin = Workspace.open(path)
     if origin.is_dirty():
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")
+    config = load_repo_config(origin.root)  # a clean checkout: the same file the worktree will have
     model.check_ready()
     scratch = Path(tempfile.mkdtemp(prefix="codellama-fix-"))
     tree = scratch / "repo"
     origin.repo.git.worktree("add", "--detach", str(tree), "HEAD")
     try:
         workspace = Workspace.open(tree)
-        config = load_repo_config(tree)
         plan = (
             TestPlan(setup=config.setup, test=test_command)
             if test_command

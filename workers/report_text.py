@@ -86,6 +86,14 @@ I could not work on this: the model server did not answer ($error).
 Nothing was changed. Ask an operator to check the text-generation-inference server, then comment
 `/codellama fix` again.""")
 
+BAD_CONFIG = Template("""\
+I could not work on this: this repository's `.github/codellama.yml` is not valid.
+
+$error
+
+Nothing was changed. Fix the file (keys: `setup`, `test`, `protected`, each a string or a list of
+strings), then comment `/codellama fix` again.""")
+
 JOB_FAILED = Template("""\
 I could not work on this: $error
 

@@ -13,6 +13,7 @@ from core.jobs import REPAIR_TASK, RepairRequest
 from core.settings import Settings
 from workers.job_lock import JobLock, LockBusy
 from workers.jobs import run_github_job
+from workers.scrubbing import scrub_worker_logs
 
 log = logging.getLogger("codellama.tasks")
 
@@ -21,6 +22,7 @@ MAX_TRANSIENT_RETRIES = 5
 
 def register_tasks(app: Celery, settings: Settings) -> None:
     settings.require("github_app_id", "github_private_key")
+    scrub_worker_logs(settings)
     locks = redis.Redis.from_url(settings.redis_url)
 
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)

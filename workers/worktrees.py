@@ -32,8 +32,14 @@ class Slot:
 def runner_like(runner: CommandRunner) -> RunnerFor:
     """A factory of runners configured like `runner`, each confined to its own workspace."""
     if isinstance(runner, BubblewrapRunner):
+        # `hidden` too: the worker's secret files (the App's private key) stay masked in every slot.
         return lambda tree: BubblewrapRunner(
-            tree, runner.limits, runner.extra_ro_binds, user=runner.user, bwrap=runner.bwrap
+            tree,
+            runner.limits,
+            runner.extra_ro_binds,
+            hidden=runner.hidden,
+            user=runner.user,
+            bwrap=runner.bwrap,
         )
     # The unsandboxed runner holds no per-workspace state.
     return lambda tree: runner

@@ -4,10 +4,10 @@ edits that would make failing tests pass by weakening them."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import PurePosixPath
 
 from workers.edits.model import EditPolicy, Refused
+from workers.path_globs import matching_glob
 
 # CI configuration is always protected: a change there could run anything with the repository's secrets.
 # The bot's own configuration is protected too, so an edit cannot widen what the bot may do.
@@ -56,42 +56,9 @@ _ASSERTS = re.compile(
 )
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Glob as in .gitignore: ** crosses directories, * and ? do not; a pattern without / matches a file
-    name anywhere; a pattern ending in / matches everything below that directory."""
-    pat = pattern.strip().lstrip("/")
-    anchored = "/" in pat.rstrip("/")
-    if pat.endswith("/"):
-        pat += "**"
-    out = []
-    i = 0
-    while i < len(pat):
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pat[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pat[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pat[i]))
-            i += 1
-    body = "".join(out)
-    return re.compile(("^" if anchored else "^(?:.*/)?") + body + "(?:/.*)?$")
-
-
 def protected_by(path: str, globs: tuple[str, ...]) -> str | None:
-    """The first glob that protects `path`, or None."""
-    for glob in globs:
-        if glob.strip() and _glob_regex(glob).match(path):
-            return glob
-    return None
+    """The glob that protects `path` (gitignore rules, see workers/path_globs.py), or None."""
+    return matching_glob(path, globs)
 
 
 def check_path(path: str, policy: EditPolicy) -> None:

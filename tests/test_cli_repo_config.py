@@ -1,0 +1,73 @@
+"""`codellama-bot fix` on a checkout whose .github/codellama.yml is wrong: one line naming the key and the
+line, exit 2, before any model server is asked (a real `codellama-bot` process, real git)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, free_port
+from tests.processes import child_env
+
+
+def _checkout(root: Path, config: str) -> Path:
+    root.mkdir()
+    (root / ".github").mkdir()
+    (root / ".github/codellama.yml").write_text(config)
+    (root / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (root / "test_calc.py").write_text("from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@x"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True, timeout=30)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True, timeout=30)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=root, check=True, timeout=30)
+    return root
+
+
+def _fix(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # A model server that does not exist: a config error must be reported before it is ever asked.
+    env = child_env(
+        {
+            "TGI_URL": f"http://127.0.0.1:{free_port()}",
+            "TGI_RETRIES": "1",
+            "TGI_BACKOFF_BASE_S": "0.05",
+            "BOT_WORKDIR": str(tmp_path / "work"),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "fix", str(repo)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "line"),
+    [
+        ("setup: 5\n", "line 1: `setup` must be a command or a list of commands, not a number"),
+        ("setup: {a: 1}\n", "line 1: `setup` must be a command or a list of commands, not a mapping"),
+        ("test: pytest\nprotected:\n  - docs/\n  - [x]\n", "line 4: `protected` item 2 must be a non-empty"),
+        ("test: pytest\ntests: pytest -x\n", "line 2: unknown key `tests`; the keys are setup, test"),
+        ("a: &a [1, 2]\nb: [*a, *a]\n", "line 1: anchors (&a) are not allowed"),
+        ("test: " + "[" * 100 + "]" * 100 + "\n", "nested deeper than 16 levels"),
+    ],
+    ids=["number", "mapping", "list-item", "unknown-key", "alias", "deep"],
+)
+def test_a_bad_config_is_one_line_and_exit_2(tmp_path: Path, config: str, line: str) -> None:
+    result = _fix(_checkout(tmp_path / "repo", config), tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert line in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("codellama-bot: .github/codellama.yml, line ")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_a_good_config_gets_past_the_check_to_the_model_server(tmp_path: Path) -> None:
+    result = _fix(_checkout(tmp_path / "repo", "protected: migrations/**\ntest: [pytest -q]\n"), tmp_path)
+    assert result.returncode == 2
+    assert "no model server" in result.stderr and "codellama.yml" not in result.stderr
