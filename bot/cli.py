@@ -67,6 +67,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 def _ready(args: argparse.Namespace, settings: Settings) -> int:
     from workers.readiness import report
 
+    logging.getLogger().setLevel(logging.WARNING)  # a health check prints its one line, not request logs
     code, line = report(settings, worker=args.worker)
     print(line, file=sys.stdout if code == 0 else sys.stderr)
     return code
