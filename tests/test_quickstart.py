@@ -285,8 +285,8 @@ def test_venv_sh_without_python_3_11_says_so(tmp_path: Path) -> None:
 
 
 def test_venv_sh_installs_python3_venv_when_debian_lacks_it(tmp_path: Path) -> None:
-    # Debian's python3 without python3-venv cannot make a venv (no ensurepip). The stand-in for the
-    # package manager is the only fake here: "installing" the package lets the real python3 make .venv.
+    # Debian's python3 without python3-venv cannot make a venv (no ensurepip). Two stand-ins: a python3
+    # that refuses `-m venv` until the package is "installed", and apt-get, which records and installs it.
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     installed = tmp_path / "python3-venv-installed"
