@@ -1,4 +1,4 @@
-"""The `codellama-bot` command: serve, worker, fix, apply, locate, bench."""
+"""The `codellama-bot` command: serve, worker, ready, fix, apply, locate, bench."""
 
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.enqueue import CeleryEnqueuer
     from bot.github_gate import AppGitHubGate
     from core.github_app import GitHubApp
+    from core.startup import check_private_key, wait_for_redis
     from workers.celery_app import make_celery
 
     settings.require("github_webhook_secret", "github_app_id", "github_private_key")
-    settings.private_key_pem()
+    check_private_key(settings)
+    wait_for_redis(settings)
     ctx = HandlerContext(
         settings=settings,
         ledger=DeliveryLedger(redis_conn.connect(settings.redis_url), settings.dedupe_ttl_s),
@@ -40,8 +42,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     # Checked before anything heavy is imported: a worker that cannot mint tokens must not start.
+    from core.startup import check_private_key, wait_for_redis
+
     settings.require("github_app_id", "github_private_key")
-    settings.private_key_pem()
+    check_private_key(settings)
+    wait_for_redis(settings)
     from workers.celery_app import make_celery
     from workers.tasks import register_tasks
 
@@ -57,6 +62,15 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     ]
     app.worker_main(argv)
     return 0
+
+
+def _ready(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.readiness import report
+
+    logging.getLogger().setLevel(logging.WARNING)  # a health check prints its one line, not request logs
+    code, line = report(settings, worker=args.worker)
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=1)
     worker.add_argument("--hostname", default="codellama@%h")
     worker.set_defaults(handler=_worker)
+    ready = sub.add_parser("ready", help="exit 0 when Redis (and with --worker, the model server) answers")
+    ready.add_argument("--worker", action="store_true", help="also check the model server at TGI_URL")
+    ready.set_defaults(handler=_ready)
     fix = sub.add_parser("fix", help="repair a local git checkout until its tests pass")
     fix.add_argument("path")
     fix.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")

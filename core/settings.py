@@ -15,7 +15,11 @@ from core.errors import ConfigurationError
 class Settings(BaseSettings):
     """Every knob the bot has. Field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # An empty value counts as unset, so `GITHUB_PRIVATE_KEY=` in .env does not hide GITHUB_PRIVATE_KEY_PATH.
+    # The .env file is read by load_settings (pydantic's parser), never sourced by a shell.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     # GitHub App identity. Only the webhook secret is needed by the receiver; workers need the key.
     github_app_id: int | None = None
@@ -31,6 +35,8 @@ class Settings(BaseSettings):
     command_prefix: str = "/codellama fix"
 
     redis_url: str = "redis://localhost:6379/0"
+    # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.
+    redis_wait_s: float = Field(default=30.0, ge=0)
     celery_queue: str = "codellama-repairs"
     tgi_url: str = "http://localhost:8080"
     tgi_timeout_s: float = 120.0
@@ -121,6 +127,15 @@ class Settings(BaseSettings):
         return [v for v in values if v]
 
 
+# Which dotenv file load_settings reads (default .env in the working directory; /dev/null for none).
+ENV_FILE_VARIABLE = "CODELLAMA_ENV_FILE"
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment once; callers pass the result down instead of reading it again."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read the environment (and .env) once; callers pass the result down instead of reading it again.
+    Variables already in the environment win over the file."""
+    env_file = os.environ.get(ENV_FILE_VARIABLE) or ".env"
+    chosen = None if env_file == os.devnull else env_file
+    if chosen is not None and os.environ.get(ENV_FILE_VARIABLE) and not Path(chosen).is_file():
+        raise ConfigurationError(f"{ENV_FILE_VARIABLE}={chosen} is not a file")
+    return Settings(_env_file=chosen, **overrides)  # type: ignore[arg-type,call-arg]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what the bot and its tests need on a fresh Debian-like machine: system packages, the project
-# with its test extras, and the unprivileged user the sandbox runs repository code as.
+# Install the system packages the bot and its tests need on a fresh Debian-like machine, and the
+# unprivileged user the sandbox runs repository code as. Python packages go into .venv (scripts/venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,5 +22,3 @@ fi
 if ! id codellama-sandbox >/dev/null 2>&1; then
   sudo_if_needed useradd --system --user-group --no-create-home --shell /usr/sbin/nologin codellama-sandbox
 fi
-
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -1,15 +1,58 @@
 #!/usr/bin/env bash
-# Start a local redis-server on 127.0.0.1:6379 unless one already answers there.
+# Start a local redis-server for REDIS_URL (default redis://127.0.0.1:6379/0) unless one already answers.
+# It keeps an append-only file in .data/redis/PORT, so queued jobs survive a restart. A REDIS_URL naming
+# another host is left alone: that Redis is someone else's to run.
 set -euo pipefail
-if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+cd "$(dirname "$0")/.."
+url=${REDIS_URL:-redis://127.0.0.1:6379/0}
+# redis://[[user]:password@]host[:port][/db]
+rest=${url#*://}
+rest=${rest%%/*}
+password=
+if [[ $rest == *@* ]]; then
+  credentials=${rest%@*}
+  rest=${rest##*@}
+  [[ $credentials == *:* ]] && password=${credentials#*:}
+fi
+if [[ $rest == \[*\]* ]]; then   # [::1]:6379
+  host=${rest%%]*}; host=${host#[}; after=${rest#*]}; port=${after#:}
+else
+  host=${rest%%:*}; port=${rest#"$host"}; port=${port#:}
+fi
+port=${port:-6379}
+host=${host:-127.0.0.1}
+# REDISCLI_AUTH keeps the password off redis-cli's command line.
+answers() { REDISCLI_AUTH=$password redis-cli -h "$host" -p "$port" ping 2>/dev/null | grep -q PONG; }
+if answers; then
   exit 0
 fi
-mkdir -p /tmp/codellama-redis
-redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-  --dir /tmp/codellama-redis --logfile /tmp/codellama-redis/redis.log
+case ${url%%://*} in
+  redis) ;;
+  *) echo "start-redis.sh: REDIS_URL=${url%%://*}://... is not a plain redis:// URL; start that Redis yourself" >&2; exit 1 ;;
+esac
+case $host in
+  localhost | 127.0.0.1 | ::1) ;;
+  *) echo "start-redis.sh: no Redis answers at $host:$port (REDIS_URL) and it is not local; start it there" >&2; exit 1 ;;
+esac
+if ! [[ $port =~ ^[0-9]+$ ]]; then
+  echo "start-redis.sh: REDIS_URL has port '$port', not a number" >&2
+  exit 1
+fi
+bind=127.0.0.1
+[ "$host" = "::1" ] && bind=::1
+dir="$PWD/.data/redis/$port"
+mkdir -p "$dir"
+args=(--daemonize yes --bind "$bind" --port "$port" --dir "$dir" --logfile "$dir/redis.log"
+  --pidfile "$dir/redis.pid" --appendonly yes --appendfsync everysec --save "")
+# The password goes through stdin as a config line, not the command line that `ps` shows.
+if [ -n "$password" ]; then
+  printf 'requirepass "%s"\n' "$password" | redis-server - "${args[@]}"
+else
+  redis-server "${args[@]}"
+fi
 for _ in $(seq 1 100); do
-  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0
+  answers && exit 0
   sleep 0.1
 done
-echo "redis-server did not answer on 127.0.0.1:6379; see /tmp/codellama-redis/redis.log" >&2
+echo "start-redis.sh: redis-server did not answer on $host:$port; see $dir/redis.log" >&2
 exit 1

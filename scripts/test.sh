@@ -3,9 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
-scripts/start-redis.sh   # the tests also start their own redis-server when none answers
+. scripts/venv.sh
+venv_ensure '.[test]'
+# The tests use their own settings, never .env, and the machine's Redis on 6379 (or one they start).
+REDIS_URL=redis://127.0.0.1:6379/0 scripts/start-redis.sh
 # Lint and types first: they take seconds and name the exact line.
-python3 -m ruff check .
-python3 -m ruff format --check .
-python3 -m mypy
-python3 -m pytest "$@"
+python -m ruff check .
+python -m ruff format --check .
+python -m mypy
+python -m pytest "$@"

@@ -20,6 +20,8 @@ WEBHOOK_EXAMPLES = CORPORA / "webhooks" / "payload-examples" / "api.github.com"
 # Each test session claims a database of its own (1-15), so that sessions running side by side on one
 # machine (and whatever keeps data in db 0) never flush or read each other's keys.
 CLAIM_KEY = "codellama-tests:claimed-by"
+# load_settings reads .env from the working directory: a developer's own .env must never reach the tests.
+os.environ["CODELLAMA_ENV_FILE"] = os.devnull
 
 
 def free_port() -> int:

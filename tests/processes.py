@@ -22,6 +22,8 @@ INHERITED = ("PATH", "LANG", "LC_ALL", "HOME", "PYTHONPATH", "TMPDIR")
 
 def child_env(extra: dict[str, str]) -> dict[str, str]:
     env = {k: os.environ[k] for k in INHERITED if k in os.environ}
+    # The bot reads .env from its working directory; tests pass every setting themselves.
+    env["CODELLAMA_ENV_FILE"] = os.devnull
     env.update(extra)
     return env
 

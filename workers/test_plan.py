@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +39,25 @@ def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = 
     vpy = shlex.quote(str(venv_dir / "bin" / "python"))
     # --system-site-packages keeps pytest and the common tools without downloading them per job.
     make_venv = f"{shlex.quote(python)} -m venv --system-site-packages {shlex.quote(str(venv_dir))}"
-    setup: tuple[str, ...] = (make_venv,)
+    setup: tuple[str, ...] = (make_venv, *_lend_worker_packages(vpy))
     setup += config.setup + tuple(f"{vpy} -m pip install -q {args}" for args in installs)
     return TestPlan(
         setup=setup, test=f"{vpy} -m pytest -q -rfE --tb=short -p no:cacheprovider", venv=venv_dir
     )
+
+
+def _lend_worker_packages(vpy: str) -> tuple[str, ...]:
+    """--system-site-packages reaches the base interpreter's packages, not a virtualenv's: when the worker
+    runs in one (scripts/run.sh's .venv), a .pth file lends the job's venv the worker's pytest, after its
+    own packages."""
+    if sys.prefix == sys.base_prefix:
+        return ()
+    purelib = sysconfig.get_paths()["purelib"]
+    code = (
+        "import pathlib, sysconfig; "
+        f"pathlib.Path(sysconfig.get_paths()['purelib'], 'codellama-worker.pth').write_text({purelib!r})"
+    )
+    return (f"{vpy} -c {shlex.quote(code)}",)
 
 
 def _looks_like_python(root: Path) -> bool:
