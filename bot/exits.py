@@ -108,11 +108,11 @@ def run_guarded(command: Callable[[], int], *, debug: bool) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return BROKEN_PIPE
-    except SystemExit as exc:
+    except SystemExit as exc:  # argparse (--help, a wrong argument), Celery's worker at its end
         if isinstance(exc.code, str):  # `raise SystemExit("message")`: a message, not a status
             say(exc.code)
             return USAGE
-        raise
+        return OK if exc.code is None else exc.code
     except ValidationError as exc:
         _debug_traceback(debug)
         say(settings_problem(exc))

@@ -8,18 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from workers.cli_inputs import existing_directory, readable_file
 from workers.edits.apply import apply_answer
 from workers.edits.model import ApplyReport, EditPolicy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=existing_directory, help="the repository checkout to edit")
+    parser.add_argument("path", type=Path, help="the repository checkout to edit")
     parser.add_argument(
-        "--answer",
-        type=readable_file,
-        required=True,
-        help="a file holding the model's answer ('-' for stdin)",
+        "--answer", type=Path, required=True, help="a file holding the model's answer ('-' for stdin)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per edit, as a list")
     parser.add_argument(
