@@ -8,10 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from core.errors import BotError, ConfigurationError, JobFailed, ModelUnavailable
+from bot.exits import OneLineParser, raise_on_sigterm, run_guarded
 from core.settings import Settings, load_settings
+from workers.cli_inputs import existing_directory, port_number, positive_int
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,7 +106,7 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
 def _locate(args: argparse.Namespace, settings: Settings) -> int:
     from workers.retrieval.cli import run
 
-    return run(args)
+    return run(args, settings)
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -117,21 +116,22 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codellama-bot", description=__doc__)
+    parser = OneLineParser(prog="codellama-bot", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the webhook receiver")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000)
     serve.set_defaults(handler=_serve)
     worker = sub.add_parser("worker", help="run a Celery worker for repair jobs")
-    worker.add_argument("--concurrency", type=int, default=1)
+    worker.add_argument("--concurrency", type=positive_int, default=1)
     worker.add_argument("--hostname", default="codellama@%h")
     worker.set_defaults(handler=_worker)
     ready = sub.add_parser("ready", help="exit 0 when Redis (and with --worker, the model server) answers")
     ready.add_argument("--worker", action="store_true", help="also check the model server at TGI_URL")
     ready.set_defaults(handler=_ready)
     fix = sub.add_parser("fix", help="repair a local git checkout until its tests pass")
-    fix.add_argument("path")
+    fix.add_argument("path", type=existing_directory)
     fix.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")
     fix.add_argument("--issue", help="what is wrong, in words, to guide the repair")
     fix.set_defaults(handler=_fix)
@@ -150,23 +150,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bench_arguments(bench)
     bench.set_defaults(handler=_bench)
+    for command in sub.choices.values():  # `--debug` after the command's name too
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes and error lines are bot/exits.py's: one line for an expected error, never a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-    try:
-        settings = load_settings()
-        return handler(args, settings)
-    except ValidationError as exc:
-        print(f"codellama-bot: invalid settings:\n{exc}", file=sys.stderr)
-    except ModelUnavailable as exc:
-        print(f"codellama-bot: no model server: {exc}", file=sys.stderr)
-    except (ConfigurationError, JobFailed, BotError) as exc:
-        print(f"codellama-bot: {exc}", file=sys.stderr)
-    return 2
+    argv = sys.argv[1:] if argv is None else argv
+
+    def command() -> int:
+        args = build_parser().parse_args(argv)
+        if args.command not in ("serve", "worker"):  # the services handle SIGTERM themselves
+            raise_on_sigterm()
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, load_settings())
+
+    return run_guarded(command, debug="--debug" in argv)
 
 
 if __name__ == "__main__":

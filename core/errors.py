@@ -4,6 +4,7 @@
 - TransientError: worth retrying later (network, rate limits, a model server restarting).
 - ReflectableError: the model can fix it; its message becomes part of the next prompt.
 - JobFailed: give up and tell the person on GitHub what was tried.
+- UsageError: a command-line input is wrong; the message says what is wrong and what to do.
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class JobFailed(BotError):
 
 class SandboxUnavailable(BotError):
     """Repository code cannot be run safely here and unsandboxed runs are not allowed."""
+
+
+class UsageError(BotError):
+    """A command's input (an argument, a path, a checkout) cannot be used; the person at the terminal acts."""

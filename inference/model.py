@@ -143,5 +143,10 @@ def generate_concurrently(
         except BotError as exc:  # the bot's own sorted failures; anything else is a bug and raises
             return exc
 
-    with ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency)) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency))
+    try:
         return list(pool.map(one, params_list))
+    finally:
+        # Not `with`: its exit waits for every request in flight, so Ctrl-C (or a Celery time limit) would
+        # wait minutes for a 34B model's answers nobody will read. Queued requests are dropped instead.
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -43,7 +43,7 @@ def test_an_unreadable_key_path_is_named(tmp_path) -> None:  # type: ignore[no-u
 
 def test_an_invalid_setting_is_reported_not_a_traceback() -> None:
     done = _cli("worker", env={"BOT_MAX_ITERATIONS": "zero"})
-    assert done.returncode == 2 and "bot_max_iterations" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "BOT_MAX_ITERATIONS" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("command", ["serve", "worker", "fix", "apply", "locate"])

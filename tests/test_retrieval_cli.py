@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
+from core.settings import Settings
 from workers.retrieval.cli import add_arguments, run
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
@@ -27,7 +29,7 @@ def quix(tmp_path: Path) -> Path:
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="codellama-bot locate")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return run(parser.parse_args(argv), Settings())
 
 
 def test_json_from_a_real_ci_log(quix: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,7 +64,10 @@ def test_test_command_adds_coverage(quix: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_unreadable_inputs_exit_2_with_a_message(quix: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run([str(quix / "missing")]) == 2
-    assert "not a directory" in capsys.readouterr().err
-    assert _run([str(quix), "--log", str(quix / "no.log")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert main(["locate", str(quix / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["locate", str(quix), "--log", str(quix / "no.log")]) == 2
+    assert "argument --log" in capsys.readouterr().err
+    (quix / "unreadable.log").mkdir()
+    assert main(["locate", str(quix), "--log", str(quix / "unreadable.log")]) == 2
+    assert "is a directory" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from core.settings import Settings
 from inference import prompts
 from inference.model import TextModel
 from workers.edits import EditPolicy
+from workers.git_preflight import check_checkout
 from workers.jobs import budget_from
 from workers.repair_loop import RepairLoop, RepairResult, RepairTask
 from workers.repo_config import load_repo_config
@@ -41,6 +42,7 @@ def run_local_fix(
     issue_text: str,
 ) -> LocalFixResult:
     check_cap(issue_text, INSTRUCTIONS_CHARS, "--issue")
+    check_checkout(path)  # not a repository, git's "dubious ownership", no commit: one line each
     origin = Workspace.open(path)
     if origin.is_dirty():
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")

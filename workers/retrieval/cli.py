@@ -4,33 +4,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from core.errors import UsageError
+from core.settings import Settings
+from workers.cli_inputs import existing_directory, positive_int, readable_file
 from workers.evidence import parse_log_file
 from workers.retrieval.locate import locate
 from workers.retrieval.rank import Ranked
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="a checkout of the repository")
-    parser.add_argument("--log", help="test or CI output to take failures and stack frames from")
+    parser.add_argument("path", type=existing_directory, help="a checkout of the repository")
+    parser.add_argument(
+        "--log", type=readable_file, help="test or CI output to take failures and stack frames from"
+    )
     issue = parser.add_mutually_exclusive_group()
     issue.add_argument("--issue", help="what is wrong, in words (an issue's text)")
-    issue.add_argument("--issue-file", help="a file holding the issue's text")
+    issue.add_argument("--issue-file", type=readable_file, help="a file holding the issue's text")
     parser.add_argument(
-        "--test", help="a test command to run once for coverage evidence (runs repository code)"
+        "--test",
+        help="a test command to run once for coverage evidence, in the sandbox `fix` uses, on a copy",
     )
-    parser.add_argument("--top", type=int, default=10, help="how many files to list (default 10)")
+    parser.add_argument("--top", type=positive_int, default=10, help="how many files to list (default 10)")
     parser.add_argument("--json", action="store_true", help='print [{"path", "symbol", "score", "reasons"}]')
 
 
-def run(args: argparse.Namespace) -> int:
-    """Exit 0 with the ranking printed; 2 when an input cannot be read."""
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 with the ranking printed; UsageError (exit 2) when an input cannot be read."""
     root = Path(args.path)
     if not root.is_dir():
-        print(f"locate: {root} is not a directory; pass a checkout of the repository", file=sys.stderr)
-        return 2
+        raise UsageError(f"{root} is not a directory; pass a checkout of the repository")
     try:
         issue_text = (
             Path(args.issue_file).read_text(errors="replace") if args.issue_file else args.issue or ""
@@ -38,16 +42,22 @@ def run(args: argparse.Namespace) -> int:
         # The file parser keeps memory bounded on CI logs of tens of megabytes.
         evidence = parse_log_file(Path(args.log), repo_root=root) if args.log else None
     except OSError as exc:
-        print(f"locate: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return 2
-    runner = None
+        raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
     if args.test:
-        from workers.process import LocalRunner
+        from workers.retrieval.sandboxed import sandboxed_copy
 
-        runner = LocalRunner()
-    ranked = locate(
-        root, evidence=evidence, issue_text=issue_text, runner=runner, test_cmd=args.test, top=args.top
-    )
+        # Repository code runs only where `fix` would run it: in the sandbox, never on the checkout itself.
+        with sandboxed_copy(settings, root) as (copy, runner):
+            ranked = locate(
+                copy,
+                evidence=evidence,
+                issue_text=issue_text,
+                runner=runner,
+                test_cmd=args.test,
+                top=args.top,
+            )
+    else:
+        ranked = locate(root, evidence=evidence, issue_text=issue_text, top=args.top)
     if args.json:
         print(json.dumps([r.to_json() for r in ranked], indent=2))
     else:

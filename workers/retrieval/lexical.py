@@ -171,12 +171,14 @@ class LexicalIndex:
     def __init__(self, documents: Sequence[list[str]]) -> None:
         self.size = len(documents)
         self._bm25 = bm25s.BM25()
-        # bm25s cannot index an empty corpus; an empty repository simply scores nothing.
-        if self.size:
+        # bm25s cannot index a corpus without a single term (max() of an empty vocabulary): an empty
+        # repository, or one whose files hold only one-letter names and stop words, simply scores nothing.
+        self._empty = not any(documents)
+        if not self._empty:
             self._bm25.index(list(documents), show_progress=False)
 
     def scores(self, query_terms: Iterable[str]) -> np.ndarray:
         terms = list(dict.fromkeys(query_terms))
-        if not self.size or not terms:
+        if self._empty or not terms:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
