@@ -143,5 +143,10 @@ def generate_concurrently(
         except BotError as exc:  # the bot's own sorted failures; anything else is a bug and raises
             return exc
 
-    with ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency)) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency))
+    try:
         return list(pool.map(one, params_list))
+    finally:
+        # A signal that stops the job (SIGTERM's hand-back, a soft time limit) must not wait for the
+        # answers still in flight, up to TGI_TIMEOUT_S each; after a normal return none is left.
+        pool.shutdown(wait=False, cancel_futures=True)
