@@ -75,10 +75,10 @@ class Settings(BaseSettings):
     setup_network: bool = True
 
     job_time_limit_s: int = 3600
-    # Redis redelivers an unacknowledged job after this long; it must exceed the job time limit, or a
-    # job still running would be handed to a second worker.
-    celery_visibility_timeout_s: int = 3900
-    job_lock_ttl_s: float = 60.0
+    # A job's lease: its worker renews it every sixth of this while the job runs (workers/job_lease.py),
+    # so only a dead worker's job lapses, and another worker takes it up within about this long.
+    celery_visibility_timeout_s: int = Field(default=60, ge=6)
+    job_lock_ttl_s: float = Field(default=30.0, gt=0)
     dedupe_ttl_s: int = 7 * 24 * 3600
     # GitHub caps webhook payloads at 25 MB; a bigger body is refused (413) before it is read whole.
     webhook_max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)

@@ -147,6 +147,6 @@ def generate_concurrently(
     try:
         return list(pool.map(one, params_list))
     finally:
-        # Not `with`: its exit waits for every request in flight, so Ctrl-C (or a Celery time limit) would
-        # wait minutes for a 34B model's answers nobody will read. Queued requests are dropped instead.
+        # Not `with`: its exit waits for every request in flight, so Ctrl-C, SIGTERM's hand-back or a time
+        # limit would wait minutes for a 34B model's answers nobody will read. Queued requests are dropped.
         pool.shutdown(wait=False, cancel_futures=True)

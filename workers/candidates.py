@@ -104,8 +104,13 @@ def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]
     )
     started, won = time.monotonic(), threading.Event()
     pool.prepare(len(order))
-    with ThreadPoolExecutor(max_workers=max(min(len(order), pool.size), 1)) as threads:
+    threads = ThreadPoolExecutor(max_workers=max(min(len(order), pool.size), 1))
+    try:
         tested = list(threads.map(lambda i: _test(pool, ctx, results[i], won), order))
+    finally:
+        # A hand-back (SIGTERM) or a soft time limit must not wait for test runs in flight; their sandboxes
+        # die with the process. After a normal return none is left.
+        threads.shutdown(wait=False, cancel_futures=True)
     results.update(zip(order, tested, strict=True))
     final = [
         _copy(results[duplicate_of[i]], duplicate_of[i]) if i in duplicate_of else results[i]

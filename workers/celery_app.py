@@ -10,8 +10,9 @@ from core.settings import Settings
 def make_celery(settings: Settings) -> Celery:
     app = Celery("codellama", broker=settings.redis_url)
     app.conf.update(
-        # A job is acknowledged only when it ends; a worker killed mid-job leaves it unacknowledged,
-        # and Redis hands it to another worker once the visibility timeout lapses.
+        # A job is acknowledged only when it ends; a worker killed mid-job leaves it unacknowledged, and
+        # once its lease (the visibility timeout, renewed by workers/job_lease.py) lapses, the next sweep
+        # hands it to another worker.
         task_default_queue=settings.celery_queue,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -24,7 +25,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": settings.celery_visibility_timeout_s,
-            # Sweep for abandoned jobs often enough that a short visibility timeout is honoured.
+            # Sweep for lapsed leases often enough that the visibility timeout is honoured to ~10 s.
             "unacked_restore_interval": max(1, min(10, settings.celery_visibility_timeout_s // 4)),
             "unacked_restore_throttle": 1,
         },

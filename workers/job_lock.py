@@ -5,11 +5,14 @@ A job whose worker died keeps its lock only until the TTL lapses, so the redeliv
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from types import TracebackType
 
 import redis
+
+log = logging.getLogger("codellama.lock")
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -43,7 +46,12 @@ class JobLock:
 
     def _beat(self) -> None:
         while not self._stop.wait(self._ttl_ms / 3000):
-            self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)
+            try:
+                self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)
+            except redis.RedisError as exc:
+                # A Redis hiccup must not end the heartbeat: the next beat, a third of the TTL later,
+                # still extends the lock in time.
+                log.warning("could not extend %s: %s", self._key, exc)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -51,4 +59,7 @@ class JobLock:
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join(timeout=5)
-        self._redis.eval(_RELEASE, 1, self._key, self._token)
+        try:
+            self._redis.eval(_RELEASE, 1, self._key, self._token)
+        except redis.RedisError as exc:
+            log.warning("could not release %s (it lapses by itself): %s", self._key, exc)

@@ -7,10 +7,13 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
+from celery.exceptions import Reject
 
 from core.errors import ConfigurationError, TransientError
 from core.jobs import REPAIR_TASK, RepairRequest
 from core.settings import Settings
+from workers import hand_back, job_lease
+from workers.hand_back import HandBack
 from workers.job_lock import JobLock, LockBusy
 from workers.jobs import run_github_job
 from workers.scrubbing import scrub_worker_logs
@@ -24,14 +27,20 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     settings.require("github_app_id", "github_private_key")
     scrub_worker_logs(settings)
     locks = redis.Redis.from_url(settings.redis_url)
+    job_lease.install(app)
+    hand_back.install()
 
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
     def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
         request = RepairRequest.from_payload(payload)
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
         try:
-            with JobLock(locks, lock_name, settings.job_lock_ttl_s):
+            with hand_back.job_running(), JobLock(locks, lock_name, settings.job_lock_ttl_s):
                 outcome = run_github_job(settings, request)
+        except HandBack:
+            # The worker is stopping: the job goes back to the queue now, for another worker to take up.
+            log.warning("job %s handed back: the worker is stopping", request.delivery_id)
+            raise Reject("handed back on SIGTERM", requeue=True) from None
         except LockBusy:
             # The same job is running elsewhere (or its dead worker's lock has not lapsed yet).
             raise self.retry(countdown=settings.job_lock_ttl_s / 2, max_retries=None) from None

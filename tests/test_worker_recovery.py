@@ -1,0 +1,154 @@
+"""A worker that dies mid-job, with DEFAULT lease settings: real redis-server, `codellama-bot serve` and two
+`codellama-bot worker` processes, real git; only GitHub and the model are stand-ins.
+
+The first worker is inside its job, waiting for the model, when it is killed (SIGKILL, as the OOM killer
+does) or stopped as `docker stop` stops it (SIGTERM to the main process only). A second worker, already
+running, must take the job up and open exactly one pull request.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from core.settings import Settings
+from tests import payloads, processes
+from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
+from tests.conftest import free_port, wait_until
+from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
+from tests.stand_ins.tgi_server import TGIStandIn
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# The issue's promise: another worker takes a dead worker's job up within two minutes.
+RESUME_DEADLINE_S = 120
+# `docker stop` sends SIGKILL this long after SIGTERM.
+DOCKER_STOP_GRACE_S = 10
+
+
+@dataclass
+class Scene:
+    world: World
+    env: dict[str, str]
+    tmp: Path
+    port: int
+    prompts: list[tuple[float, str]]
+    release: threading.Event
+
+    def deliver_fix_command(self) -> int:
+        gh = self.world.gh
+        number = gh.add_issue(REPO, "`((` counts as balanced", "")
+        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
+        payload = payloads.issue_comment(
+            REPO,
+            INSTALLATION_ID,
+            number=number,
+            comment_id=comment["id"],
+            body="/codellama fix",
+            login=MAINTAINER,
+        )
+        body, headers = payloads.signed("issue_comment", payload, SECRET, f"recovery-{number}")
+        reply = requests.post(f"http://127.0.0.1:{self.port}/webhook", data=body, headers=headers, timeout=10)
+        assert reply.status_code == 202, reply.text
+        return number
+
+
+@pytest.fixture
+def scene(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Scene]:
+    prompts: list[tuple[float, str]] = []
+    release = threading.Event()
+
+    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
+        prompts.append((time.monotonic(), prompt))
+        if len(prompts) == 1:
+            # The first worker is inside its job, waiting for the model, when it is stopped.
+            release.wait(timeout=RESUME_DEADLINE_S + 60)
+        return PARENS_RIGHT
+
+    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
+        # No lease or lock setting here: the defaults are what is under test.
+        env = world.env(
+            redis_url,
+            queue_name,
+            TGI_URL=tgi.url,
+            BOT_WORKDIR=str(tmp_path / "work"),
+            CANDIDATES="1",
+            BOT_MAX_ITERATIONS="2",
+            TGI_RETRIES="0",
+            TGI_TIMEOUT_S=str(RESUME_DEADLINE_S + 60),
+        )
+        try:
+            yield Scene(world, env, tmp_path, free_port(), prompts, release)
+        finally:
+            release.set()
+
+
+def _one_pull_request_and_one_link(scene: Scene, number: int, heir: processes.BotProcess) -> None:
+    gh = scene.world.gh
+    pr = wait_until(lambda: gh.pulls(REPO), 180, "the pull request")[0]
+    wait_until(lambda: "ended: pull_request" in heir.log(), 60, "the second worker to finish the job")
+    assert len(gh.pulls(REPO)) == 1, gh.pulls(REPO)
+    assert pr["head"]["ref"] == f"codellama/fix-issue-{number}"
+    links = [c for c in gh.issue_comments(REPO, number) if pr["html_url"] in c["body"]]
+    assert len(links) == 1, gh.issue_comments(REPO, number)
+
+
+def _default(name: str) -> float:
+    """A setting's default, whatever the environment of the test run says."""
+    return float(Settings.model_fields[name].default)
+
+
+def test_defaults_give_a_lease_that_lapses_within_two_minutes() -> None:
+    # The lease (visibility timeout) plus one sweep stays inside the promise, and the dead worker's
+    # branch lock has lapsed by then.
+    assert _default("celery_visibility_timeout_s") + 10 < RESUME_DEADLINE_S
+    assert _default("job_lock_ttl_s") < _default("celery_visibility_timeout_s")
+
+
+def test_a_sigkilled_worker_s_job_is_taken_up_by_another_within_two_minutes(scene: Scene) -> None:
+    with (
+        processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
+        processes.worker(scene.env, scene.tmp / "doomed.log", name="doomed") as doomed,
+    ):
+        number = scene.deliver_fix_command()
+        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
+            doomed.kill(signal.SIGKILL)  # the whole process group, as the OOM killer or SIGKILL leaves it
+            killed_at = time.monotonic()
+            wait_until(lambda: len(scene.prompts) >= 2, RESUME_DEADLINE_S, "the second worker to resume")
+            scene.release.set()
+            _one_pull_request_and_one_link(scene, number, heir)
+    assert scene.prompts[1][0] - killed_at < RESUME_DEADLINE_S
+    assert "handed back" not in doomed.log()  # SIGKILL leaves no chance: the lease lapsed
+
+
+def test_sigterm_hands_the_job_back_at_once_as_docker_stop_sends_it(scene: Scene) -> None:
+    with (
+        processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
+        processes.worker(scene.env, scene.tmp / "stopped.log", name="stopped") as stopped,
+    ):
+        number = scene.deliver_fix_command()
+        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
+            # `docker stop` signals the container's first process only, here the worker's main process.
+            os.kill(stopped.proc.pid, signal.SIGTERM)
+            # It exits by itself before docker's SIGKILL would come...
+            wait_until(lambda: stopped.proc.poll() is not None, DOCKER_STOP_GRACE_S, "the worker to exit")
+            # ...and the job is taken up again before its lease could lapse: it was handed back.
+            wait_until(
+                lambda: len(scene.prompts) >= 2,
+                _default("celery_visibility_timeout_s") / 2,
+                "the second worker to take the handed-back job",
+            )
+            scene.release.set()
+            _one_pull_request_and_one_link(scene, number, heir)
+    assert "handed back" in stopped.log(), stopped.log()
+    assert "ended: pull_request" not in stopped.log()
