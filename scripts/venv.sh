@@ -43,7 +43,8 @@ make_venv() {
 
 # venv_ensure SPEC...: .venv exists and holds `pip install -e SPEC...` (e.g. "." or ".[test]").
 venv_ensure() {
-  if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+  # pip is checked too: a .venv left half-made by an interrupted run has a python but no pip.
+  if ! .venv/bin/python -c 'import sys, pip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
     make_venv || return 1
   fi
   local stamp want
