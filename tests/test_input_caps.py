@@ -141,9 +141,9 @@ def test_a_compression_bomb_is_refused_in_bounded_memory(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # 600 MiB unpacked, but held at once: the 20 MiB tail a log may keep, the bomb (the stand-in runs in
-    # this process) and a few MiB of buffers.
-    assert peak < LogLimits().kept_bytes + len(bomb) + 8 * MIB, f"peak {peak / MIB:.1f} MiB"
+    # 600 MiB unpacked, but held at once only the 20 MiB tail a log may keep and a few MiB of buffers (the
+    # bomb was built before tracing began, and the stand-in serves it without a copy).
+    assert peak < LogLimits().kept_bytes + 8 * MIB, f"peak {peak / MIB:.1f} MiB"
 
 
 def test_the_kept_text_is_a_budget_the_logs_of_a_job_share(
@@ -155,7 +155,7 @@ def test_the_kept_text_is_a_budget_the_logs_of_a_job_share(
     assert [log.name for log in logs] == ["job 0", "job 1", "job 2"]
     for log in logs:
         kept = log.text.split("\n", 1)[1]
-        assert log.text.startswith("[… the first ") and len(kept.encode()) == 100_000
+        assert log.text.startswith("[... the first ") and len(kept.encode()) == 100_000
         assert kept.endswith("FAILED test_a.py::test_x - boom\n")
 
 

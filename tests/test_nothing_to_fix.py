@@ -113,6 +113,15 @@ def test_failing_tests_still_go_to_the_model(tmp_path: Path) -> None:
             RunResult("python3.11 -m tox", 1, "/usr/bin/python3.11: No module named tox\n", 0.1),
             "module `tox` is not installed",
         ),
+        (
+            RunResult(
+                "PYTHONPATH=src .venv/bin/python -m pytest",
+                1,
+                "/w/.venv/bin/python: No module named pytest\n",
+                0.1,
+            ),
+            "module `pytest` is not installed",
+        ),
     ],
 )
 def test_the_shells_words_for_a_command_that_cannot_start_are_read(run: RunResult, why: str) -> None:

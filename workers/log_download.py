@@ -8,6 +8,7 @@ only the tail of each log is kept, because the failures and the runner's summary
 
 from __future__ import annotations
 
+import codecs
 import struct
 import tempfile
 import time
@@ -97,11 +98,20 @@ class _Tail:
             self.dropped += len(first)
 
     def text(self) -> str:
-        data = b"".join(self.chunks)
-        cut = max(len(data) - self.size, 0)
+        """The tail as text, marked when its start was dropped. Decoded chunk by chunk as the bytes are let
+        go, so the tail is held about twice at most, never three or four times."""
+        cut = max(self.held - self.size, 0)
+        if cut:
+            self.chunks[0] = self.chunks[0][cut:]
         dropped = self.dropped + cut
-        text = data[cut:].decode("utf-8", errors="replace")
-        return f"[… the first {dropped:,} bytes of this log were not kept]\n{text}" if dropped else text
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # An ASCII marker: one "…" would make Python store the whole text at 2 bytes a character.
+        parts = [f"[... the first {dropped:,} bytes of this log were not kept]\n" if dropped else ""]
+        while self.chunks:
+            parts.append(decoder.decode(self.chunks.popleft()))
+        parts.append(decoder.decode(b"", final=True))
+        self.held = 0
+        return "".join(parts)
 
 
 def fetch_logs(named_urls: list[tuple[str, str]], limits: LogLimits | None = None) -> list[tuple[str, str]]:

@@ -101,11 +101,13 @@ def cannot_run(run: RunResult) -> str | None:
 
 
 def _python_module(command: str) -> str | None:
-    """X in a command that starts `python -m X` (or python3, python3.11, a path to one)."""
+    """X in a command that starts `python -m X` (or python3, python3.11, a path to one, after VAR=value)."""
     try:
         words = shlex.split(command)
     except ValueError:
         return None
+    while words and re.fullmatch(r"[A-Za-z_]\w*=.*", words[0], re.DOTALL):
+        words = words[1:]  # PYTHONPATH=. python -m pytest
     if len(words) >= 3 and re.fullmatch(r"python[\d.]*", Path(words[0]).name) and words[1] == "-m":
         return words[2]
     return None
