@@ -86,9 +86,7 @@ def file_blank_layout(
             gap = file_gap(a)
             lo, hi = f_of[q_idx[a]] + 1, f_of[q_idx[a + 1]]
             # Which side is judged on the new lines themselves, by indentation, not by their blank lines.
-            # After a closing brace, new lines start the next stretch, as after a dedent.
-            closes = replace[j].strip().startswith("}")
-            before = closes or place(file_lines, lo, hi, replace, j + 1 + lead, end - trail) == hi
+            before = place(file_lines, lo, hi, replace, j + 1 + lead, end - trail) == hi
             blank = gap[0] if gap else ""
             new_replace.extend([blank] * max(lead, len(gap) if before else 0))
             new_replace.extend(region[lead : len(region) - trail])
