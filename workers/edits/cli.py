@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workers.edits.apply import apply_answer
 from workers.edits.model import ApplyReport, EditPolicy
+from workers.path_globs import BadGlob, check_globs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
         answer = sys.stdin.read() if str(args.answer) == "-" else args.answer.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read the answer file {args.answer}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        check_globs(tuple(args.protect))
+    except BadGlob as exc:
+        print(f"error: --protect {exc}", file=sys.stderr)
         return 2
     policy = EditPolicy(protected_globs=tuple(args.protect), allow_test_edits=args.allow_test_edits)
     report = apply_answer(root, answer, policy)
