@@ -15,12 +15,14 @@ from collections.abc import Iterable
 
 from core.settings import Settings
 
+log = logging.getLogger("codellama.scrub")
+
 MASK = "***"
 # A key's base64 lines are 64 characters; shorter pieces (the last line, the BEGIN/END labels) are
 # either covered by the whole key or not secret, and masking every short string would wreck the text.
 MIN_LINE_CHARS = 16
 # Whole secrets shorter than this are not masked on their own: masking a 3-letter webhook secret
-# everywhere would garble every comment. Start-up does not refuse them; a warning says so.
+# everywhere would garble every comment. They are not refused; a warning says they are not masked.
 MIN_SECRET_CHARS = 4
 # Tokens minted in this process live an hour; a worker runs a few jobs an hour, each minting one or two.
 # Each kept token costs a scan of the text (about 0.4 ms per 2 MB), so the list is bounded.
@@ -100,6 +102,10 @@ def scrubber_for(settings: Settings) -> Scrubber:
     key = tuple(settings.secret_values())
     with _learned_lock:
         if key not in _by_secrets:
+            if any(len(v.strip()) < MIN_SECRET_CHARS for v in key):
+                log.warning(
+                    "a secret setting shorter than %d characters is not masked in output", MIN_SECRET_CHARS
+                )
             _by_secrets[key] = Scrubber(key)
         return _by_secrets[key]
 
