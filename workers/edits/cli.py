@@ -13,6 +13,15 @@ from workers.edits.model import ApplyReport, EditPolicy
 from workers.path_globs import BadGlob, check_globs
 
 
+def _glob(text: str) -> str:
+    """A --protect value: refused up front (argparse's one line, exit 2) when git would refuse it."""
+    try:
+        check_globs((text,))
+    except BadGlob as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="the repository checkout to edit")
     parser.add_argument(
@@ -27,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--protect",
         action="append",
+        type=_glob,
         default=[],
         metavar="GLOB",
         help="refuse edits to files matching GLOB (as .github/codellama.yml's protected:)",
@@ -56,11 +66,6 @@ def run(args: argparse.Namespace) -> int:
         answer = sys.stdin.read() if str(args.answer) == "-" else args.answer.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read the answer file {args.answer}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        check_globs(tuple(args.protect))
-    except BadGlob as exc:
-        print(f"error: --protect {exc}", file=sys.stderr)
         return 2
     policy = EditPolicy(protected_globs=tuple(args.protect), allow_test_edits=args.allow_test_edits)
     report = apply_answer(root, answer, policy)
