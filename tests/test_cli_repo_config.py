@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bugs import search_replace
 from tests.conftest import REPO_ROOT, free_port
 from tests.processes import child_env
 
@@ -71,3 +72,21 @@ def test_a_good_config_gets_past_the_check_to_the_model_server(tmp_path: Path) -
     result = _fix(_checkout(tmp_path / "repo", "protected: migrations/**\ntest: [pytest -q]\n"), tmp_path)
     assert result.returncode == 2
     assert "no model server" in result.stderr and "codellama.yml" not in result.stderr
+
+
+def test_apply_refuses_a_protect_glob_git_would_refuse_in_one_line(tmp_path: Path) -> None:
+    repo = _checkout(tmp_path / "repo", "test: pytest\n")
+    answer = tmp_path / "answer.md"
+    answer.write_text(search_replace("calc.py", "    return a - b", "    return a + b", "add subtracts."))
+    run = [sys.executable, "-m", "bot.cli", "apply", str(repo), "--answer", str(answer)]
+    env = child_env({"PYTHONPATH": str(REPO_ROOT)})
+    bad = subprocess.run([*run, "--protect", "!"], env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2, bad.stderr
+    assert bad.stderr.endswith("error: argument --protect: '!' is not a valid .gitignore-style pattern\n")
+    assert "Traceback" not in bad.stderr
+    # A gitignore-style glob protects what git would ignore: `calc.py` anywhere, so the edit is refused.
+    refused = subprocess.run(
+        [*run, "--protect", "calc.py"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 1 and "protected by .github/codellama.yml ('calc.py')" in refused.stdout
+    assert "return a - b" in (repo / "calc.py").read_text()

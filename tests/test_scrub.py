@@ -86,8 +86,10 @@ def test_settings_secrets_include_the_key_file(tmp_path: Path, pem: str) -> None
     assert missing.secret_values() == []
 
 
-def test_short_secrets_and_short_key_lines_do_not_garble_text() -> None:
+def test_short_secrets_and_short_key_lines_do_not_garble_text(caplog: pytest.LogCaptureFixture) -> None:
     assert secret_pieces(["abc"]) == []
+    scrubber_for(Settings(github_webhook_secret="xyz"))
+    assert "shorter than 4 characters is not masked" in caplog.text
     pieces = secret_pieces(["-----BEGIN X-----\nAAAAAAAAAAAAAAAAAAAAAAAA\nAb==\n-----END X-----\n"])
     assert "Ab==" not in pieces and "AAAAAAAAAAAAAAAAAAAAAAAA" in pieces
     assert Scrubber(["abc"])("abc abc") == "abc abc"

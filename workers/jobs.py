@@ -92,9 +92,10 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     except RepoConfigError as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.BAD_CONFIG.substitute(error=str(exc)))
-        return JobOutcome("bad_config", gateway.scrub(str(exc)))
+        return JobOutcome("bad_config", str(exc))
     except JobFailed as exc:
-        return _report_failure(gateway, request, target, gateway.scrub(str(exc)))
+        # Scrubbed where it leaves: the gateway masks the comment, the worker's log filter the log line.
+        return _report_failure(gateway, request, target, str(exc))
     except TransientError:
         raise  # the task retries these
     except Exception as exc:

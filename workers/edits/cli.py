@@ -11,6 +11,16 @@ from pathlib import Path
 from workers.edits.apply import apply_answer
 from workers.edits.limits import MAX_ANSWER_CHARS
 from workers.edits.model import ApplyReport, EditPolicy
+from workers.path_globs import BadGlob, check_globs
+
+
+def _glob(text: str) -> str:
+    """A --protect value: refused up front (argparse's one line, exit 2) when git would refuse it."""
+    try:
+        check_globs((text,))
+    except BadGlob as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--protect",
         action="append",
+        type=_glob,
         default=[],
         metavar="GLOB",
         help="refuse edits to files matching GLOB (as .github/codellama.yml's protected:)",
