@@ -97,7 +97,9 @@ def raise_on_sigterm() -> None:
 def run_guarded(command: Callable[[], int], *, debug: bool) -> int:
     """Run a command; turn every way it can end into an exit code, and every error into one line."""
     try:
-        return command()
+        code = command()
+        sys.stdout.flush()  # here, so that a closed pipe is an exception we catch, not one at exit
+        return code
     except KeyboardInterrupt:
         return _stopped(INTERRUPTED, "interrupted (Ctrl-C); stopped. Run the command again to start over")
     except Terminated:
