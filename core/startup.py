@@ -51,6 +51,8 @@ def check_private_key(settings: Settings) -> None:
         ) from None
     except (ValueError, UnicodeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "\\n" in pem and pem.count("\n") <= 1:
+            reason = "it holds the two characters \\n where line breaks belong; use real newlines"
         raise ConfigurationError(f"{where} is not a readable PEM private key ({reason})") from None
     if not isinstance(key, RSAPrivateKey):
         raise ConfigurationError(

@@ -3,7 +3,8 @@
 "externally managed" and refuses pip installs). The scripts must make and use .venv, read no .env in a shell,
 start a local Redis for REDIS_URL, and exit non-zero, saying which, when the receiver or the worker dies.
 
-One virtual environment is made for the module (a pip install takes a minute or more)."""
+The clone is of the committed tree. One virtual environment is made for the module (a pip install takes a
+minute or more); later runs of run.sh find it in place and install nothing."""
 
 from __future__ import annotations
 
@@ -243,6 +244,34 @@ def test_run_sh_exits_non_zero_saying_which_process_died(quickstart: QuickStart)
         in run.log()
     )
     assert not alive(roles["receiver"]) and not receiver_answers(run.http_port)
+
+
+def test_run_sh_exits_when_the_receiver_dies_and_stops_the_worker(
+    quickstart: QuickStart, tmp_path: Path
+) -> None:
+    quickstart.run.stop()
+    run = start_run_sh(quickstart.clone, tmp_path / "run.log")
+    try:
+        wait_until(
+            lambda: (
+                (receiver_answers(run.http_port) and " ready." in run.log()) or run.proc.poll() is not None
+            ),
+            120,
+            "run.sh (with .venv in place) to be up",
+            interval_s=0.2,
+        )
+        roles = run.children()
+        assert set(roles) == {"receiver", "worker"}, run.log()
+        os.kill(roles["receiver"], signal.SIGKILL)
+        wait_until(lambda: run.proc.poll() is not None, 90, "run.sh to exit after its receiver died")
+    finally:
+        run.stop()
+    assert run.proc.returncode == 128 + signal.SIGKILL, run.log()
+    assert (
+        "run.sh: the webhook receiver (codellama-bot serve) exited with status 137; stopping the worker"
+        in run.log()
+    )
+    assert not alive(roles["worker"])
 
 
 def test_run_sh_with_a_key_file_that_holds_no_key_stops_with_one_clear_line(

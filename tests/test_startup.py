@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from core.errors import ConfigurationError
 from core.settings import Settings, load_settings
-from core.startup import check_private_key
+from core.startup import check_private_key, redacted, redis_problem
 from tests.conftest import REPO_ROOT, free_port, wait_until
 from tests.processes import BotProcess, child_env
 from tests.stand_ins.tgi_server import TGIStandIn
@@ -229,3 +229,20 @@ def test_dotenv_example_is_valid_and_only_a_named_file_is_read(
     assert load_settings().github_app_id == 9  # .env in the working directory by default
     monkeypatch.setenv("CODELLAMA_ENV_FILE", "/dev/null")
     assert load_settings().github_app_id is None
+
+
+def test_key_text_with_escaped_newlines_gets_a_hint(rsa_pem: bytes) -> None:
+    # A common slip in container environments: the PEM on one line with literal \n sequences.
+    one_line = rsa_pem.decode().strip().replace("\n", "\\n")
+    settings = Settings(github_app_id=1, github_private_key=one_line)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"the two characters \\n where line breaks belong"):
+        check_private_key(settings)
+
+
+def test_a_password_in_redis_url_never_reaches_a_message() -> None:
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    problem = redis_problem(url, timeout_s=1)
+    assert problem is not None and "hunter2" not in problem
+    assert f"REDIS_URL=redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in problem
+    assert redacted("redis://user:pw@host:1/0") == "redis://user:***@host:1/0"
+    assert redacted("redis://host:1/0") == "redis://host:1/0"
