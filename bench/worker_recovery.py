@@ -5,9 +5,10 @@
 Real redis-server, `codellama-bot serve` and two `codellama-bot worker` processes, the GitHub and TGI
 stand-ins. The first worker is inside its job, waiting for the model, when it is killed with SIGKILL (the
 OOM killer) or sent SIGTERM on its main process alone (`docker stop`); a second worker is already running.
-Prints, per run: seconds from the signal until the second worker asks the model (the job resumed), until
-the stopped worker exited, and until the pull request exists. Claims a free Redis database (1-15) as the
-tests do and empties it afterwards.
+Prints, per run, seconds from the signal until: the stopped worker exited; the second worker received the
+job; it asked the model (its clone, setup and first test run done); the pull request exists. Claims a
+free Redis database (1-15) as the tests do and empties it afterwards. The stand-ins' BrokenPipe noise on
+stderr is the killed worker's requests; the figures are on stdout.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +41,12 @@ def _claim_db(server: str) -> str:
         if client.set(CLAIM_KEY, str(os.getpid()), nx=True, ex=3600):
             return f"{server}/{db}"
     raise SystemExit("every Redis database 1-15 is claimed by a running test session")
+
+
+def _received_at(log: str) -> float:
+    """When the worker's log says it received the repair task (its logging clock is the wall clock)."""
+    line = next(line for line in log.splitlines() if "Task workers.repair" in line and "received" in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def one_run(how: signal.Signals, redis_url: str, tmp: Path) -> dict[str, float]:
@@ -82,22 +90,24 @@ def one_run(how: signal.Signals, redis_url: str, tmp: Path) -> dict[str, float]:
             ):
                 requests.post(f"http://127.0.0.1:{port}/webhook", data=body, headers=headers, timeout=10)
                 wait_until(lambda: prompts, 120, "the first worker to ask the model")
-                with processes.worker(env, tmp / "second.log", name="second"):
+                with processes.worker(env, tmp / "second.log", name="second") as second:
                     if how == signal.SIGKILL:
                         os.killpg(first.proc.pid, signal.SIGKILL)
                     else:
                         os.kill(first.proc.pid, signal.SIGTERM)
-                    signalled = time.monotonic()
+                    signalled, signalled_wall = time.monotonic(), time.time()
                     wait_until(lambda: first.proc.poll() is not None, 60, "the first worker to exit")
                     exited = time.monotonic()
                     wait_until(lambda: len(prompts) >= 2, 300, "the second worker to resume the job")
                     release.set()
                     wait_until(lambda: gh.pulls(REPO), 300, "the pull request")
                     done = time.monotonic()
+                    taken_up = _received_at(second.log()) - signalled_wall
         finally:
             release.set()
         return {
             "exited_s": exited - signalled,
+            "taken_up_s": taken_up,
             "resumed_s": prompts[1] - signalled,
             "pull_request_s": done - signalled,
             "pull_requests": float(len(gh.pulls(REPO))),
@@ -117,7 +127,8 @@ def main() -> int:
                     r = one_run(how, url, Path(tmp))
                 print(
                     f"{how.name:8} run {i + 1}: worker exited after {r['exited_s']:5.1f} s, "
-                    f"job resumed after {r['resumed_s']:5.1f} s, "
+                    f"job taken up after {r['taken_up_s']:5.1f} s, resumed (model asked) after "
+                    f"{r['resumed_s']:5.1f} s, "
                     f"pull request after {r['pull_request_s']:5.1f} s ({r['pull_requests']:.0f} in all)",
                     flush=True,
                 )
