@@ -48,10 +48,11 @@ class GitHubApp:
         learn_token(auth.token)  # from now on every scrubber in this process masks it
         return InstallationToken(token=auth.token, expires_at=auth.expires_at)
 
-    def client(self, token: InstallationToken, *, lazy: bool = False) -> Github:
-        """A client for one installation. `lazy` skips fetching objects that are only written to."""
+    def client(self, token: InstallationToken | Auth.Auth, *, lazy: bool = False) -> Github:
+        """A client for one installation: one token, or an InstallationSession's auth that refreshes it.
+        `lazy` skips fetching objects that are only written to."""
         return Github(
-            auth=Auth.Token(token.token),
+            auth=token if isinstance(token, Auth.Auth) else Auth.Token(token.token),
             lazy=lazy,
             base_url=self._settings.github_api_url,
             seconds_between_requests=self._settings.github_seconds_between_requests,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from core.settings import Settings
@@ -54,8 +55,10 @@ class World:
 
 
 @contextmanager
-def github_world(root: Path, files: dict[str, str]) -> Iterator[World]:
-    with GitHubStandIn(root) as gh:
+def github_world(
+    root: Path, files: dict[str, str], token_lifetime: timedelta = timedelta(hours=1)
+) -> Iterator[World]:
+    with GitHubStandIn(root, token_lifetime=token_lifetime) as gh:
         pem = gh.register_app(APP_ID)
         sha = gh.create_repo(REPO, files=files)
         gh.add_installation(APP_ID, INSTALLATION_ID, [REPO])

@@ -45,3 +45,32 @@ def test_the_heartbeat_keeps_a_long_job_locked(redis_url: str) -> None:
         wait_until(extended, 5, "a heartbeat to extend the lock", interval_s=0.02)
         assert client.get(key) is not None
     assert client.get("codellama:job-lock:o/r:long") is None
+
+
+class _FailingFirstBeats(redis.Redis):
+    """A real Redis client whose first lock extension fails, as during a Redis restart or failover."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.failed = 0
+        self.extended = 0
+
+    def eval(self, script: str, numkeys: int, *keys_and_args: object) -> object:  # type: ignore[override]
+        if "pexpire" in script:
+            if self.failed < 1:
+                self.failed += 1
+                raise redis.ConnectionError("Connection reset by peer (injected)")
+            self.extended += 1
+        return super().eval(script, numkeys, *keys_and_args)  # type: ignore[arg-type]
+
+
+def test_the_heartbeat_outlives_redis_errors(redis_url: str) -> None:
+    client = _FailingFirstBeats.from_url(redis_url)
+    assert isinstance(client, _FailingFirstBeats)
+    # A third of the TTL between beats: after a failed beat the next still comes in time. Before, the
+    # first error ended the heartbeat thread and the lock lapsed under a running job.
+    with JobLock(client, "o/r:flaky", ttl_s=1.5):
+        wait_until(lambda: client.extended >= 3, 10, "beats to go on extending the lock after a failure")
+        assert client.failed == 1
+        assert client.get("codellama:job-lock:o/r:flaky") is not None
+    assert client.get("codellama:job-lock:o/r:flaky") is None

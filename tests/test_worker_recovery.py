@@ -91,10 +91,11 @@ def scene(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Scene]:
             release.set()
 
 
-def _one_pull_request_and_one_link(scene: Scene, number: int, heir: processes.BotProcess) -> None:
+def _one_pull_request_and_one_link(scene: Scene, number: int, *workers: processes.BotProcess) -> None:
     gh = scene.world.gh
     pr = wait_until(lambda: gh.pulls(REPO), 180, "the pull request")[0]
-    wait_until(lambda: "ended: pull_request" in heir.log(), 60, "the second worker to finish the job")
+    finished = lambda: any("ended: pull_request" in w.log() for w in workers)  # noqa: E731
+    wait_until(finished, 60, "a worker to finish the job")
     assert len(gh.pulls(REPO)) == 1, gh.pulls(REPO)
     assert pr["head"]["ref"] == f"codellama/fix-issue-{number}"
     links = [c for c in gh.issue_comments(REPO, number) if pr["html_url"] in c["body"]]
@@ -152,3 +153,31 @@ def test_sigterm_hands_the_job_back_at_once_as_docker_stop_sends_it(scene: Scene
             _one_pull_request_and_one_link(scene, number, heir)
     assert "handed back" in stopped.log(), stopped.log()
     assert "ended: pull_request" not in stopped.log()
+
+
+def test_an_oom_killed_pool_process_s_job_is_requeued_at_once(scene: Scene) -> None:
+    with (
+        processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
+        processes.worker(scene.env, scene.tmp / "hit.log", name="hit") as hit,
+    ):
+        number = scene.deliver_fix_command()
+        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
+            # The OOM killer picks the process that holds the memory: the pool process running the job,
+            # while the worker's main process lives on.
+            [pool_process] = _children(hit.proc.pid)
+            os.kill(pool_process, signal.SIGKILL)
+            # Celery sees its pool process lost and requeues the job (task_reject_on_worker_lost), well
+            # before the lease could lapse; either worker may take it up.
+            wait_until(
+                lambda: len(scene.prompts) >= 2,
+                _default("celery_visibility_timeout_s") / 2,
+                "a worker to take the job up again",
+            )
+            scene.release.set()
+            _one_pull_request_and_one_link(scene, number, hit, heir)
+        assert hit.proc.poll() is None  # the worker itself survived
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]

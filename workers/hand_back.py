@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -40,6 +41,9 @@ def job_running() -> Iterator[None]:
     """The span in which SIGTERM hands the job back. Installed per job because billiard sets its own
     SIGTERM handler in each pool process after Celery's process-init hooks ran; outside a job that one
     (exit at once) is right, and it is put back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a thread pool (not the CLI's prefork pool): Python delivers signals to the main thread only
+        return
     previous = signal.signal(signal.SIGTERM, _on_sigterm_in_job)
     try:
         yield
@@ -50,6 +54,8 @@ def job_running() -> Iterator[None]:
 def _main_process_ready(**kwargs: Any) -> None:
     """After Celery installed its own SIGTERM handler (warm shutdown): forward SIGTERM to the jobs first."""
     celery_handler = signal.getsignal(signal.SIGTERM)
+    if getattr(celery_handler, "forwards_to_jobs", False):
+        return  # the consumer restarted (a lost broker connection): already in place
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         me = os.getpid()
@@ -60,6 +66,7 @@ def _main_process_ready(**kwargs: Any) -> None:
         if callable(celery_handler):
             celery_handler(signum, frame)
 
+    on_sigterm.forwards_to_jobs = True  # type: ignore[attr-defined]
     signal.signal(signal.SIGTERM, on_sigterm)
 
 

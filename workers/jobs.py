@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from core.errors import JobFailed, ModelUnavailable, TransientError
 from core.github_app import GitHubApp
+from core.installation_session import InstallationSession
 from core.jobs import RepairRequest
 from core.scrub import scrubber_for
 from core.settings import Settings
@@ -69,8 +72,11 @@ def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
 
 def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     app = GitHubApp(settings)
-    token = app.installation_token(request.installation_id)
-    gateway = RepoGateway(app.client(token), request.repo_full_name, scrubber=scrubber_for(settings))
+    # Minted again before it expires: a job can outlive one installation token (one hour). Each token
+    # goes through app.installation_token, which teaches it to the scrubber.
+    session = InstallationSession(partial(app.installation_token, request.installation_id))
+    session.token()  # fail now, not halfway, when the App's credentials are refused
+    gateway = RepoGateway(app.client(session.auth()), request.repo_full_name, scrubber=scrubber_for(settings))
     branch = request.branch_name(settings.bot_branch_prefix)
     existing = gateway.open_pull_for(branch)
     if existing:
@@ -84,7 +90,7 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
     try:
-        return _repair(settings, request, gateway, target, token.token, job_dir, branch)
+        return _repair(settings, request, gateway, target, session.token, job_dir, branch)
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
@@ -112,7 +118,7 @@ def _repair(
     request: RepairRequest,
     gateway: RepoGateway,
     target: Target,
-    token: str,
+    token: Callable[[], str],
     job_dir: Path,
     branch: str,
 ) -> JobOutcome:

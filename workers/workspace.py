@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import git
 
 from core.errors import GitHubUnavailable, JobFailed
+
+# An installation token, or a callable that returns one still valid (core/installation_session.py).
+Token = str | Callable[[], str]
 
 BOT_AUTHOR = git.Actor("codellama-bot", "codellama-bot@users.noreply.github.com")
 
@@ -28,21 +30,21 @@ def scrub(text: str, *secrets: str) -> str:
 
 
 class Workspace:
-    def __init__(self, repo: git.Repo, token: str | None = None) -> None:
+    def __init__(self, repo: git.Repo, token: Token | None = None) -> None:
         self.repo = repo
         self.root = Path(repo.working_tree_dir or ".")
         self._token = token
 
     @classmethod
-    def clone(cls, url: str, dest: Path, token: str | None, ref: str | None = None) -> Workspace:
-        env = _git_env(token)
+    def clone(cls, url: str, dest: Path, token: Token | None, ref: str | None = None) -> Workspace:
+        current = _current(token)
         try:
-            repo = git.Repo.clone_from(url, dest, env=env, multi_options=["--no-tags"])
+            repo = git.Repo.clone_from(url, dest, env=_git_env(current), multi_options=["--no-tags"])
             if ref:
                 repo.git.checkout(ref)
         except git.GitCommandError as exc:
             raise GitHubUnavailable(
-                f"git clone of {scrub(url)} failed: {scrub(str(exc.stderr), token or '')}"
+                f"git clone of {scrub(url)} failed: {scrub(str(exc.stderr), current or '')}"
             ) from exc
         return cls(repo, token)
 
@@ -104,18 +106,18 @@ class Workspace:
 
     def push(self, branch: str) -> None:
         """Force-push: the branch belongs to the bot, and a retried job must be able to replace it."""
-        with self._authenticated():
+        token = _current(self._token)  # asked for now: a job can outlive the token it cloned with
+        with self.repo.git.custom_environment(**_git_env(token)):
             try:
                 self.repo.git.push("--force", "origin", f"HEAD:refs/heads/{branch}")
             except git.GitCommandError as exc:
                 raise GitHubUnavailable(
-                    f"git push of {branch} failed: {scrub(str(exc.stderr), self._token or '')}"
+                    f"git push of {branch} failed: {scrub(str(exc.stderr), token or '')}"
                 ) from exc
 
-    @contextmanager
-    def _authenticated(self) -> Iterator[None]:
-        with self.repo.git.custom_environment(**_git_env(self._token)):
-            yield
+
+def _current(token: Token | None) -> str | None:
+    return token() if callable(token) else token
 
 
 def _git_env(token: str | None) -> dict[str, str]:

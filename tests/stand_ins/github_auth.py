@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from datetime import timedelta
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -13,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.stand_ins.github_state import Installation, Token, World, client_id, now
 
-TOKEN_LIFETIME = timedelta(hours=1)  # GitHub's installation tokens live one hour
 MAX_JWT_LIFETIME = 600  # GitHub rejects an App JWT whose exp is more than ten minutes ahead
 CLOCK_DRIFT = 60  # and tolerates about this much clock drift on iat
 
@@ -80,7 +78,7 @@ def mint_token(world: World, installation_id: int) -> Token:
     token = Token(
         token="ghs_" + secrets.token_urlsafe(27).replace("-", "a").replace("_", "b")[:36],
         installation_id=installation_id,
-        expires_at=now() + TOKEN_LIFETIME,
+        expires_at=now() + world.token_lifetime,
     )
     world.tokens[token.token] = token
     return token

@@ -64,9 +64,12 @@ ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 class GitHubStandIn:
     """Start with `with GitHubStandIn(tmp_path) as gh:`; seed state, point production code at it, inspect."""
 
-    def __init__(self, root_dir: Path) -> None:
+    def __init__(self, root_dir: Path, token_lifetime: timedelta = timedelta(hours=1)) -> None:
+        """`token_lifetime`: how long installation tokens stay valid (GitHub: one hour); expired ones get
+        401 "Bad credentials" from the API and git, as on GitHub."""
         self.root_dir = Path(root_dir)
         self.world = World()
+        self.world.token_lifetime = token_lifetime
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -284,6 +287,12 @@ class GitHubStandIn:
                 {"id": r.reaction_id, "content": r.content, "user": self.render.user(r.user)}
                 for r in self.world.reactions.get(comment_id, [])
             ]
+
+    def token_valid(self, token: str) -> bool:
+        """Whether the stand-in still takes this installation token (it was issued and has not expired)."""
+        with self.world.lock:
+            record = self.world.tokens.get(token)
+            return record is not None and record.expires_at > now()
 
     @property
     def installation_tokens_issued(self) -> list[str]:

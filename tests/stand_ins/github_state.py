@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 
@@ -168,6 +168,8 @@ class World:
         self.apps: dict[int, App] = {}
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, Token] = {}
+        # GitHub's installation tokens live one hour; tests of refreshing make them live seconds.
+        self.token_lifetime = timedelta(hours=1)
         self.repos: dict[str, Repo] = {}
         self.comments: dict[int, Comment] = {}
         self.reactions: dict[int, list[Reaction]] = {}
