@@ -82,7 +82,7 @@ def test_apply_refuses_a_protect_glob_git_would_refuse_in_one_line(tmp_path: Pat
     env = child_env({"PYTHONPATH": str(REPO_ROOT)})
     bad = subprocess.run([*run, "--protect", "!"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2, bad.stderr
-    assert bad.stderr.endswith("error: argument --protect: '!' is not a valid .gitignore-style pattern\n")
+    assert "argument --protect: '!' is not a valid .gitignore-style pattern" in bad.stderr
     assert "Traceback" not in bad.stderr
     # A gitignore-style glob protects what git would ignore: `calc.py` anywhere, so the edit is refused.
     refused = subprocess.run(
