@@ -24,8 +24,9 @@ def test_a_dead_holders_lock_lapses_after_its_ttl(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     # A holder that never exits (its worker was killed) is simulated by the key it leaves behind.
     client.set("codellama:job-lock:o/r:b", "dead-worker", px=600)
-    with pytest.raises(LockBusy), JobLock(client, "o/r:b", ttl_s=30):
+    with pytest.raises(LockBusy) as busy, JobLock(client, "o/r:b", ttl_s=30):
         pass
+    assert 0 < busy.value.lapses_in_s <= 0.6  # the task retries just after that
     wait_until(lambda: client.get("codellama:job-lock:o/r:b") is None, 5, "the dead lock to lapse")
     with JobLock(client, "o/r:b", ttl_s=30):
         pass

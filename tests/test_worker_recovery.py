@@ -167,16 +167,14 @@ def test_an_oom_killed_pool_process_s_job_is_requeued_at_once(scene: Scene) -> N
             # while the worker's main process lives on.
             [pool_process] = _children(hit.proc.pid)
             os.kill(pool_process, signal.SIGKILL)
-            # Celery sees its pool process lost and requeues the job (task_reject_on_worker_lost), well
-            # before the lease could lapse; either worker may take it up.
-            wait_until(
-                lambda: len(scene.prompts) >= 2,
-                _default("celery_visibility_timeout_s") / 2,
-                "a worker to take the job up again",
-            )
+            # Celery sees its pool process lost and requeues the job at once (task_reject_on_worker_lost);
+            # either worker may take it up, as soon as the dead process's branch lock lapses.
+            wait_until(lambda: len(scene.prompts) >= 2, RESUME_DEADLINE_S, "a worker to resume the job")
             scene.release.set()
             _one_pull_request_and_one_link(scene, number, hit, heir)
         assert hit.proc.poll() is None  # the worker itself survived
+    assert "Worker exited prematurely: signal 9 (SIGKILL)" in hit.log()
+    assert "handed back" not in hit.log() + heir.log()
 
 
 def _children(pid: int) -> list[int]:

@@ -25,7 +25,11 @@ return 0
 
 
 class LockBusy(Exception):
-    """Another worker is running the same job right now."""
+    """Another worker is running the same job right now (or its dead worker's lock has not lapsed)."""
+
+    def __init__(self, message: str, lapses_in_s: float) -> None:
+        super().__init__(message)
+        self.lapses_in_s = lapses_in_s  # unless its holder extends it
 
 
 class JobLock:
@@ -39,7 +43,8 @@ class JobLock:
 
     def __enter__(self) -> JobLock:
         if not self._redis.set(self._key, self._token, nx=True, px=self._ttl_ms):
-            raise LockBusy(f"{self._key} is held by another worker")
+            remaining_ms = self._redis.pttl(self._key)
+            raise LockBusy(f"{self._key} is held by another worker", max(int(remaining_ms), 0) / 1000)
         self._heartbeat = threading.Thread(target=self._beat, daemon=True, name="job-lock-heartbeat")
         self._heartbeat.start()
         return self

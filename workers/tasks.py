@@ -41,9 +41,11 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             # The worker is stopping: the job goes back to the queue now, for another worker to take up.
             log.warning("job %s handed back: the worker is stopping", request.delivery_id)
             raise Reject("handed back on SIGTERM", requeue=True) from None
-        except LockBusy:
-            # The same job is running elsewhere (or its dead worker's lock has not lapsed yet).
-            raise self.retry(countdown=settings.job_lock_ttl_s / 2, max_retries=None) from None
+        except LockBusy as busy:
+            # The same job is running elsewhere, or its dead worker's lock has not lapsed yet (a pool
+            # process the OOM killer took): try again just after it would lapse.
+            countdown = min(busy.lapses_in_s + 1, settings.job_lock_ttl_s)
+            raise self.retry(countdown=countdown, max_retries=None) from None
         except ConfigurationError:
             log.exception("job %s cannot run: configuration", request.delivery_id)
             raise
