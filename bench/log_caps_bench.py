@@ -27,7 +27,7 @@ from core.errors import JobFailed  # noqa: E402
 from core.github_app import GitHubApp  # noqa: E402
 from tests.github_world import INSTALLATION_ID, REPO, World, github_world  # noqa: E402
 from tests.log_bombs import MIB, gzip_bomb, zip_bomb  # noqa: E402
-from workers.github_io import RepoGateway  # noqa: E402
+from workers.github.gateway import RepoGateway  # noqa: E402
 
 
 def _text(mib: int) -> bytes:

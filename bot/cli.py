@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.exits import OneLineParser, raise_on_sigterm, run_guarded
 from core.settings import Settings, load_settings
-from workers.cli_inputs import existing_directory, port_number, positive_int
+from workers.local.arguments import existing_directory, port_number, positive_int
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.github_gate import AppGitHubGate
     from core.github_app import GitHubApp
     from core.startup import check_private_key, wait_for_redis
-    from workers.celery_app import make_celery
+    from workers.queue.celery_app import make_celery
 
     settings.require("github_webhook_secret", "github_app_id", "github_private_key")
     check_private_key(settings)
@@ -46,8 +46,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("github_app_id", "github_private_key")
     check_private_key(settings)
     wait_for_redis(settings)
-    from workers.celery_app import make_celery
-    from workers.tasks import register_tasks
+    from workers.queue.celery_app import make_celery
+    from workers.queue.tasks import register_tasks
 
     app = make_celery(settings)
     register_tasks(app, settings)
@@ -64,7 +64,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ready(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.readiness import report
+    from workers.queue.readiness import report
 
     logging.getLogger().setLevel(logging.WARNING)  # a health check prints its one line, not request logs
     code, line = report(settings, worker=args.worker)
@@ -73,9 +73,9 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.jobs import model_from
-    from workers.local_fix import run_local_fix
-    from workers.repair_loop import NOT_REPRODUCED
+    from workers.github.job import model_from
+    from workers.local.fix import run_local_fix
+    from workers.loop.repair_loop import NOT_REPRODUCED
 
     with model_from(settings) as model:
         fixed = run_local_fix(
@@ -110,7 +110,7 @@ def _locate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.bench.cli import run
+    from workers.benchmark.cli import run
 
     return run(args, settings)
 
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_locate_arguments(locate)
     locate.set_defaults(handler=_locate)
     bench = sub.add_parser("bench", help="run the repair loop on QuixBugs or HumanEvalFix and report figures")
-    from workers.bench.cli import add_arguments as add_bench_arguments
+    from workers.benchmark.cli import add_arguments as add_bench_arguments
 
     add_bench_arguments(bench)
     bench.set_defaults(handler=_bench)

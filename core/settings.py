@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     setup_network: bool = True
 
     job_time_limit_s: int = 3600
-    # A job's lease: its worker renews it every sixth of this while the job runs (workers/job_lease.py),
+    # A job's lease: its worker renews it every sixth of this while the job runs (workers/queue/job_lease.py),
     # so only a dead worker's job lapses, and another worker takes it up within about this long.
     celery_visibility_timeout_s: int = Field(default=60, ge=6)
     job_lock_ttl_s: float = Field(default=30.0, gt=0)

@@ -13,10 +13,10 @@ import git
 from core.settings import load_settings
 from inference.tgi_client import TGIModel
 from tests.bugs import search_replace
-from workers.process import CommandRunner
-from workers.repair_loop import LoopBudget, RepairLoop, RepairResult, RepairTask
-from workers.sandbox import make_runner
-from workers.workspace import Workspace
+from workers.checkout.workspace import Workspace
+from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairResult, RepairTask
+from workers.runners.process import CommandRunner
+from workers.runners.sandbox import make_runner
 
 PYTEST = "python -m pytest -q -rfE --tb=short -p no:cacheprovider"
 

@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import CORPORA
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.bench.corpus import load_tasks
-from workers.bench.report import ideal_share
-from workers.bench.simulated import SimulatedModel, right_answer
+from workers.benchmark.corpus import load_tasks
+from workers.benchmark.report import ideal_share
+from workers.benchmark.simulated import SimulatedModel, right_answer
 from workers.edits import EditPolicy, apply_answer
 
 

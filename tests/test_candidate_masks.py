@@ -14,9 +14,9 @@ from core.settings import Settings
 from inference.tgi_client import TGIModel
 from tests.repair_repos import ADD_RIGHT, ADD_RIGHT_LONG, CALC_REPO, PYTEST, attempt_notes, make_repo, task
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.repair_loop import FIXED, LoopBudget, RepairLoop
-from workers.sandbox import BubblewrapRunner, make_runner
-from workers.worktrees import runner_like
+from workers.checkout.worktrees import runner_like
+from workers.loop.repair_loop import FIXED, LoopBudget, RepairLoop
+from workers.runners.sandbox import BubblewrapRunner, make_runner
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from tests.repair_repos import (
     task,
 )
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.repair_loop import FIXED, RepairResult
+from workers.loop.repair_loop import FIXED, RepairResult
 
 pytestmark = pytest.mark.slow
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from inference.model import Generation
-from workers.candidates import CandidateResult, RoundVerdict
-from workers.selection import SuiteFacts, choose_targets, diff_size, judge_suite, judge_targeted, normalized
-from workers.targeted import targeted_command
+from workers.loop.candidates import CandidateResult, RoundVerdict
+from workers.loop.selection import (
+    SuiteFacts,
+    choose_targets,
+    diff_size,
+    judge_suite,
+    judge_targeted,
+    normalized,
+)
+from workers.loop.targeted import targeted_command
 
 
 def facts(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.explanation import explanation_of
+from workers.loop.explanation import explanation_of
 
 
 def test_prose_before_a_search_replace_block() -> None:

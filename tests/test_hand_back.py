@@ -10,7 +10,7 @@ from types import FrameType
 
 import pytest
 
-from workers.hand_back import HandBack, job_running
+from workers.queue.hand_back import HandBack, job_running
 
 
 @pytest.fixture

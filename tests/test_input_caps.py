@@ -21,11 +21,11 @@ from tests.github_world import INSTALLATION_ID, REPO, World, github_world
 from tests.log_bombs import MIB, gzip_bomb, zip_bomb, zip_of_many
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers import github_io
-from workers.gather import target_for
-from workers.github_io import RepoGateway
-from workers.log_download import LogLimits, LogTooBig
-from workers.text_caps import BODY_CHARS, INSTRUCTIONS_CHARS, TITLE_CHARS, capped, check_cap
+from workers.github import gateway as github_io
+from workers.github.gateway import RepoGateway
+from workers.github.gather import target_for
+from workers.github.log_download import LogLimits, LogTooBig
+from workers.loop.text_caps import BODY_CHARS, INSTRUCTIONS_CHARS, TITLE_CHARS, capped, check_cap
 
 LOG = "collecting ... collected 3 items\n" + "".join(f"line {n} ✓\n" for n in range(2000)) + "1 failed\n"
 

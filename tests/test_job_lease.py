@@ -17,7 +17,7 @@ from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
 from tests.conftest import free_port, wait_until
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, github_world
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.job_lease import renew
+from workers.queue.job_lease import renew
 
 VISIBILITY_S = 30
 

@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from tests.conftest import wait_until
-from workers.job_lock import JobLock, LockBusy
+from workers.queue.job_lock import JobLock, LockBusy
 
 
 def test_second_holder_is_refused_until_the_first_releases(redis_url: str) -> None:

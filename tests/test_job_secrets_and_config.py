@@ -24,7 +24,7 @@ from tests.conftest import wait_until
 from tests.github_world import APP_ID, INSTALLATION_ID, MAINTAINER, SECRET, World, github_world
 from tests.repair_repos import CALC_REPO
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.celery_app import make_celery
+from workers.queue.celery_app import make_celery
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

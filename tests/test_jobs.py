@@ -14,8 +14,8 @@ from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quix
 from tests.conftest import free_port
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, World, github_world
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.jobs import run_github_job
-from workers.workspace import Workspace
+from workers.checkout.workspace import Workspace
+from workers.github.job import run_github_job
 
 pytestmark = pytest.mark.slow
 

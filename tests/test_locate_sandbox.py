@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.processes import child_env
-from workers.sandbox import sandbox_available
+from workers.runners.sandbox import sandbox_available
 
 pytestmark = pytest.mark.slow
 

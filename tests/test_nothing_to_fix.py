@@ -16,9 +16,9 @@ from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, quixbugs_repo
 from tests.github_world import INSTALLATION_ID, REPO, World, github_world
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.jobs import run_github_job
-from workers.process import RunResult
-from workers.reproduce import cannot_run
+from workers.github.job import run_github_job
+from workers.loop.reproduce import cannot_run
+from workers.runners.process import RunResult
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from workers.process import LocalRunner
+from workers.runners.process import LocalRunner
 
 
 def test_output_is_bounded_and_the_command_still_finishes(tmp_path: Path) -> None:

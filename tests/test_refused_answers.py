@@ -14,9 +14,9 @@ from tests.bugs import search_replace
 from tests.processes import child_env
 from tests.repair_repos import CALC_TESTS, PYTEST, repair_loop, task
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers import report_text
 from workers.edits import ApplyReport, EditOutcome
-from workers.refusals import give_up_reason, refusal_of, short
+from workers.github import report_text
+from workers.loop.refusals import give_up_reason, refusal_of, short
 
 # `return a - b` is in two functions: a SEARCH of that one line matches two places and is refused.
 TWINS = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"

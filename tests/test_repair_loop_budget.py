@@ -9,9 +9,9 @@ import pytest
 
 from tests.repair_repos import ADD_RIGHT, ADD_WRONG, CALC_REPO, attempt_notes, repair_loop, task
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers import report_text
-from workers.budget import JobLimits, Spend, exhausted
-from workers.repair_loop import FIXED, GAVE_UP
+from workers.github import report_text
+from workers.loop.budget import JobLimits, Spend, exhausted
+from workers.loop.repair_loop import FIXED, GAVE_UP
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import JobFailed
-from workers.repo_config import RepoConfig, RepoConfigError, load_repo_config, parse_repo_config
-from workers.test_plan import plan_for
+from workers.checkout.repo_config import RepoConfig, RepoConfigError, load_repo_config, parse_repo_config
+from workers.checkout.test_plan import plan_for
 
 
 def _write(root: Path, rel: str, text: str) -> None:

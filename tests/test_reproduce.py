@@ -9,13 +9,13 @@ import pytest
 from tests.bugs import quixbugs_ci_log
 from tests.repair_repos import CALC, CALC_REPO, UNAPPLIABLE, repair_loop, task
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers import report_text
 from workers.evidence import parse_log
-from workers.failure_cause import environment_cause
-from workers.process import RunResult
-from workers.repair_loop import GAVE_UP, NOT_CODE, NOT_REPRODUCED
-from workers.reproduce import NOT_REPRODUCED as NOT_REPRODUCED_HERE
-from workers.reproduce import PASSING, REPRODUCED, reproduce
+from workers.github import report_text
+from workers.loop.failure_cause import environment_cause
+from workers.loop.repair_loop import GAVE_UP, NOT_CODE, NOT_REPRODUCED
+from workers.loop.reproduce import NOT_REPRODUCED as NOT_REPRODUCED_HERE
+from workers.loop.reproduce import PASSING, REPRODUCED, reproduce
+from workers.runners.process import RunResult
 
 FIXED_CALC = {**CALC_REPO, "calc.py": CALC.replace("a - b", "a + b")}
 

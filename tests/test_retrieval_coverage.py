@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from workers.process import LocalRunner
 from workers.retrieval import locate
 from workers.retrieval.coverage import Spectrum, collect_spectrum, ochiai, spectrum_signals
 from workers.retrieval.index import RepoIndex
+from workers.runners.process import LocalRunner
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 QUIXBUGS = CORPORA / "quixbugs"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from workers.evidence import parse_log
-from workers.process import LocalRunner
 from workers.retrieval.exercised import exercised_signals, failing_tests
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.messages import message_fragments, message_signals
 from workers.retrieval.signals import frame_signals, issue_signals
+from workers.runners.process import LocalRunner
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 QUIXBUGS = CORPORA / "quixbugs"

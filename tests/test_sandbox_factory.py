@@ -11,10 +11,10 @@ import pytest
 
 from core.errors import SandboxUnavailable
 from core.settings import Settings
-from workers.process import LocalRunner
-from workers.sandbox import BubblewrapRunner, limits_from_settings, make_runner, sandbox_available
-from workers.sandbox.limits import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_PROCS
-from workers.sandbox.users import ensure_sandbox_user
+from workers.runners.process import LocalRunner
+from workers.runners.sandbox import BubblewrapRunner, limits_from_settings, make_runner, sandbox_available
+from workers.runners.sandbox.limits import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_PROCS
+from workers.runners.sandbox.users import ensure_sandbox_user
 
 MISSING_BWRAP = "bwrap-that-is-not-installed"
 
@@ -54,7 +54,7 @@ def test_missing_bubblewrap_is_refused_with_the_way_out(tmp_path: Path) -> None:
 def test_missing_bubblewrap_with_unsandboxed_runs_allowed_warns_loudly(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="workers.sandbox.factory"):
+    with caplog.at_level(logging.WARNING, logger="workers.runners.sandbox.factory"):
         runner = make_runner(Settings(allow_unsandboxed=True), tmp_path, bwrap=MISSING_BWRAP)
     assert isinstance(runner, LocalRunner)
     assert any(
@@ -67,7 +67,7 @@ def test_switching_the_sandbox_off_needs_the_explicit_permission_too(
 ) -> None:
     with pytest.raises(SandboxUnavailable, match=r"SANDBOX=false.*ALLOW_UNSANDBOXED=true"):
         make_runner(Settings(sandbox=False), tmp_path)
-    with caplog.at_level(logging.WARNING, logger="workers.sandbox.factory"):
+    with caplog.at_level(logging.WARNING, logger="workers.runners.sandbox.factory"):
         runner = make_runner(Settings(sandbox=False, allow_unsandboxed=True), tmp_path)
     assert isinstance(runner, LocalRunner)
     assert any("WITHOUT A SANDBOX" in r.getMessage() for r in caplog.records)
@@ -93,9 +93,14 @@ def test_root_is_never_the_sandbox_user() -> None:
 
 
 def test_the_operators_self_check_passes_here() -> None:
-    # `python -m workers.sandbox` is what docs/sandbox.md tells operators to run inside the worker container.
+    # `python -m workers.runners.sandbox` is what docs/sandbox.md tells operators to run inside the worker
+    # container.
     done = subprocess.run(
-        [sys.executable, "-m", "workers.sandbox"], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "workers.runners.sandbox"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout

@@ -22,9 +22,9 @@ import redis
 
 from tests.conftest import wait_until
 from tests.stand_ins.github_server import GitHubStandIn
-from workers.process import LocalRunner, RunResult
-from workers.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
-from workers.sandbox.users import ensure_sandbox_user, grant_workspace
+from workers.runners.process import LocalRunner, RunResult
+from workers.runners.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
+from workers.runners.sandbox.users import ensure_sandbox_user, grant_workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hostile_repo"
 LIMITS = SandboxLimits(

@@ -13,8 +13,8 @@ import pytest
 
 from core.errors import SandboxUnavailable
 from tests.conftest import wait_until
-from workers.process import RunResult
-from workers.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
+from workers.runners.process import RunResult
+from workers.runners.sandbox import BubblewrapRunner, SandboxLimits, limit_hit, sandbox_available
 
 LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=1, wall_s=60, output_bytes=20_000)
 

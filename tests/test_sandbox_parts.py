@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigurationError
-from workers.output_buffer import OutputBuffer
-from workers.sandbox.limits import SandboxLimits
-from workers.sandbox.mounts import Layout, bwrap_argv
-from workers.sandbox.seccomp import ARCHES, filter_program
-from workers.sandbox.users import SandboxUser
+from workers.runners.output_buffer import OutputBuffer
+from workers.runners.sandbox.limits import SandboxLimits
+from workers.runners.sandbox.mounts import Layout, bwrap_argv
+from workers.runners.sandbox.seccomp import ARCHES, filter_program
+from workers.runners.sandbox.users import SandboxUser
 
 LIMITS = SandboxLimits(cpu_s=10, memory_mb=256, max_procs=32, max_file_mb=8, wall_s=20, output_bytes=1000)
 USER = SandboxUser(name="codellama-sandbox", uid=999, gid=995)

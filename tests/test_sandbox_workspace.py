@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from workers.sandbox import BubblewrapRunner, SandboxLimits, make_runner, sandbox_available
-from workers.sandbox.users import ensure_sandbox_user, grant_workspace
+from workers.runners.sandbox import BubblewrapRunner, SandboxLimits, make_runner, sandbox_available
+from workers.runners.sandbox.users import ensure_sandbox_user, grant_workspace
 
 LIMITS = SandboxLimits(cpu_s=30, memory_mb=512, max_procs=64, max_file_mb=16, wall_s=60, output_bytes=50_000)
 
@@ -133,7 +133,7 @@ def test_a_gitfile_written_by_the_tests_is_not_followed_into_the_host(tmp_path: 
 
 
 def test_a_job_directory_holding_the_repository_and_its_venv(tmp_path: Path) -> None:
-    # workers/jobs.py hands the sandbox the job directory, with the clone in repo/ and a venv beside it.
+    # workers/github/job.py hands the sandbox the job directory, with the clone in repo/ and a venv beside it.
     job_dir = tmp_path / "job"
     job_dir.mkdir()
     repo = job_dir / "repo"
@@ -159,7 +159,7 @@ def test_a_job_directory_holding_the_repository_and_its_venv(tmp_path: Path) -> 
 
 
 def test_a_worktree_below_the_workspace_of_a_repository_elsewhere(repo: Path, tmp_path: Path) -> None:
-    # workers/local_fix.py: the sandbox gets a scratch directory; its repo/ is a worktree of the user's clone.
+    # workers/local/fix.py: the sandbox gets a scratch directory; its repo/ is a worktree of the user's clone.
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     _git(repo, "worktree", "add", "-q", "--detach", str(scratch / "repo"), "HEAD")

@@ -18,7 +18,7 @@ from inference.tgi_client import TGIModel
 from tests.conftest import REPO_ROOT
 from tests.stand_ins.github_auth import key_pair
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.scrubbing import ScrubbedModel
+from workers.queue.log_scrubbing import ScrubbedModel
 
 WEBHOOK_SECRET = "webhook-secret-never-shown"
 
@@ -117,7 +117,7 @@ LOGGING_SCRIPT = textwrap.dedent(
     import logging, sys
     from core.scrub import learn_token
     from core.settings import Settings
-    from workers.scrubbing import scrub_worker_logs
+    from workers.queue.log_scrubbing import scrub_worker_logs
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
     scrub_worker_logs(Settings(github_webhook_secret=sys.argv[1]))

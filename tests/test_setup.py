@@ -9,10 +9,10 @@ import pytest
 from core.errors import JobFailed
 from core.settings import Settings
 from tests.bugs import PARENS, quixbugs_repo
-from workers.repo_config import RepoConfig
-from workers.sandbox import make_runner
-from workers.setup import run_setup
-from workers.test_plan import plan_for
+from workers.checkout.repo_config import RepoConfig
+from workers.checkout.setup_commands import run_setup
+from workers.checkout.test_plan import plan_for
+from workers.runners.sandbox import make_runner
 
 pytestmark = pytest.mark.slow
 

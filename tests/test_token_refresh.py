@@ -19,8 +19,8 @@ from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
 from tests.conftest import wait_until
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, World, github_world
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.jobs import run_github_job
-from workers.workspace import Workspace
+from workers.checkout.workspace import Workspace
+from workers.github.job import run_github_job
 
 # Short enough that a job outlives several; long enough that a request or push started with a fresh one
 # (at least a quarter of its life left) finishes on a loaded machine.

@@ -21,7 +21,7 @@ from core.jobs import RepairRequest
 from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
-from workers.celery_app import make_celery
+from workers.queue.celery_app import make_celery
 
 
 @dataclass

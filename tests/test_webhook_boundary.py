@@ -21,7 +21,7 @@ from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
 from tests.github_world import INSTALLATION_ID, REPO, SECRET, github_world
 from tests.raw_delivery import queued_jobs
-from workers.celery_app import make_celery
+from workers.queue.celery_app import make_celery
 
 LIMIT = 64 * 1024
 

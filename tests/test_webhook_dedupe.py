@@ -22,7 +22,7 @@ from tests.bugs import PARENS, quixbugs_repo
 from tests.conftest import free_port
 from tests.github_world import INSTALLATION_ID, REPO, SECRET, World, github_world
 from tests.raw_delivery import queued_jobs
-from workers.celery_app import make_celery
+from workers.queue.celery_app import make_celery
 
 SHA = "c" * 40
 

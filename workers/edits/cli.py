@@ -8,10 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+from workers.checkout.path_globs import BadGlob, check_globs
 from workers.edits.apply import apply_answer
 from workers.edits.limits import MAX_ANSWER_CHARS
 from workers.edits.model import ApplyReport, EditPolicy
-from workers.path_globs import BadGlob, check_globs
 
 
 def _glob(text: str) -> str:

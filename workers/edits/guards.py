@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from workers.checkout.path_globs import matching_glob
 from workers.edits.model import EditPolicy, Refused
-from workers.path_globs import matching_glob
 
 # CI configuration is always protected: a change there could run anything with the repository's secrets.
 # The bot's own configuration is protected too, so an edit cannot widen what the bot may do.
@@ -57,7 +57,7 @@ _ASSERTS = re.compile(
 
 
 def protected_by(path: str, globs: tuple[str, ...]) -> str | None:
-    """The glob that protects `path` (gitignore rules, see workers/path_globs.py), or None."""
+    """The glob that protects `path` (gitignore rules, see workers/checkout/path_globs.py), or None."""
     return matching_glob(path, globs)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from core.errors import UsageError
 from core.settings import Settings
-from workers.cli_inputs import existing_directory, positive_int, readable_file
 from workers.evidence import parse_log_file
+from workers.local.arguments import existing_directory, positive_int, readable_file
 from workers.retrieval.locate import locate
 from workers.retrieval.rank import Ranked
 

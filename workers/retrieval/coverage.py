@@ -17,10 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.process import CommandRunner
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
 from workers.retrieval.signals import Signal
+from workers.runners.process import CommandRunner
 
 log = logging.getLogger(__name__)
 TRACER = Path(__file__).with_name("tracer.py")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from workers.evidence.model import Evidence
-from workers.process import CommandRunner
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
 from workers.retrieval.signals import frame_signals, issue_signals
+from workers.runners.process import CommandRunner
 
 
 def locate(

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from core.errors import UsageError
 from core.settings import Settings
-from workers.process import CommandRunner
-from workers.sandbox import make_runner
+from workers.runners.process import CommandRunner
+from workers.runners.sandbox import make_runner
 
 
 def _special_files(directory: str, names: list[str]) -> list[str]:

@@ -1,0 +1,163 @@
+"""`.github/codellama.yml`: a repository's own setup and test commands and its protected paths.
+
+A typed model: unknown keys are refused; `setup`, `test` and `protected` each take a string or a list of
+strings (an empty value counts as unset); anything else is a RepoConfigError naming the key and the line.
+The file comes from a stranger's repository, so it is read within limits (workers/checkout/bounded_yaml.py).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from core.errors import JobFailed
+from workers.checkout import bounded_yaml
+from workers.checkout.path_globs import BadGlob, check_globs
+
+CONFIG_PATH = ".github/codellama.yml"
+OTHER_SPELLING = ".github/codellama.yaml"
+KEYS = ("setup", "test", "protected")
+
+
+class RepoConfigError(JobFailed):
+    """The repository's configuration is wrong: one line naming the file, the line and the key."""
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A string or a list of strings; null counts as empty. No coercion: `setup: 5` is an error."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value.strip() else ()
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                what = "an empty string" if isinstance(item, str) else _kind(item)
+                raise PydanticCustomError("item", "item {index} is {what}", {"index": i + 1, "what": what})
+        return tuple(value)
+    raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
+
+
+def _command(value: Any) -> str | None:
+    """The test command: several commands must all pass, in order."""
+    commands = _strings(value)
+    if not commands:
+        return None
+    if len(commands) == 1:
+        return commands[0]
+    return " && ".join(f"( {c} )" for c in commands)
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    globs = _strings(value)
+    try:
+        check_globs(globs)
+    except BadGlob as exc:
+        raise PydanticCustomError("glob", "{why}", {"why": str(exc)}) from None
+    return globs
+
+
+class RepoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    setup: Annotated[tuple[str, ...], BeforeValidator(_strings)] = ()
+    test: Annotated[str | None, BeforeValidator(_command)] = None
+    protected: Annotated[tuple[str, ...], BeforeValidator(_globs)] = ()
+
+
+_EXPECTED = {
+    "setup": "a command or a list of commands",
+    "test": "a command or a list of commands",
+    "protected": "a .gitignore-style pattern or a list of them",
+}
+
+
+def _describe(error: Any, node: Any, name: str) -> str:
+    """One line for pydantic's first error, naming the file, line and key."""
+    loc = error["loc"]
+    key = str(loc[0]) if loc else ""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "extra_forbidden":
+        line = bounded_yaml.key_line(node, key)
+        return f"{name}, line {line}: unknown key `{bounded_yaml.shown(key)}`; the keys are {', '.join(KEYS)}"
+    if error["type"] == "item":
+        line = bounded_yaml.line_of(node, key, int(ctx["index"]) - 1)
+        what = ctx["what"]
+        return f"{name}, line {line}: `{key}` item {ctx['index']} must be a non-empty string, not {what}"
+    line = bounded_yaml.line_of(node, key)
+    if error["type"] == "glob":
+        return f"{name}, line {line}: `{key}`: {ctx['why']}"
+    return f"{name}, line {line}: `{key}` must be {_EXPECTED.get(key, 'a string')}, not {error['msg']}"
+
+
+def parse_repo_config(text: str, name: str = CONFIG_PATH) -> RepoConfig:
+    """The configuration in `text`, or RepoConfigError naming the file `name`, the line and the key."""
+    try:
+        data, node = bounded_yaml.load(text)
+    except bounded_yaml.BoundedYamlError as exc:
+        raise RepoConfigError(f"{name}, {exc}") from None
+    if data is None:
+        return RepoConfig()
+    if not isinstance(data, dict):
+        raise RepoConfigError(
+            f"{name}, line {bounded_yaml.line_of(node)}: must be a mapping with the keys "
+            f"{', '.join(KEYS)}, not {_kind(data)}"
+        )
+    try:
+        return RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        raise RepoConfigError(_describe(exc.errors()[0], node, name)) from None
+
+
+def _read_bounded(path: Path, name: str) -> str:
+    """The file's text, refusing what is not a regular file (a symlink could point at the worker's key,
+    a fifo or /dev/zero would never end) and anything past the size limit."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise RepoConfigError(f"{name} cannot be read ({exc.strerror}); it must be a plain file") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RepoConfigError(f"{name} must be a plain file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(bounded_yaml.MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > bounded_yaml.MAX_BYTES:
+        raise RepoConfigError(f"{name} is larger than {bounded_yaml.MAX_BYTES // 1024} KiB")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RepoConfigError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+
+
+def load_repo_config(repo_root: Path) -> RepoConfig:
+    """The repository's configuration, or the defaults when it has none."""
+    github = repo_root / ".github"
+    if github.is_symlink():
+        raise RepoConfigError(".github must be a directory of the repository, not a symbolic link")
+    path, other = repo_root / CONFIG_PATH, repo_root / OTHER_SPELLING
+    present = [p for p in (path, other) if os.path.lexists(p)]
+    if len(present) == 2:
+        raise RepoConfigError(f"both {CONFIG_PATH} and {OTHER_SPELLING} exist; keep one")
+    if not present:
+        return RepoConfig()
+    name = str(present[0].relative_to(repo_root))
+    return parse_repo_config(_read_bounded(present[0], name), name)

@@ -1,0 +1,139 @@
+"""Everything a job reads from and writes to GitHub about one repository, through PyGithub."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from github import Github, GithubException
+from github.Repository import Repository
+
+from core.errors import GitHubUnavailable, JobFailed
+from core.scrub import Scrubber
+from workers.github.log_download import LogLimits, fetch_logs
+
+log = logging.getLogger("codellama.github")
+
+# Job logs can be huge or hostile (a compression bomb): workers/github/log_download.py bounds them.
+LOG_LIMITS = LogLimits()
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    number: int
+    title: str
+    body: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    head_ref: str
+    head_repo: str
+    base_ref: str
+
+
+@dataclass(frozen=True)
+class FailedJobLog:
+    name: str
+    text: str
+
+
+def _unavailable(what: str, exc: GithubException) -> GitHubUnavailable:
+    return GitHubUnavailable(f"{what}: GitHub answered HTTP {exc.status}")
+
+
+class RepoGateway:
+    """Reads and writes one repository; every text it writes to GitHub goes through `scrubber` first."""
+
+    def __init__(self, client: Github, full_name: str, *, scrubber: Scrubber | None = None) -> None:
+        self.full_name = full_name
+        self.scrub = scrubber or Scrubber()
+        try:
+            self._repo: Repository = client.get_repo(full_name)
+        except GithubException as exc:
+            if exc.status == 404:
+                raise JobFailed(f"the App cannot see {full_name}; is it still installed there?") from exc
+            raise _unavailable(f"reading {full_name}", exc) from exc
+
+    @property
+    def clone_url(self) -> str:
+        return str(self._repo.clone_url)
+
+    @property
+    def default_branch(self) -> str:
+        return str(self._repo.default_branch)
+
+    def issue(self, number: int) -> IssueInfo:
+        try:
+            issue = self._repo.get_issue(number)
+        except GithubException as exc:
+            raise _unavailable(f"reading #{number}", exc) from exc
+        return IssueInfo(number, issue.title or "", issue.body or "", issue.html_url)
+
+    def pull(self, number: int) -> PullInfo:
+        try:
+            pr = self._repo.get_pull(number)
+        except GithubException as exc:
+            raise _unavailable(f"reading pull request #{number}", exc) from exc
+        head_repo = pr.head.repo.full_name if pr.head.repo else ""
+        return PullInfo(number, pr.head.ref, head_repo, pr.base.ref)
+
+    def failed_job_logs(self, run_id: int) -> list[FailedJobLog]:
+        """The logs of a workflow run's failed jobs, via the Actions job-logs API (a redirect)."""
+        try:
+            run = self._repo.get_workflow_run(run_id)
+            failed = [job for job in run.jobs() if job.conclusion in ("failure", "timed_out")]
+            urls = [(job.name, job.logs_url()) for job in failed[: LOG_LIMITS.max_logs]]
+        except GithubException as exc:
+            raise _unavailable(f"reading jobs of run {run_id}", exc) from exc
+        return [FailedJobLog(name, text) for name, text in fetch_logs(urls, LOG_LIMITS)]
+
+    def failed_check_outputs(self, suite_id: int) -> list[FailedJobLog]:
+        """For CI that is not Actions: what the failed check runs reported in their output."""
+        try:
+            runs = list(self._repo.get_check_suite(suite_id).get_check_runs())
+        except GithubException as exc:
+            raise _unavailable(f"reading check suite {suite_id}", exc) from exc
+        logs: list[FailedJobLog] = []
+        for run in runs:
+            if run.conclusion not in ("failure", "timed_out"):
+                continue
+            if len(logs) == LOG_LIMITS.max_logs:
+                break
+            out = run.output
+            parts = [getattr(out, name, None) for name in ("title", "summary", "text")] if out else []
+            logs.append(FailedJobLog(run.name, "\n\n".join(p for p in parts if p)))
+        return logs
+
+    def open_pull_for(self, head_branch: str) -> str | None:
+        """The URL of an open pull request from this branch, if one exists: the job is then already done."""
+        owner = self.full_name.split("/")[0]
+        try:
+            for pr in self._repo.get_pulls(state="open", head=f"{owner}:{head_branch}"):
+                return str(pr.html_url)
+        except GithubException as exc:
+            raise _unavailable("listing pull requests", exc) from exc
+        return None
+
+    def open_pull(self, *, title: str, body: str, head: str, base: str) -> str:
+        try:
+            pr = self._repo.create_pull(base=base, head=head, title=self.scrub(title), body=self.scrub(body))
+        except GithubException as exc:
+            if exc.status == 422:
+                # Another delivery of the same job got there first; its pull request is the answer.
+                existing = self.open_pull_for(head)
+                if existing:
+                    return existing
+                raise JobFailed(
+                    f"GitHub refused the pull request from {head} into {base}: {exc.data}"
+                ) from exc
+            raise _unavailable("opening the pull request", exc) from exc
+        return str(pr.html_url)
+
+    def comment(self, number: int, body: str) -> None:
+        try:
+            self._repo.get_issue(number).create_comment(self.scrub(body))
+        except GithubException as exc:
+            raise _unavailable(f"commenting on #{number}", exc) from exc

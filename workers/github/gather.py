@@ -1,0 +1,101 @@
+"""Turning a repair request into a repair task: what to fix, on which branch, with what evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import JobFailed
+from core.jobs import RepairRequest
+from inference import prompts
+from workers.evidence import Evidence, parse_log
+from workers.github.gateway import RepoGateway
+from workers.loop.text_caps import BODY_CHARS, INSTRUCTIONS_CHARS, TITLE_CHARS, capped
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the fix starts from and where its pull request goes."""
+
+    checkout_ref: str
+    base_branch: str
+    task_text: str
+    query_text: str
+    link_line: str
+    comment_on: int | None
+    require_failure: bool
+    ci_logs: tuple[str, ...] = ()
+
+
+def target_for(request: RepairRequest, gateway: RepoGateway) -> Target:
+    if request.kind == "issue":
+        return _issue_target(request, gateway)
+    return _ci_target(request, gateway)
+
+
+def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
+    number = request.issue_number or 0
+    issue = gateway.issue(number)
+    base = gateway.default_branch
+    if request.is_pull_request:
+        pull = gateway.pull(number)
+        if pull.head_repo != gateway.full_name:
+            raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
+        base = pull.head_ref
+    # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
+    title = capped(issue.title, TITLE_CHARS, "title")
+    body = capped(issue.body, BODY_CHARS, "issue body")
+    asked = capped(request.instructions, INSTRUCTIONS_CHARS, "instructions")
+    instructions = (
+        prompts.render(prompts.INSTRUCTIONS, user=request.requested_by, text=asked) if asked else ""
+    )
+    task = prompts.render(
+        prompts.TASK_ISSUE,
+        number=number,
+        title=title,
+        body=body or "(no description)",
+        instructions=instructions,
+    )
+    link = f"Fixes #{number}." if not request.is_pull_request else f"Requested in #{number}."
+    return Target(
+        checkout_ref=base,
+        base_branch=base,
+        task_text=task,
+        query_text="\n".join((title, body, asked)),
+        link_line=link,
+        comment_on=number,
+        require_failure=False,
+    )
+
+
+def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
+    if request.workflow_run_id:
+        logs = gateway.failed_job_logs(request.workflow_run_id)
+    elif request.check_suite_id:
+        logs = gateway.failed_check_outputs(request.check_suite_id)
+    else:
+        raise JobFailed("a CI repair needs a workflow run or a check suite")
+    branch, sha = request.head_branch or "", request.head_sha or ""
+    task = prompts.render(prompts.TASK_CI, branch=branch, sha=sha[:12])
+    return Target(
+        checkout_ref=sha,
+        base_branch=branch,
+        task_text=task,
+        query_text="\n".join(log.text[-4000:] for log in logs),
+        link_line=f"CI failed on `{branch}` at {sha[:7]}.",
+        comment_on=request.pull_numbers[0] if request.pull_numbers else None,
+        require_failure=True,
+        ci_logs=tuple(log.text for log in logs),
+    )
+
+
+def ci_evidence(target: Target, repo_root: Path, repo_name: str) -> Evidence | None:
+    """Failures the CI logs name, merged across the failed jobs."""
+    merged: Evidence | None = None
+    for text in target.ci_logs:
+        evidence = parse_log(text, repo_root=repo_root, repo_name=repo_name)
+        if merged is None:
+            merged = evidence
+        else:
+            merged.failures.extend(evidence.failures)
+    return merged

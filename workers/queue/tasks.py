@@ -1,0 +1,56 @@
+"""Celery tasks: thin, like web views. They take identifiers, re-fetch state and call the job."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from celery.exceptions import Reject
+
+from core.errors import ConfigurationError, TransientError
+from core.jobs import REPAIR_TASK, RepairRequest
+from core.settings import Settings
+from workers.github.job import run_github_job
+from workers.queue import hand_back, job_lease
+from workers.queue.hand_back import HandBack
+from workers.queue.job_lock import JobLock, LockBusy
+from workers.queue.log_scrubbing import scrub_worker_logs
+
+log = logging.getLogger("codellama.tasks")
+
+MAX_TRANSIENT_RETRIES = 5
+
+
+def register_tasks(app: Celery, settings: Settings) -> None:
+    settings.require("github_app_id", "github_private_key")
+    scrub_worker_logs(settings)
+    locks = redis.Redis.from_url(settings.redis_url)
+    job_lease.install(app)
+    hand_back.install()
+
+    @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
+    def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
+        request = RepairRequest.from_payload(payload)
+        lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
+        try:
+            with hand_back.job_running(), JobLock(locks, lock_name, settings.job_lock_ttl_s):
+                outcome = run_github_job(settings, request)
+        except HandBack:
+            # The worker is stopping: the job goes back to the queue now, for another worker to take up.
+            log.warning("job %s handed back: the worker is stopping", request.delivery_id)
+            raise Reject("handed back on SIGTERM", requeue=True) from None
+        except LockBusy as busy:
+            # The same job is running elsewhere, or its dead worker's lock has not lapsed yet (a pool
+            # process the OOM killer took): try again just after it would lapse.
+            countdown = min(busy.lapses_in_s + 1, settings.job_lock_ttl_s)
+            raise self.retry(countdown=countdown, max_retries=None) from None
+        except ConfigurationError:
+            log.exception("job %s cannot run: configuration", request.delivery_id)
+            raise
+        except TransientError as exc:
+            log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, exc)
+            raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+        log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
+        return {"status": outcome.status, "detail": outcome.detail}

@@ -1,0 +1,1 @@
+"""Running the repository's own commands: bounded in time and output, unsandboxed or in bubblewrap."""

@@ -1,0 +1,143 @@
+"""Run one command of the repository under repair: bounded in time and output, without the bot's secrets.
+
+This is the unsandboxed runner; workers/runners/sandbox.py wraps the same contract in bubblewrap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+from workers.runners.output_buffer import OutputBuffer
+
+# Only these variables from the worker's own environment reach repository code; everything else
+# (GITHUB_*, REDIS_URL, tokens, cloud credentials) stays out.
+ENV_ALLOWLIST = ("PATH", "LANG", "LC_ALL", "TZ", "TERM")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a command did: exit code, combined output (truncated to the limit), and why it stopped."""
+
+    command: str
+    exit_code: int
+    output: str
+    duration_s: float
+    timed_out: bool = False
+    output_truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+class CommandRunner(Protocol):
+    """Runs a shell command in a directory of the repository under repair.
+
+    Contract: never raises for the command's own failure (that is a RunResult); kills the whole process
+    tree at the timeout; keeps at most `output_limit` bytes of output; never passes the bot's secrets.
+    """
+
+    def run(
+        self,
+        command: str,
+        cwd: Path,
+        *,
+        timeout_s: float,
+        network: bool = False,
+        output_limit: int = 1_000_000,
+    ) -> RunResult: ...
+
+
+def clean_environment(cwd: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment repository code gets: an allowlist, a private HOME, nothing secret."""
+    env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env["HOME"] = str(cwd)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["CI"] = "true"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _drain(stream: IO[bytes], buffer: OutputBuffer) -> None:
+    """Read everything (so the child never blocks on a full pipe) but keep only what the buffer keeps."""
+    while chunk := stream.read(65536):
+        buffer.add(chunk)
+
+
+class LocalRunner:
+    """Runs commands as plain subprocesses in their own process group. No isolation beyond the env."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self.extra_env = extra_env or {}
+
+    def run(
+        self,
+        command: str,
+        cwd: Path,
+        *,
+        timeout_s: float,
+        network: bool = False,
+        output_limit: int = 1_000_000,
+    ) -> RunResult:
+        return run_bounded(
+            ["/bin/sh", "-c", command],
+            cwd,
+            clean_environment(cwd, self.extra_env),
+            timeout_s,
+            output_limit,
+            label=command,
+        )
+
+
+def run_bounded(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float, output_limit: int, *, label: str
+) -> RunResult:
+    """Run argv, kill its process group at the deadline, keep bounded output."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    buffer = OutputBuffer(output_limit)
+    reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
+    reader.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        # Kill the whole group even after a normal exit: a test may leave daemons behind.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        reader.join(timeout=10)
+        proc.stdout.close()
+    output = buffer.text()
+    if timed_out:
+        output += f"\n[killed after {timeout_s:g} s timeout]\n"
+    return RunResult(
+        command=label,
+        exit_code=proc.returncode if not timed_out else -9,
+        output=output,
+        duration_s=time.monotonic() - start,
+        timed_out=timed_out,
+        output_truncated=buffer.truncated,
+    )
