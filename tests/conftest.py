@@ -16,6 +16,7 @@ import redis
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPORA = REPO_ROOT.parent / "shared" / "corpora"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 WEBHOOK_EXAMPLES = CORPORA / "webhooks" / "payload-examples" / "api.github.com"
 # Each test session claims a database of its own (1-15), so that sessions running side by side on one
 # machine (and whatever keeps data in db 0) never flush or read each other's keys.

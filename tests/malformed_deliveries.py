@@ -5,7 +5,7 @@ workflow_run, a failed check_suite) are mutated one way at a time: every field t
 type, null where GitHub never sends null, removal where GitHub always sends it, out-of-range numbers, values
 of the wrong shape and lone surrogates; the body gets deep nesting, duplicate keys, NaN, invalid UTF-8 and
 the like; the headers get duplicates, non-ASCII bytes and wrong shapes; the length gets lies and excess.
-Every delivery here must get a 4xx and queue nothing. Used by tests/test_webhook_corpus.py and
+Every delivery here must get a 4xx and queue nothing. Used by tests/bot/test_webhook_corpus.py and
 bench/webhook_corpus_bench.py (which also runs it against an older receiver).
 """
 

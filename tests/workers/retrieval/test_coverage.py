@@ -1,0 +1,109 @@
+"""Spectrum-based localization: real pytest and unittest runs under the tracer, and the Ochiai arithmetic."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPORA
+from workers.retrieval import locate
+from workers.retrieval.coverage import Spectrum, collect_spectrum, ochiai, spectrum_signals
+from workers.retrieval.index import RepoIndex
+from workers.runners.process import LocalRunner
+
+QUIXBUGS = CORPORA / "quixbugs"
+PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
+
+
+@pytest.fixture
+def quix(tmp_path: Path) -> Path:
+    for folder in ("python_programs", "python_testcases", "json_testcases"):
+        shutil.copytree(QUIXBUGS / folder, tmp_path / folder)
+    shutil.copy(QUIXBUGS / "conftest.py", tmp_path / "conftest.py")
+    return tmp_path
+
+
+def test_ochiai_prefers_lines_only_failing_tests_run() -> None:
+    spectrum = Spectrum(
+        failed={"f1": {"a.py": {1, 2}}, "f2": {"a.py": {1, 2, 3}}},
+        passed={"p1": {"a.py": {1}}, "p2": {"a.py": {1, 4}}},
+    )
+    scores = ochiai(spectrum)
+    assert scores[("a.py", 2)] == (1.0, 2, 0)
+    assert scores[("a.py", 3)][0] == pytest.approx(1 / math.sqrt(2 * 1))
+    assert scores[("a.py", 1)][0] == pytest.approx(2 / math.sqrt(2 * 4))
+    assert ("a.py", 4) not in scores  # never run by a failing test
+    assert ochiai(Spectrum(failed={}, passed=spectrum.passed)) == {}
+
+
+def test_pytest_run_records_each_test_and_leaves_nothing_behind(quix: Path) -> None:
+    before = sorted(p.name for p in quix.iterdir())
+    spectrum = collect_spectrum(quix, LocalRunner(), f"{PYTEST} python_testcases/test_lis.py", timeout_s=120)
+    # The real log (ci-logs/generated-locally/quixbugs-pytest-buggy) shows lis: 8 passed, 4 failed.
+    assert (len(spectrum.passed), len(spectrum.failed)) == (8, 4)
+    assert all("python_programs/lis.py" in files for files in spectrum.failed.values())
+    assert sorted(p.name for p in quix.iterdir()) == before
+
+
+def test_unittest_run_records_outcomes(tmp_path: Path) -> None:
+    (tmp_path / "calc.py").write_text(
+        textwrap.dedent(
+            """\
+            def add(a, b):
+                return a + b
+
+
+            def mean(values):
+                if not values:
+                    return 0.0
+                return add(sum(values), 0) / (len(values) - 1)
+            """
+        )
+    )
+    (tmp_path / "test_calc.py").write_text(
+        textwrap.dedent(
+            """\
+            import unittest
+            from calc import add, mean
+
+
+            class CalcTest(unittest.TestCase):
+                def test_add(self):
+                    self.assertEqual(add(2, 3), 5)
+
+                def test_mean(self):
+                    self.assertEqual(mean([2, 4]), 3)
+
+                def test_mean_empty(self):
+                    self.assertEqual(mean([]), 0.0)
+            """
+        )
+    )
+    spectrum = collect_spectrum(tmp_path, LocalRunner(), "python -m unittest -q test_calc", timeout_s=60)
+    assert set(spectrum.failed) == {"test_calc.CalcTest.test_mean"}
+    assert set(spectrum.passed) == {"test_calc.CalcTest.test_add", "test_calc.CalcTest.test_mean_empty"}
+    index = RepoIndex.build(tmp_path)
+    signals = sorted(spectrum_signals(index, spectrum), key=lambda s: -s.weight)
+    assert (signals[0].path, signals[0].symbol) == ("calc.py", "mean")
+    assert "line 8 run by 1/1 failing and 0 passing" in signals[0].reason
+
+
+def test_locate_with_a_test_command_ranks_by_coverage(quix: Path) -> None:
+    command = f"{PYTEST} python_testcases/test_lis.py python_testcases/test_quicksort.py"
+    ranked = locate(quix, runner=LocalRunner(), test_cmd=command)
+    top = next(r for r in ranked if r.symbol is not None)
+    assert (top.path, top.symbol) == ("python_programs/lis.py", "lis")
+    assert any(reason.startswith("coverage:") for reason in top.reasons)
+
+
+def test_a_command_that_hides_the_tracer_gives_no_coverage(
+    quix: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    command = f"PYTHONPATH=. {PYTEST} python_testcases/test_lis.py"
+    spectrum = collect_spectrum(quix, LocalRunner(), command, timeout_s=120)
+    assert spectrum.failed == {} and spectrum.passed == {}
+    assert "PYTHONPATH=src:$PYTHONPATH" in caplog.text
