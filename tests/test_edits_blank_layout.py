@@ -155,3 +155,14 @@ def test_blank_beside_new_lines_that_may_be_the_files_is_refused() -> None:
     with pytest.raises(Refused, match="ambiguous") as refusal:
         apply_replace(tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines()))
     assert "4 | " in refusal.value.nearest
+
+
+def test_exact_quote_with_a_blank_added_to_replace_is_taken_literally() -> None:
+    # A verbatim quote shows the model read the file as it is; a blank line its REPLACE adds beside the
+    # file's own is an explicit change (it could be meant, and nothing tells it from a careless one), so
+    # it is applied as written rather than guessed away.
+    search = "    name = os.path.basename(path)\n"
+    replace = "    name = os.path.basename(path)\n\n"
+    result, rung = _apply(search, replace)
+    assert rung == "exact"
+    assert result == FILE.replace("basename(path)\n\n", "basename(path)\n\n\n")
