@@ -5,7 +5,11 @@ A model that dropped a blank line from its SEARCH but kept it in its REPLACE did
 that kept it in SEARCH but dropped it from REPLACE did not mean to remove one: in both cases the fix keeps the
 file's blank lines. So, between two non-blank lines that the REPLACE carries over (unchanged or changed line
 for line) from two neighbouring non-blank SEARCH lines, the file's own blank lines are used on both sides.
-Blank lines around new lines are the model's own and are kept.
+Blank lines around new lines are the model's own and are kept, and blank lines written where lines were
+removed stand for the file's there. Which REPLACE line carries over which SEARCH line is decided with the
+quote's and the file's blank lines in view, so a repeated line ("}") pairs with the right copy. Where the
+model's blank lines beside new lines could equally be the file's, moved, or extra ones, the edit is refused:
+the model can quote the lines exactly, while a wrong guess would silently damage the file.
 """
 
 from __future__ import annotations
