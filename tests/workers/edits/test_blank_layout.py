@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from workers.edits.model import Refused
 from workers.edits.replace import apply_replace
 
 FILE = (
@@ -68,3 +71,98 @@ def test_blank_dropped_from_both_sides_stays_in_the_file() -> None:
     result, rung = _apply(search, replace)
     assert rung == "blank_lines"
     assert result == FILE.replace("basename(path)\n", "basename(path)\n    name = name.strip()\n")
+
+
+# Shapes from edits_bench answers that were applied wrongly: (file, SEARCH, REPLACE, intended file).
+# A line repeated next to the new or removed lines ("}") must pair with the copy whose blank lines agree,
+# and a blank line written in place of removed lines stands for the file's, not an extra one.
+GO = (
+    "func f() bool {\n\tfor i := range a {\n\t\tif !ok(i) {\n\t\t\treturn false\n\t\t}\n\t}\n"
+    "\treturn true\n}\n"
+)
+GO_LOOP = "\tfor i := range b {\n\t\tif !ok(i) {\n\t\t\treturn false\n\t\t}\n\t}\n"
+COUNTS = (
+    "\tfor _, i := range l {\n\t\tc[i] = 0\n\t}\n"
+    "\tfor _, i := range l {\n\t\tif c[i] > 2 {\n\t\t\treturn false\n\t\t}\n"
+)
+SWAP = (
+    "def xor(a, b):\n    def one(i, j):\n        if i == j:\n            return '1'\n        else:\n"
+    "            return '0'\n\n    return ''.join(one(x, y) for x, y in zip(a, b))\n"
+)
+RUST_LET = "fn f(xs: &[f64]) -> f64 {\n\n    let mut driv = 0.0;\n    let mut ans = 0.0;\n    ans\n}\n"
+FIB = (
+    "fn fib(n: i32) -> i32 {\n    if n == 1{\n        return 1;\n    }\n    if n == 2{\n        return 2;\n"
+    "    }\n\n    return fib(n-1) + fib(n-2);\n}\n"
+)
+ALIGNED = {
+    # Go_54: the quote has a blank line the file lacks, on both sides; new lines follow the closing braces.
+    "insert_after_repeated_braces": (
+        GO,
+        "\t\t\treturn false\n\n\t\t}\n\t}\n\treturn true\n}\n",
+        "\t\t\treturn false\n\n\t\t}\n\t}\n" + GO_LOOP + "\treturn true\n}\n",
+        GO.replace("\t}\n\treturn true", "\t}\n" + GO_LOOP + "\treturn true"),
+    ),
+    # Go_126: the same, with the quote's blank line right before the new lines.
+    "quoted_blank_before_new_lines": (
+        COUNTS,
+        "\t\tc[i] = 0\n\n\t}\n\tfor _, i := range l {\n\t\tif c[i] > 2 {\n\t\t\treturn false\n\t\t}\n",
+        "\t\tc[i] = 0\n\n\t}\n\tfor _, i := range l {\n\t\tc[i]++\n\t}\n\tfor _, i := range l {\n"
+        "\t\tif c[i] > 2 {\n\t\t\treturn false\n\t\t}\n",
+        COUNTS.replace("\t}\n", "\t}\n\tfor _, i := range l {\n\t\tc[i]++\n\t}\n", 1),
+    ),
+    # Python_11: two lines swapped; the blank line below them is left out of SEARCH only.
+    "swapped_lines_blank_in_replace_only": (
+        SWAP,
+        "    def one(i, j):\n        if i == j:\n            return '1'\n        else:\n"
+        "            return '0'\n    return ''.join(one(x, y) for x, y in zip(a, b))\n",
+        "    def one(i, j):\n        if i == j:\n            return '0'\n        else:\n"
+        "            return '1'\n\n    return ''.join(one(x, y) for x, y in zip(a, b))\n",
+        SWAP.replace("'1'", "'t'").replace("'0'", "'1'").replace("'t'", "'0'"),
+    ),
+    # Rust_32: a line removed next to a blank line that SEARCH leaves out and REPLACE keeps.
+    "removed_line_beside_blank_in_replace_only": (
+        RUST_LET,
+        "fn f(xs: &[f64]) -> f64 {\n    let mut driv = 0.0;\n    let mut ans = 0.0;\n",
+        "fn f(xs: &[f64]) -> f64 {\n\n    let mut ans = 0.0;\n",
+        RUST_LET.replace("    let mut driv = 0.0;\n", ""),
+    ),
+    # Rust_55: a block ending in "}" removed after another "}", with the blank line in REPLACE only.
+    "removed_block_after_repeated_brace": (
+        FIB,
+        FIB.replace("\n\n", "\n").split("\n", 1)[1],
+        "    if n == 1{\n        return 1;\n    }\n\n    return fib(n-1) + fib(n-2);\n}\n",
+        FIB.replace("    if n == 2{\n        return 2;\n    }\n", ""),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIGNED))
+def test_blank_lines_follow_the_copy_of_a_line_they_belong_to(name: str) -> None:
+    file, search, replace, intended = ALIGNED[name]
+    lines, rung = apply_replace(
+        tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines())
+    )
+    assert rung == "blank_lines"
+    assert "\n".join(lines) + "\n" == intended
+
+
+def test_blank_beside_new_lines_that_may_be_the_files_is_refused() -> None:
+    # Java_5 (both sides lost the file's blank line; the model added one after its new line) and Rust_64
+    # (the model kept the file's blank line in REPLACE only) are this same answer with different intents.
+    file = "        for (int x : xs) {\n            r.add(d);\n        }\n\n        return r;\n    }\n"
+    search = "            r.add(d);\n        }\n        return r;\n    }\n"
+    replace = "            r.add(d);\n        }\n        r.add(last);\n\n        return r;\n    }\n"
+    with pytest.raises(Refused, match="ambiguous") as refusal:
+        apply_replace(tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines()))
+    assert "4 | " in refusal.value.nearest
+
+
+def test_exact_quote_with_a_blank_added_to_replace_is_taken_literally() -> None:
+    # A verbatim quote shows the model read the file as it is; a blank line its REPLACE adds beside the
+    # file's own is an explicit change (it could be meant, and nothing tells it from a careless one), so
+    # it is applied as written rather than guessed away.
+    search = "    name = os.path.basename(path)\n"
+    replace = "    name = os.path.basename(path)\n\n"
+    result, rung = _apply(search, replace)
+    assert rung == "exact"
+    assert result == FILE.replace("basename(path)\n\n", "basename(path)\n\n\n")
