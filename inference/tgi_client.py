@@ -10,7 +10,7 @@ from typing import Any
 
 from huggingface_hub import InferenceClient
 
-from inference.model import FinishReason, Generation, GenerationParams, generate_concurrently
+from inference.protocol import FinishReason, Generation, GenerationParams, generate_concurrently
 from inference.retries import RetryPolicy
 from inference.server_facts import AsksServerFacts, ServerFacts
 

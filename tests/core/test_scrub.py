@@ -13,7 +13,7 @@ import pytest
 
 from core.scrub import MASK, Scrubber, learn_token, scrubber_for, secret_pieces
 from core.settings import Settings
-from inference.model import GenerationParams
+from inference.protocol import GenerationParams
 from inference.tgi_client import TGIModel
 from tests.conftest import REPO_ROOT
 from tests.stand_ins.github_auth import key_pair

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from core.errors import JobFailed, ModelUnavailable
-from inference.model import Generation, GenerationParams, candidate_params
 from inference.openai_client import CompletionsModel
+from inference.protocol import Generation, GenerationParams, candidate_params
 from tests.stand_ins.tgi_server import TGIStandIn
 from tests.stand_ins.tgi_shapes import fake_tokenize
 

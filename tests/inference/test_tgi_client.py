@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.errors import ConfigurationError, JobFailed, ModelUnavailable
-from inference.model import Generation, GenerationParams, candidate_params, prompt_budget
+from inference.protocol import Generation, GenerationParams, candidate_params, prompt_budget
 from inference.tgi_client import TGIModel
 from inference.token_estimate import estimate_tokens
 from tests.conftest import CORPORA

@@ -15,8 +15,8 @@ from pathlib import Path
 import workers
 from core.errors import UsageError
 from core.settings import Settings
-from inference.model import TextModel
 from inference.openai_client import CompletionsModel
+from inference.protocol import TextModel
 from inference.tgi_client import TGIModel
 from workers.benchmark.corpus import DATASETS, BenchTask, load_tasks
 from workers.benchmark.report import summary, task_line

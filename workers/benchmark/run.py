@@ -11,7 +11,7 @@ import git
 
 from core.settings import Settings
 from inference import prompts
-from inference.model import TextModel
+from inference.protocol import TextModel
 from workers.benchmark.corpus import BenchTask
 from workers.checkout.workspace import Workspace
 from workers.github.job import budget_from

@@ -3,8 +3,8 @@ refuse what is unsafe, with feedback the model can act on."""
 
 from workers.edits.apply import apply_answer
 from workers.edits.formats import EDIT_FORMATS, EditFormat, get_format
-from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy
 from workers.edits.parse import parse_answer
+from workers.edits.records import ApplyReport, Edit, EditOutcome, EditPolicy
 
 __all__ = [
     "EDIT_FORMATS",

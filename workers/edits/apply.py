@@ -13,9 +13,9 @@ from workers.edits import report
 from workers.edits.fuzzy import numbered
 from workers.edits.guards import check_change, check_path
 from workers.edits.limits import answer_problem
-from workers.edits.model import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.parse import parse_answer
 from workers.edits.paths import infer_path, repo_files, resolve_path
+from workers.edits.records import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.replace import apply_replace
 from workers.edits.syntax_check import introduced_error
 from workers.edits.textfile import TextFile, read_text_file

@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 
 from workers.edits.fuzzy import numbered
 from workers.edits.ladder import Match
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 
 def _partners(

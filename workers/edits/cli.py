@@ -11,7 +11,7 @@ from pathlib import Path
 from workers.checkout.path_globs import BadGlob, check_globs
 from workers.edits.apply import apply_answer
 from workers.edits.limits import MAX_ANSWER_CHARS
-from workers.edits.model import ApplyReport, EditPolicy
+from workers.edits.records import ApplyReport, EditPolicy
 
 
 def _glob(text: str) -> str:

@@ -8,7 +8,7 @@ once is refused: guessing which lines were skipped is how code silently disappea
 from __future__ import annotations
 
 from workers.edits.fuzzy import similarity
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 from workers.edits.replace import is_elision
 
 ANCHOR_LINES = 3

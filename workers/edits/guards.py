@@ -7,7 +7,7 @@ import re
 from pathlib import PurePosixPath
 
 from workers.checkout.path_globs import matching_glob
-from workers.edits.model import EditPolicy, Refused
+from workers.edits.records import EditPolicy, Refused
 
 # CI configuration is always protected: a change there could run anything with the repository's secrets.
 # The bot's own configuration is protected too, so an edit cannot widen what the bot may do.

@@ -21,7 +21,7 @@ from workers.edits.fuzzy import (
     numbered,
     score_windows,
 )
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -116,7 +116,7 @@ EXACT_RUNGS: tuple[tuple[str, Callable[[tuple[str, ...], tuple[str, ...]], list[
 )
 
 
-def locate(file_lines: tuple[str, ...], search: tuple[str, ...], *, allow_fuzzy: bool = True) -> Match:
+def find_quote(file_lines: tuple[str, ...], search: tuple[str, ...], *, allow_fuzzy: bool = True) -> Match:
     """The one place the quote means, or Refused naming why and showing the closest real lines."""
     for rung, find in EXACT_RUNGS:
         matches = find(file_lines, search)

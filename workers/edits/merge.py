@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from workers.edits.blank_layout import file_blank_layout
 from workers.edits.fuzzy import similarity
 from workers.edits.ladder import Match, uniform_shift
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 # In the fuzzy rung a line the edit changes may be mistyped in the quote, but not beyond recognition:
 # otherwise the edit would replace a line the model never saw.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workers.edits.model import Edit
 from workers.edits.parse_blocks import parse_search_replace
 from workers.edits.parse_diff import parse_unified_diff
 from workers.edits.parse_whole import parse_whole_files
+from workers.edits.records import Edit
 from workers.edits.textfile import split_answer_lines
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workers.edits.answer_text import path_before
-from workers.edits.model import Edit
+from workers.edits.records import Edit
 
 # Models miscount the conflict markers; five to nine of them are read as the marker.
 HEAD = re.compile(r"^\s*<{5,9}\s*(?:SEARCH|ORIGINAL|HEAD)?\s*$", re.IGNORECASE)

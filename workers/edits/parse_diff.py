@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from workers.edits.answer_text import is_fence_line, path_before
-from workers.edits.model import Edit
+from workers.edits.records import Edit
 from workers.edits.replace import is_elision
 
 DEV_NULL = "/dev/null"

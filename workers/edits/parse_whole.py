@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.edits.answer_text import Fence, find_fences, path_before, path_from_comment, path_from_info
-from workers.edits.model import Edit
+from workers.edits.records import Edit
 
 
 def parse_whole_files(lines: list[str], claimed: list[tuple[int, int]]) -> tuple[list[Edit], list[Fence]]:

@@ -11,7 +11,7 @@ import os
 import posixpath
 from pathlib import Path, PurePosixPath
 
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 # Directories never worth listing when looking for a bare file name.
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from workers.edits.ladder import Match, locate, not_found
+from workers.edits.ladder import Match, find_quote, not_found
 from workers.edits.merge import merge
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 # A line that stands for "unchanged code here": "...", "# ...", "// ... existing code ...", "/* ... */".
 # A line of real code that is only "..." (a Python stub body) is caught by the exact rung first.
@@ -35,7 +35,7 @@ def apply_replace(
 ) -> tuple[tuple[str, ...], str]:
     """The file's new lines and the rung that placed the edit; Refused if no single place fits."""
     try:
-        match = locate(file_lines, search, allow_fuzzy=not any(is_elision(s) for s in search))
+        match = find_quote(file_lines, search, allow_fuzzy=not any(is_elision(s) for s in search))
     except Refused as refusal:
         _check_already_applied(file_lines, search, replace, refusal)
         if not any(is_elision(line) for line in search):
@@ -56,7 +56,7 @@ def _check_already_applied(
     if not new_lines or any(is_elision(line) for line in replace) or "not found" not in refusal.reason:
         return
     try:
-        done = locate(file_lines, replace, allow_fuzzy=False)
+        done = find_quote(file_lines, replace, allow_fuzzy=False)
     except Refused:
         return
     raise Refused(
@@ -87,7 +87,7 @@ def _apply_elided(
                     "quote the lines around where they go"
                 )
             continue
-        match = locate(file_lines, s_piece, allow_fuzzy=False)
+        match = find_quote(file_lines, s_piece, allow_fuzzy=False)
         if match.start < after:
             raise not_found(file_lines, search)
         placed.append((match, s_piece, r_piece))

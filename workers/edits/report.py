@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from inference import edit_prompts
 from workers.edits.formats import SOURCE_LABELS, get_format
-from workers.edits.model import Edit, EditOutcome
 from workers.edits.parse import ParsedAnswer
+from workers.edits.records import Edit, EditOutcome
 
 
 def refused_item(number: int, edit: Edit | None, outcome: EditOutcome) -> str:

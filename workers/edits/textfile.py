@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 
 from workers.edits.elide_whole import expand_elisions
 from workers.edits.fuzzy import closest_block, numbered
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 from workers.edits.replace import is_elision
 
 # A "whole file" with less than half the real file's code is most likely a fragment the model meant as an

@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 
 
 def _put(root: Path, path: str, text: str | None) -> None:

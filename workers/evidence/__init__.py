@@ -7,7 +7,7 @@ should see of them.
 """
 
 from workers.evidence.excerpt import prompt_excerpt
-from workers.evidence.model import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
+from workers.evidence.failures import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
 from workers.evidence.parse import parse_log
 from workers.evidence.stream import parse_log_file
 

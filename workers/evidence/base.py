@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from workers.evidence.model import TEST, Evidence, Failure
+from workers.evidence.failures import TEST, Evidence, Failure
 from workers.evidence.paths import PathResolver
 
 

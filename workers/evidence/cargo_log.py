@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import BUILD, TEST, Evidence, Failure, Frame
+from workers.evidence.failures import BUILD, TEST, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
 _SECTION = re.compile(r"^---- (\S+) stdout ----$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workers.evidence.model import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
+from workers.evidence.failures import BUILD, COLLECTION, CRASH, TEST, Evidence, Failure, Frame
 
 # Frames shown per failure: the outermost repository frame (the test) and the innermost ones (the code).
 _INNER_FRAMES = 6

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import BUILD, CRASH, Evidence, Failure, Frame
+from workers.evidence.failures import BUILD, CRASH, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
 _RUN = re.compile(r"^=== (?:RUN|CONT|NAME)\s+(\S+)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import COLLECTION, TEST, Evidence, Failure, Frame
+from workers.evidence.failures import COLLECTION, TEST, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
 _ERROR_LINE = re.compile(r"^\s*(?P<type>(?:[A-Z]\w*)?(?:Error|Exception))(?:: (?P<msg>.*))?$")

@@ -21,7 +21,7 @@ from workers.evidence import (  # noqa: F401
 )
 from workers.evidence.base import PARSERS, FailureList
 from workers.evidence.clean import clean_text
-from workers.evidence.model import Evidence
+from workers.evidence.failures import Evidence
 from workers.evidence.paths import PathResolver
 
 # "Working directory is '/home/runner/work/repo/repo'" (actions/checkout) names the checkout in a raw job log.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from workers.evidence.checkout import CheckoutIndex
-from workers.evidence.model import Frame
+from workers.evidence.failures import Frame
 
 # Where CI services check the repository out. The repository-relative path is what follows the match.
 _CHECKOUT_PREFIXES = [

@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import CRASH, Evidence, Failure
+from workers.evidence.failures import CRASH, Evidence, Failure
 from workers.evidence.paths import PathResolver
 from workers.evidence.pytraceback import TRACEBACK_START, parse_traceback
 

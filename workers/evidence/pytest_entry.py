@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workers.evidence.model import Frame
+from workers.evidence.failures import Frame
 from workers.evidence.paths import PathResolver
 from workers.evidence.pytraceback import (
     FILE_LINE,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import COLLECTION, TEST, Evidence, Failure, Frame
+from workers.evidence.failures import COLLECTION, TEST, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 from workers.evidence.pytest_entry import LINE_STYLE, read_entry
 from workers.evidence.pytraceback import looks_like_exception

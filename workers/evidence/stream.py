@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workers.evidence.bounds import read_bounded
-from workers.evidence.model import Evidence
+from workers.evidence.failures import Evidence
 from workers.evidence.parse import parse_lines
 
 

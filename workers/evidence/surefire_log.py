@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import BUILD, Evidence, Failure, Frame
+from workers.evidence.failures import BUILD, Evidence, Failure, Frame
 from workers.evidence.paths import PathResolver
 
 # 3.x: "[ERROR] com.x.CalcTest.meanOfThree -- Time elapsed: 0.03 s <<< FAILURE!";

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workers.evidence.base import FailureList, RunnerParser, excerpt_of, register
-from workers.evidence.model import Evidence, Failure
+from workers.evidence.failures import Evidence, Failure
 from workers.evidence.paths import PathResolver
 from workers.evidence.pytraceback import FILE_LINE, TRACEBACK_START, parse_traceback
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import JobFailed
 from core.settings import Settings
 from inference import prompts
-from inference.model import TextModel
+from inference.protocol import TextModel
 from workers.checkout.git_preflight import check_checkout
 from workers.checkout.repo_config import load_repo_config
 from workers.checkout.setup_commands import run_setup

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from inference import prompts
 from inference.llama_format import restore
-from inference.model import Generation
+from inference.protocol import Generation
 from workers.checkout.worktrees import Slot, SlotPool
 from workers.edits import EditPolicy, apply_answer
 from workers.evidence import Evidence, prompt_excerpt

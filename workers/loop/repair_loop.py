@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from inference import prompts
-from inference.model import Generation, GenerationParams, TextModel, candidate_params, prompt_budget
+from inference.protocol import Generation, GenerationParams, TextModel, candidate_params, prompt_budget
 from workers.checkout.workspace import Workspace
 from workers.checkout.worktrees import SlotPool, runner_like
 from workers.edits import EditPolicy, get_format

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.scrub import Scrubber, install_log_scrubbing, scrubber_for
 from core.settings import Settings
-from inference.model import Generation, GenerationParams, TextModel
+from inference.protocol import Generation, GenerationParams, TextModel
 
 
 class ScrubbedModel:

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from workers.evidence.model import Evidence
+from workers.evidence.failures import Evidence
 from workers.retrieval.chunks import Chunk
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize

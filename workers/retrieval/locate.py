@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workers.evidence.model import Evidence
+from workers.evidence.failures import Evidence
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize

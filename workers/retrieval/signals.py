@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workers.evidence.model import Evidence, Frame
+from workers.evidence.failures import Evidence, Frame
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
 

@@ -13,7 +13,7 @@ from tests.conftest import CORPORA
 from workers.checkout.path_globs import BadGlob, check_globs, matching_glob
 from workers.checkout.repo_config import parse_repo_config
 from workers.edits.guards import check_path
-from workers.edits.model import EditPolicy, Refused
+from workers.edits.records import EditPolicy, Refused
 
 PATTERNS = (
     "migrations/**",

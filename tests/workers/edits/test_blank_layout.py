@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 from workers.edits.replace import apply_replace
 
 FILE = (

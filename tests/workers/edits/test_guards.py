@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import CORPORA
 from workers.edits.guards import check_change, check_path, is_test_path, protected_by
-from workers.edits.model import EditPolicy, Refused
+from workers.edits.records import EditPolicy, Refused
 from workers.edits.syntax_check import introduced_error
 
 TEST_GCD = (CORPORA / "quixbugs" / "python_testcases" / "test_gcd.py").read_text()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import CORPORA
-from workers.edits.model import Refused
+from workers.edits.records import Refused
 from workers.edits.replace import apply_replace
 from workers.edits.textfile import TextFile
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import CORPORA, REPO_ROOT
 from workers.edits.apply import apply_answer
 from workers.edits.limits import MAX_ANSWER_CHARS, answer_problem
-from workers.edits.model import EditPolicy
+from workers.edits.records import EditPolicy
 
 GCD = CORPORA / "quixbugs" / "python_programs" / "gcd.py"
 EDIT = (

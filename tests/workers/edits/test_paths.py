@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
-from workers.edits.model import Refused
 from workers.edits.paths import resolve_path
+from workers.edits.records import Refused
 
 
 @pytest.fixture

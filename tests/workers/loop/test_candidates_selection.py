@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inference.model import Generation
+from inference.protocol import Generation
 from workers.loop.candidates import CandidateResult, RoundVerdict
 from workers.loop.selection import (
     SuiteFacts,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
-from workers.evidence.model import Evidence, Failure, Frame
+from workers.evidence.failures import Evidence, Failure, Frame
 from workers.retrieval import locate
 
 QUIXBUGS = CORPORA / "quixbugs"
