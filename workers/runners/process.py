@@ -1,21 +1,17 @@
 """Run one command of the repository under repair: bounded in time and output, without the bot's secrets.
 
-This is the unsandboxed runner; workers/runners/sandbox.py wraps the same contract in bubblewrap.
+This is the unsandboxed runner; workers/runners/sandbox/ wraps the same contract in bubblewrap. Both run
+under workers/runners/supervise.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
-from workers.runners.output_buffer import OutputBuffer
+from workers.runners.supervise import supervise
 
 # Only these variables from the worker's own environment reach repository code; everything else
 # (GITHUB_*, REDIS_URL, tokens, cloud credentials) stays out.
@@ -69,12 +65,6 @@ def clean_environment(cwd: Path, extra: dict[str, str] | None = None) -> dict[st
     return env
 
 
-def _drain(stream: IO[bytes], buffer: OutputBuffer) -> None:
-    """Read everything (so the child never blocks on a full pipe) but keep only what the buffer keeps."""
-    while chunk := stream.read(65536):
-        buffer.add(chunk)
-
-
 class LocalRunner:
     """Runs commands as plain subprocesses in their own process group. No isolation beyond the env."""
 
@@ -104,40 +94,12 @@ def run_bounded(
     argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float, output_limit: int, *, label: str
 ) -> RunResult:
     """Run argv, kill its process group at the deadline, keep bounded output."""
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    buffer = OutputBuffer(output_limit)
-    reader = threading.Thread(target=_drain, args=(proc.stdout, buffer), daemon=True)
-    reader.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        # Kill the whole group even after a normal exit: a test may leave daemons behind.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        reader.join(timeout=10)
-        proc.stdout.close()
-    output = buffer.text()
-    if timed_out:
-        output += f"\n[killed after {timeout_s:g} s timeout]\n"
+    done = supervise(argv, cwd, env, timeout_s=timeout_s, keep_bytes=output_limit)
     return RunResult(
         command=label,
-        exit_code=proc.returncode if not timed_out else -9,
-        output=output,
-        duration_s=time.monotonic() - start,
-        timed_out=timed_out,
-        output_truncated=buffer.truncated,
+        exit_code=done.exit_code,
+        output=done.output,
+        duration_s=done.duration_s,
+        timed_out=done.timed_out,
+        output_truncated=done.output_truncated,
     )
