@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from workers.runners.supervise import supervise
+from workers.runners.supervise import Finished, supervise
 
 # Only these variables from the worker's own environment reach repository code; everything else
 # (GITHUB_*, REDIS_URL, tokens, cloud credentials) stays out.
@@ -94,9 +94,12 @@ def run_bounded(
     argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float, output_limit: int, *, label: str
 ) -> RunResult:
     """Run argv, kill its process group at the deadline, keep bounded output."""
-    done = supervise(argv, cwd, env, timeout_s=timeout_s, keep_bytes=output_limit)
+    return result_of(supervise(argv, cwd, env, timeout_s=timeout_s, keep_bytes=output_limit), label)
+
+
+def result_of(done: Finished, command: str) -> RunResult:
     return RunResult(
-        command=label,
+        command=command,
         exit_code=done.exit_code,
         output=done.output,
         duration_s=done.duration_s,

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.runners.process import RunResult
+from workers.runners.process import RunResult, result_of
 from workers.runners.supervise import supervise as supervise_process
 
 
@@ -101,12 +101,4 @@ def supervise(
     # it set up has run; a run we killed ran too (a sandbox that cannot start fails in milliseconds).
     # bubblewrap exits with its command's status (128 + n for a command killed by signal n).
     started = any("exit-code" in s for s in status) or done.timed_out or done.flooded
-    result = RunResult(
-        command=label,
-        exit_code=done.exit_code,
-        output=done.output,
-        duration_s=done.duration_s,
-        timed_out=done.timed_out,
-        output_truncated=done.output_truncated,
-    )
-    return Supervised(result=result, started=started)
+    return Supervised(result=result_of(done, label), started=started)
