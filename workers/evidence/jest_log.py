@@ -72,6 +72,27 @@ def _counts(text: str) -> dict[str, int]:
     return {word: int(number) for number, word in _COUNTS.findall(text)}
 
 
+def _entry_end(lines: list[str], index: int, boundaries: tuple[re.Pattern[str], ...]) -> int:
+    """Where the entry starting at `index` ends: at the next boundary line, or after _MAX_ENTRY_LINES."""
+    end = index + 1
+    while (
+        end < len(lines)
+        and end - index < _MAX_ENTRY_LINES
+        and not any(b.match(lines[end]) for b in boundaries)
+    ):
+        end += 1
+    return end
+
+
+def _evidence(runner: str, failures: FailureList, counts: dict[str, int] | None) -> Evidence:
+    return Evidence(
+        runner=runner,
+        failures=failures.items(),
+        summary_failed=counts.get("failed", 0) if counts is not None else None,
+        summary_passed=counts.get("passed", 0) if counts is not None else None,
+    )
+
+
 @register
 class JestParser(RunnerParser):
     name = "jest"
@@ -91,17 +112,7 @@ class JestParser(RunnerParser):
             if entry and _JEST_NOT_A_TEST.match(entry.group(1)):
                 entry = None
             if entry and file:
-                end = index + 1
-                while (
-                    end < len(lines)
-                    and end - index < _MAX_ENTRY_LINES
-                    and not (
-                        _JEST_ENTRY.match(lines[end])
-                        or _JEST_FILE.match(lines[end])
-                        or _JEST_TESTS.match(lines[end])
-                    )
-                ):
-                    end += 1
+                end = _entry_end(lines, index, (_JEST_ENTRY, _JEST_FILE, _JEST_TESTS))
                 title = entry.group(1).strip()
                 if title == "Test suite failed to run":
                     failure = Failure(
@@ -122,12 +133,7 @@ class JestParser(RunnerParser):
             if tests:
                 counts = _counts(tests.group(1))
             index += 1
-        return Evidence(
-            runner=self.name,
-            failures=failures.items(),
-            summary_failed=counts.get("failed", 0) if counts is not None else None,
-            summary_passed=counts.get("passed", 0) if counts is not None else None,
-        )
+        return _evidence(self.name, failures, counts)
 
 
 @register
@@ -143,13 +149,7 @@ class VitestParser(RunnerParser):
             line = lines[index]
             entry = _VITEST_ENTRY.match(line)
             if entry:
-                end = index + 1
-                while (
-                    end < len(lines)
-                    and end - index < _MAX_ENTRY_LINES
-                    and not (_VITEST_ENTRY.match(lines[end]) or _VITEST_END.match(lines[end]))
-                ):
-                    end += 1
+                end = _entry_end(lines, index, (_VITEST_ENTRY, _VITEST_END))
                 body = _read(lines[index + 1 : end], _VITEST_FRAME, resolver)
                 if entry["rest"]:
                     names = " > ".join(part.strip() for part in entry["rest"].split(" > "))
@@ -164,9 +164,4 @@ class VitestParser(RunnerParser):
             if tests:
                 counts = _counts(tests.group(1))
             index += 1
-        return Evidence(
-            runner=self.name,
-            failures=failures.items(),
-            summary_failed=counts.get("failed", 0) if counts is not None else None,
-            summary_passed=counts.get("passed", 0) if counts is not None else None,
-        )
+        return _evidence(self.name, failures, counts)
