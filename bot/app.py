@@ -19,7 +19,7 @@ from bot.json_body import parse_object
 from bot.refused import Refused
 from bot.routing import Parsed, parse, route
 from bot.signature import is_valid
-from core.errors import ConfigurationError
+from core.errors import ConfigurationError, GitHubUnavailable
 
 log = logging.getLogger("codellama.webhook")
 
@@ -86,6 +86,13 @@ def _handle(ctx: HandlerContext, parsed: Parsed) -> Response:
     except redis_conn.UNAVAILABLE as exc:
         _release(ctx, delivery)
         outcome = _outage(ctx, exc)
+    except GitHubUnavailable as exc:
+        # Who may command the bot is asked live; without an answer nothing is queued, GitHub may redeliver.
+        _release(ctx, delivery)
+        log.warning("GitHub did not answer: %s", exc)
+        outcome = Outcome(
+            503, f"GitHub did not answer ({exc}); nothing was queued, the delivery can be redelivered"
+        )
     except Exception:
         # Forget the delivery so that GitHub's redelivery is handled; answer 500 and keep serving.
         _release(ctx, delivery)

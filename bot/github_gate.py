@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import requests
 from github import GithubException
 from github.Repository import Repository
 
@@ -38,6 +39,8 @@ class AppGitHubGate:
             if exc.status == 404:  # not a collaborator at all
                 return False
             raise GitHubUnavailable(f"permission check for {login} failed: HTTP {exc.status}") from exc
+        except requests.RequestException as exc:
+            raise GitHubUnavailable(f"permission check for {login} failed: {type(exc).__name__}") from exc
         return permission in WRITE_PERMISSIONS
 
     def acknowledge_comment(
@@ -48,3 +51,5 @@ class AppGitHubGate:
             repo.get_issue(issue_number).get_comment(comment_id).create_reaction("eyes")
         except GithubException as exc:
             raise GitHubUnavailable(f"could not react to comment {comment_id}: HTTP {exc.status}") from exc
+        except requests.RequestException as exc:
+            raise GitHubUnavailable(f"could not react to comment {comment_id}: {type(exc).__name__}") from exc

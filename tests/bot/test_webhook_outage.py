@@ -69,3 +69,30 @@ def test_redis_outage_is_a_json_503_and_readyz_says_why(
     import redis
 
     assert queued_jobs(redis.Redis.from_url(own_redis.url), queue_name) == 1
+
+
+def test_github_not_answering_the_permission_check_is_a_json_503_and_queues_nothing(
+    tmp_path: Path, world: World, redis_url: str, queue_name: str
+) -> None:
+    import redis
+
+    comment = payloads.issue_comment(
+        REPO, INSTALLATION_ID, number=3, comment_id=41, body="/codellama fix", association="COLLABORATOR"
+    )
+    body, headers = payloads.signed("issue_comment", comment, SECRET, "github-down")
+    # Nothing listens on this port: the receiver's live permission check cannot reach GitHub.
+    dead_github = world.env(redis_url, queue_name, GITHUB_API_URL=f"http://127.0.0.1:{free_port()}")
+    port = free_port()
+    with processes.serve(dead_github, port, tmp_path / "down.log") as server:
+        response = requests.post(f"http://127.0.0.1:{port}/webhook", data=body, headers=headers, timeout=120)
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/json"
+        assert "GitHub did not answer" in response.json()["reason"]
+        assert "Traceback" not in server.log(), server.log()[-3000:]
+    assert queued_jobs(redis.Redis.from_url(redis_url), queue_name) == 0
+    # The claim on the delivery was released: GitHub's redelivery is handled once GitHub answers.
+    port = free_port()
+    with processes.serve(world.env(redis_url, queue_name), port, tmp_path / "up.log"):
+        again = requests.post(f"http://127.0.0.1:{port}/webhook", data=body, headers=headers, timeout=60)
+        assert again.status_code == 202, again.text
+    assert queued_jobs(redis.Redis.from_url(redis_url), queue_name) == 1
