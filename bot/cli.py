@@ -23,11 +23,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.enqueue import CeleryEnqueuer
     from bot.github_gate import AppGitHubGate
     from core.github_app import GitHubApp
+    from core.scrub import install_log_scrubbing, scrubber_for
     from core.startup import check_private_key, wait_for_redis
     from workers.queue.celery_app import make_celery
 
     settings.require("github_webhook_secret", "github_app_id", "github_private_key")
     check_private_key(settings)
+    # The receiver mints installation tokens too (the permission check, the 👀): its logs, uvicorn's
+    # included, are scrubbed like a worker's.
+    install_log_scrubbing(scrubber_for(settings))
     wait_for_redis(settings)
     ctx = HandlerContext(
         settings=settings,

@@ -1,0 +1,30 @@
+"""The receiver's own logs (`codellama-bot serve`, a real process, uvicorn's access log included) are scrubbed
+like a worker's: a secret that reaches a log line is masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from core.scrub import MASK
+from tests import processes
+from tests.bugs import PARENS, quixbugs_repo
+from tests.conftest import free_port, wait_until
+from tests.github_world import SECRET, github_world
+
+
+def test_a_secret_in_a_request_line_is_masked_in_the_receivers_log(
+    tmp_path: Path, redis_url: str, queue_name: str
+) -> None:
+    # A webhook URL configured with the secret in its query string is a real mistake; the access log
+    # would then print the secret with every delivery.
+    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world:
+        port = free_port()
+        with processes.serve(world.env(redis_url, queue_name), port, tmp_path / "serve.log") as server:
+            response = requests.get(f"http://127.0.0.1:{port}/healthz?secret={SECRET}", timeout=10)
+            assert response.status_code == 200
+            wait_until(lambda: "/healthz?secret=" in server.log(), 10, "the access log line")
+            log = server.log()
+    assert SECRET not in log, log[-2000:]
+    assert f"/healthz?secret={MASK}" in log, log[-2000:]
