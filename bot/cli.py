@@ -79,14 +79,14 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.github.job import model_from
     from workers.local.fix import run_local_fix
-    from workers.loop.repair_loop import NOT_REPRODUCED
+    from workers.loop.repair_loop import RepairStatus
 
     with model_from(settings) as model:
         fixed = run_local_fix(
             settings, Path(args.path), model, test_command=args.test, issue_text=args.issue or ""
         )
     result = fixed.result
-    if result.status == NOT_REPRODUCED:
+    if result.status == RepairStatus.NOT_REPRODUCED:
         print(f"codellama-bot: the tests pass; nothing to fix (`{result.before.command}` exits 0).")
         return 0
     if result.success:

@@ -2,7 +2,6 @@
 
 - ConfigurationError: an operator must fix a setting; start-up stops.
 - TransientError: worth retrying later (network, rate limits, a model server restarting).
-- ReflectableError: the model can fix it; its message becomes part of the next prompt.
 - JobFailed: give up and tell the person on GitHub what was tried.
 - UsageError: a command-line input is wrong; the message says what is wrong and what to do.
 """
@@ -28,14 +27,6 @@ class ModelUnavailable(TransientError):
 
 class GitHubUnavailable(TransientError):
     """GitHub (or the stand-in) answered 5xx, timed out, or rate-limited us."""
-
-
-class ReflectableError(BotError):
-    """Something the model did wrong that it can correct next round."""
-
-
-class EditRejected(ReflectableError):
-    """The model's answer could not be applied safely."""
 
 
 class JobFailed(BotError):

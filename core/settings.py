@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     test_output_limit_bytes: int = 2_000_000
     test_memory_limit_mb: int = 4096
     # Shared by every concurrent sandboxed run on the host: RLIMIT_NPROC counts per uid.
+    # Enough for a suite with a worker pool, and a fork bomb stops there.
     test_max_procs: int = 256
+    # Larger than any file a test suite should write.
     test_max_file_mb: int = 1024
     sandbox: bool = True
     allow_unsandboxed: bool = False

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from statistics import mean
 
 from workers.benchmark.run import TaskOutcome
-from workers.loop.repair_loop import FIXED
+from workers.loop.repair_loop import RepairStatus
 
 
 def ideal_share(q: float, k: int, rounds: int) -> float:
@@ -27,7 +27,7 @@ def summary(
     if not outcomes:
         return f"{title}: no tasks"
     n = len(outcomes)
-    fixed = [o for o in outcomes if o.status == FIXED]
+    fixed = [o for o in outcomes if o.status == RepairStatus.FIXED]
     statuses = Counter(o.status for o in outcomes)
     overhead, reference = mean(o.overhead_s for o in outcomes), mean(o.reference_s for o in outcomes)
     lines = [
@@ -56,7 +56,7 @@ def summary(
         )
     if right_draws is not None:
         offered = [o for o in outcomes if right_draws.get(o.name, 0) > 0]
-        converted = sum(o.status == FIXED for o in offered)
+        converted = sum(o.status == RepairStatus.FIXED for o in offered)
         lines.append(
             f"tasks where the model drew at least one right sample: {len(offered)}; repaired among them: "
             f"{converted} = {converted / len(offered) if offered else 0:.1%}"
@@ -72,5 +72,5 @@ def task_line(o: TaskOutcome) -> str:
     )
 
 
-def _statuses(counts: Counter[str]) -> str:
+def _statuses(counts: Counter[RepairStatus]) -> str:
     return ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))

@@ -15,7 +15,7 @@ from inference.protocol import TextModel
 from workers.benchmark.corpus import BenchTask
 from workers.checkout.workspace import Workspace
 from workers.github.job import budget_from
-from workers.loop.repair_loop import RepairLoop, RepairTask
+from workers.loop.repair_loop import RepairLoop, RepairStatus, RepairTask
 from workers.loop.selection import read_run
 from workers.loop.targeted import targeted_command
 from workers.runners.process import CommandRunner
@@ -25,7 +25,7 @@ from workers.runners.sandbox import make_runner
 @dataclass(frozen=True)
 class TaskOutcome:
     name: str
-    status: str
+    status: RepairStatus
     rounds: int
     candidates_generated: int
     candidates_tested: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from workers.evidence.failures import TEST, Evidence, Failure
+from workers.evidence.failures import Evidence, Failure
 from workers.evidence.paths import PathResolver
 
 
@@ -67,9 +67,6 @@ class FailureList:
 
     def __contains__(self, key: tuple[str, str]) -> bool:
         return key in self._by_key
-
-    def has_test(self, test_id: str) -> bool:
-        return (TEST, test_id) in self._by_key
 
     def items(self) -> list[Failure]:
         return list(self._by_key.values())

@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -32,11 +33,22 @@ from workers.runners.sandbox import make_runner
 log = logging.getLogger("codellama.job")
 
 
+class JobStatus(StrEnum):
+    """How a GitHub job ended; the three in the middle are the repair's own endings (RepairStatus)."""
+
+    PULL_REQUEST = "pull_request"
+    ALREADY_DONE = "already_done"
+    GAVE_UP = "gave_up"
+    NOT_REPRODUCED = "not_reproduced"
+    NOT_CODE = "not_code"
+    MODEL_UNAVAILABLE = "model_unavailable"
+    FAILED = "failed"
+    BAD_CONFIG = "bad_config"
+
+
 @dataclass(frozen=True)
 class JobOutcome:
-    # pull_request | already_done | gave_up | not_reproduced | not_code | model_unavailable | failed
-    # | bad_config
-    status: str
+    status: JobStatus
     detail: str
 
 
@@ -81,7 +93,7 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     existing = gateway.open_pull_for(branch)
     if existing:
         # A redelivered job whose first run got as far as the pull request: nothing more to do.
-        return JobOutcome("already_done", existing)
+        return JobOutcome(JobStatus.ALREADY_DONE, existing)
     try:
         target = target_for(request, gateway)
     except JobFailed as exc:
@@ -94,11 +106,11 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
-        return JobOutcome("model_unavailable", str(exc))
+        return JobOutcome(JobStatus.MODEL_UNAVAILABLE, str(exc))
     except RepoConfigError as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.BAD_CONFIG.substitute(error=str(exc)))
-        return JobOutcome("bad_config", str(exc))
+        return JobOutcome(JobStatus.BAD_CONFIG, str(exc))
     except JobFailed as exc:
         # Scrubbed where it leaves: the gateway masks the comment, the worker's log filter the log line.
         return _report_failure(gateway, request, target, str(exc))
@@ -144,7 +156,7 @@ def _repair(
     if not result.success:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
-        return JobOutcome(result.status, result.reason)
+        return JobOutcome(JobStatus(result.status), result.reason)
     files = result.changed_paths
     title = _title(request, target)
     workspace.commit_paths(branch, files, gateway.scrub(f"{title}\n\n{result.explanation}".strip()))
@@ -153,7 +165,7 @@ def _repair(
     url = gateway.open_pull(title=title, body=body, head=branch, base=target.base_branch)
     if target.comment_on:
         gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-    return JobOutcome("pull_request", url)
+    return JobOutcome(JobStatus.PULL_REQUEST, url)
 
 
 def _title(request: RepairRequest, target: Target) -> str:
@@ -168,4 +180,4 @@ def _report_failure(
     number = target.comment_on if target else request.issue_number
     if number:
         gateway.comment(number, report_text.JOB_FAILED.substitute(error=message))
-    return JobOutcome("failed", message)
+    return JobOutcome(JobStatus.FAILED, message)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from string import Template
 
-from workers.loop.repair_loop import NOT_CODE as NOT_CODE_STATUS
-from workers.loop.repair_loop import NOT_REPRODUCED as NOT_REPRODUCED_STATUS
-from workers.loop.repair_loop import RepairResult
+from workers.loop.repair_loop import RepairResult, RepairStatus
 from workers.runners.process import RunResult
 
 PULL_BODY = Template("""\
@@ -38,7 +36,7 @@ instructions on this pull request to ask for a revision.*""")
 
 PULL_OPENED = Template("I opened $url with a fix; the tests pass on it.")
 
-GAVE_UP = Template("""\
+_GAVE_UP = Template("""\
 I could not fix this: $reason.
 
 What I tried: $attempts candidate(s) in $rounds round(s). Spent: $spend.
@@ -54,7 +52,7 @@ $output
 You can retry by commenting `/codellama fix` followed by instructions (which file to look at,
 what the fix should do).""")
 
-NOT_REPRODUCED = Template("""\
+_NOT_REPRODUCED = Template("""\
 I could not reproduce this failure, so I did not change anything: the tests pass on this commit here,
 $runs.
 $reported
@@ -69,7 +67,7 @@ $output
 If the failure depends on something CI has and the bot's sandbox does not (network, services, secrets,
 timing), it is not one the bot can fix. Comment `/codellama fix` with instructions to try anyway.""")
 
-NOT_CODE = Template("""\
+_NOT_CODE = Template("""\
 This failure does not look like a bug in the code, so I did not try to fix it: $cause.
 $flaky_note
 <details><summary>Test output here (`$command`)</summary>
@@ -80,6 +78,13 @@ $output
 </details>
 
 Once the environment is fixed (and CI fails again for a reason in the code), I can try again.""")
+
+# What the bot says when a repair ends without a fix, by how it ended.
+UNFIXED = {
+    RepairStatus.GAVE_UP: _GAVE_UP,
+    RepairStatus.NOT_REPRODUCED: _NOT_REPRODUCED,
+    RepairStatus.NOT_CODE: _NOT_CODE,
+}
 
 MODEL_DOWN = Template("""\
 I could not work on this: the model server did not answer ($error).
@@ -153,21 +158,13 @@ def _flaky_note(result: RepairResult) -> str:
 
 def gave_up(result: RepairResult, *, command: str) -> str:
     """What the bot says when a job ends without a pull request, whichever way it ended."""
-    if result.status == NOT_REPRODUCED_STATUS:
-        runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
-        return NOT_REPRODUCED.substitute(
-            runs=f"{len(result.base_runs) or 1} time(s): {runs}",
-            reported=_reported(result.reported),
-            flaky_note=_flaky_note(result),
-            command=command,
-            output=_output(result.before),
-        )
-    if result.status == NOT_CODE_STATUS:
-        return NOT_CODE.substitute(
-            cause=result.cause, flaky_note=_flaky_note(result), command=command, output=_output(result.before)
-        )
-    return GAVE_UP.substitute(
+    runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
+    # Each template takes the fields it names; the last run's output is the base run's when no candidate ran.
+    return UNFIXED[result.status].substitute(
         reason=result.reason,
+        cause=result.cause,
+        runs=f"{len(result.base_runs) or 1} time(s): {runs}",
+        reported=_reported(result.reported),
         attempts=len(result.attempts),
         rounds=result.rounds,
         attempt_lines=attempt_lines(result),

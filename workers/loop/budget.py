@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class JobLimits:
     max_rounds: int
-    candidates: int
     max_tokens: int
     wall_s: float
 
@@ -63,7 +62,3 @@ def exhausted(limits: JobLimits, spend: Spend, now: float | None = None) -> str:
     if spend.elapsed(now) >= limits.wall_s:
         return f"the wall-time budget ({limits.wall_s:g} s)"
     return ""
-
-
-def remaining_s(limits: JobLimits, spend: Spend) -> float:
-    return max(limits.wall_s - spend.elapsed(), 0.0)

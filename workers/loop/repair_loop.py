@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from inference import prompts
 from inference.protocol import Generation, GenerationParams, TextModel, candidate_params, prompt_budget
@@ -29,11 +30,14 @@ log = logging.getLogger("codellama.repair")
 REFLECTION_RESERVE_TOKENS = 2500
 EVIDENCE_CHARS = 6000
 
-# RepairResult.status: how the job ended.
-FIXED = "fixed"
-GAVE_UP = "gave_up"  # no candidate won within the budgets
-NOT_REPRODUCED = repro.NOT_REPRODUCED
-NOT_CODE = repro.NOT_CODE
+
+class RepairStatus(StrEnum):
+    """How a repair ended."""
+
+    FIXED = "fixed"
+    GAVE_UP = "gave_up"  # no candidate won within the budgets
+    NOT_REPRODUCED = "not_reproduced"  # CI failed, the tests pass here twice
+    NOT_CODE = "not_code"  # the failure is the environment's
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class RepairResult:
     changed_paths: list[str] = field(default_factory=list)
     explanation: str = ""
     attempts: list[Attempt] = field(default_factory=list)
-    status: str = GAVE_UP
+    status: RepairStatus = RepairStatus.GAVE_UP
     spend: Spend = field(default_factory=Spend)
     # Base-commit runs: one, or two when the first passed and the rerun decided.
     base_runs: list[RunResult] = field(default_factory=list)
@@ -146,10 +150,10 @@ class RepairLoop:
         result = RepairResult(False, "", found.base, spend=spend, base_runs=list(found.runs))
         result.flaky, result.cause = found.flaky, found.cause
         result.reported = task.prior_evidence.failing_test_ids if task.prior_evidence else []
-        if found.status == repro.NOT_REPRODUCED:
-            return _end(result, NOT_REPRODUCED, "the tests pass on this commit here, twice")
-        if found.status == repro.NOT_CODE:
-            return _end(result, NOT_CODE, f"the failure is not the code's: {found.cause}")
+        if found.status == repro.ReproStatus.NOT_REPRODUCED:
+            return _end(result, RepairStatus.NOT_REPRODUCED, "the tests pass on this commit here, twice")
+        if found.status == repro.ReproStatus.NOT_CODE:
+            return _end(result, RepairStatus.NOT_CODE, f"the failure is not the code's: {found.cause}")
         base, evidence = read_run(found.base, root)
         if task.prior_evidence is not None and not evidence.failures:
             evidence = task.prior_evidence
@@ -157,9 +161,7 @@ class RepairLoop:
             self.model, context_tokens=self.budget.context_tokens, max_new_tokens=self.budget.max_new_tokens
         )
         conversation = Conversation(prompts.SYSTEM, self._first_request(task, evidence, found.base, budget))
-        limits = JobLimits(
-            self.budget.max_rounds, self.budget.candidates, self.budget.max_tokens, self.budget.wall_s
-        )
+        limits = JobLimits(self.budget.max_rounds, self.budget.max_tokens, self.budget.wall_s)
         ctx = JudgeContext(
             task.test_command,
             task.edit_policy,
@@ -185,7 +187,7 @@ class RepairLoop:
                     result.changed_paths = list(winner.paths)
                     result.explanation = explanation_of(winner.generation.text)
                     self.workspace.apply_diff(winner.diff)
-                    return _end(result, FIXED, winner.note.split("; ", 1)[-1])
+                    return _end(result, RepairStatus.FIXED, winner.note.split("; ", 1)[-1])
                 closest = min(verdict.results, key=lambda c: c.distance())
                 conversation.add_round(closest.generation.text, closest.feedback)
                 result.after = closest.test_run or result.after
@@ -193,7 +195,7 @@ class RepairLoop:
         why = give_up_reason(
             result.attempts, rounds=spend.rounds, candidates=self.budget.candidates, stopped_by=stop
         )
-        return _end(result, GAVE_UP, why)
+        return _end(result, RepairStatus.GAVE_UP, why)
 
     def _slots(self, task: RepairTask) -> SlotPool:
         if not task.isolated_candidates:
@@ -274,7 +276,7 @@ class RepairLoop:
         )
 
 
-def _end(result: RepairResult, status: str, reason: str) -> RepairResult:
+def _end(result: RepairResult, status: RepairStatus, reason: str) -> RepairResult:
     result.status, result.reason = status, reason
     result.spend.finish()
     log.info("repair ended %s (%s); spent %s", status, reason, result.spend.line())

@@ -7,6 +7,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from core.errors import JobFailed
@@ -14,23 +15,21 @@ from workers.loop.failure_cause import environment_cause
 from workers.runners.process import RunResult
 from workers.runners.sandbox import limit_hit
 
-REPRODUCED = "reproduced"  # the tests fail here as they did in CI: repair
-PASSING = "passing"  # the tests pass and no failure was claimed (an issue): repair anyway
-NOT_REPRODUCED = "not_reproduced"  # CI failed, the tests pass here twice: report, do not invent a fix
-NOT_CODE = "not_code"  # the failure is the environment's: report it as such
+
+class ReproStatus(StrEnum):
+    REPRODUCED = "reproduced"  # the tests fail here as they did in CI: repair
+    PASSING = "passing"  # the tests pass and no failure was claimed (an issue): repair anyway
+    NOT_REPRODUCED = "not_reproduced"  # CI failed, the tests pass here twice: report, do not invent a fix
+    NOT_CODE = "not_code"  # the failure is the environment's: report it as such
 
 
 @dataclass(frozen=True)
 class Reproduction:
-    status: str
+    status: ReproStatus
     base: RunResult  # the run whose failures the repair works from
     runs: tuple[RunResult, ...]
     cause: str = ""  # for NOT_CODE: what in the environment failed
     flaky: bool = False  # passed once, failed on the rerun
-
-    @property
-    def proceed(self) -> bool:
-        return self.status in (REPRODUCED, PASSING)
 
 
 def reproduce(
@@ -54,15 +53,15 @@ def reproduce(
     if not first.ok:
         return _failed(first, (first,), local_modules, flaky=False)
     if not require_failure:
-        return Reproduction(PASSING, first, (first,))
+        return Reproduction(ReproStatus.PASSING, first, (first,))
     second = run_tests()
     if not second.ok:
         return _failed(second, (first, second), local_modules, flaky=True)
     # CI failed but the tests pass here: the log may say why CI's run was not the code's fault.
     cause = environment_cause(ci_log, local_modules) if ci_log else None
     if cause:
-        return Reproduction(NOT_CODE, second, (first, second), cause=f"in CI, {cause}")
-    return Reproduction(NOT_REPRODUCED, second, (first, second))
+        return Reproduction(ReproStatus.NOT_CODE, second, (first, second), cause=f"in CI, {cause}")
+    return Reproduction(ReproStatus.NOT_REPRODUCED, second, (first, second))
 
 
 class TestCommandCannotRun(JobFailed):
@@ -118,11 +117,13 @@ def _failed(
 ) -> Reproduction:
     limit = limit_hit(run)
     if limit:
-        return Reproduction(NOT_CODE, run, runs, cause=f"the tests hit the sandbox's {limit}", flaky=flaky)
+        return Reproduction(
+            ReproStatus.NOT_CODE, run, runs, cause=f"the tests hit the sandbox's {limit}", flaky=flaky
+        )
     cause = environment_cause(run.output, local_modules)
     if cause:
-        return Reproduction(NOT_CODE, run, runs, cause=cause, flaky=flaky)
-    return Reproduction(REPRODUCED, run, runs, flaky=flaky)
+        return Reproduction(ReproStatus.NOT_CODE, run, runs, cause=cause, flaky=flaky)
+    return Reproduction(ReproStatus.REPRODUCED, run, runs, flaky=flaky)
 
 
 def repo_modules(root: Path) -> frozenset[str]:

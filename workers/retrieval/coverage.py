@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
-from workers.retrieval.signals import Signal
+from workers.retrieval.signals import Signal, SignalKind
 from workers.runners.process import CommandRunner
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def spectrum_signals(index: RepoIndex, spectrum: Spectrum) -> list[Signal]:
         Signal(
             path,
             symbol,
-            "coverage",
+            SignalKind.COVERAGE,
             score,
             f"coverage: line {line} run by {failed}/{total_failed} failing and {passed} passing tests"
             f" (Ochiai {score:.2f})",

@@ -16,7 +16,7 @@ from workers.retrieval.chunks import Chunk
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.repo import is_test_path, read_text
-from workers.retrieval.signals import Signal
+from workers.retrieval.signals import Signal, SignalKind
 
 
 @dataclass
@@ -158,25 +158,25 @@ def exercised_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     for (path, symbol), reasons in by_target.items():
         weight = (0.4 if symbol is None else 0.7) * min(len(reasons) / total, 1.0)
         if symbol is None:
-            signals.append(Signal(path, None, "import", weight, reasons[0]))
+            signals.append(Signal(path, None, SignalKind.IMPORT, weight, reasons[0]))
             continue
         name = symbol.rsplit(".", 1)[-1]
         if name.strip("_").lower() in test_names:
             weight = min(weight + 0.3, 1.0)  # test_merge_sorted tests merge_sorted
         definition = _chunk(index, path, symbol)
         if definition is None or definition.kind != "class":
-            signals.append(Signal(path, symbol, "name", weight, reasons[0]))
+            signals.append(Signal(path, symbol, SignalKind.NAME, weight, reasons[0]))
             continue
         # A class the test uses is a place, not the fault: the fault is in a method, most often the
         # constructor or one the test calls by name.
-        signals.append(Signal(path, symbol, "name", weight * 0.6, reasons[0]))
+        signals.append(Signal(path, symbol, SignalKind.NAME, weight * 0.6, reasons[0]))
         for method in index.files[path].chunks:
             if method.kind != "function" or not (method.symbol or "").startswith(symbol + "."):
                 continue
             if method.name == "__init__" or method.name in used:
                 factor = 0.8 if method.name == "__init__" else 0.9
                 why = f"{reasons[0]} (method {method.name})"
-                signals.append(Signal(path, method.symbol, "name", weight * factor, why))
+                signals.append(Signal(path, method.symbol, SignalKind.NAME, weight * factor, why))
     return signals
 
 

@@ -10,7 +10,7 @@ from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
-from workers.retrieval.signals import frame_signals, issue_signals
+from workers.retrieval.signals import SignalKind, frame_signals, issue_signals
 from workers.runners.process import CommandRunner
 
 
@@ -37,7 +37,7 @@ def locate(
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
-    signals += message_signals(index, messages, kind="message")
+    signals += message_signals(index, messages, kind=SignalKind.MESSAGE)
     query = tokenize(issue_text) + test_query_terms(tests) + tokenize(messages)
     signals += lexical_signals(index, query) + file_lexical_signals(index, query)
     if runner is not None and test_cmd:

@@ -10,7 +10,7 @@ import re
 
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path, read_text
-from workers.retrieval.signals import Signal
+from workers.retrieval.signals import Signal, SignalKind
 
 _ERROR_LINE = re.compile(
     r"^\W*(?:E\s+)?(?:[\w.]+\.)?(\w*(?:Error|Exception|Warning|Exit|Failure)):\s*(.+)$", re.M
@@ -43,7 +43,7 @@ def message_fragments(text: str) -> list[str]:
     return fragments[:20]
 
 
-def message_signals(index: RepoIndex, text: str, kind: str = "issue-message") -> list[Signal]:
+def message_signals(index: RepoIndex, text: str, kind: SignalKind = SignalKind.ISSUE_MESSAGE) -> list[Signal]:
     """Symbols whose source holds a fixed part of an error message quoted in `text`."""
     fragments = message_fragments(text)
     if not fragments:

@@ -9,28 +9,28 @@ import numpy as np
 
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
-from workers.retrieval.signals import Signal
+from workers.retrieval.signals import Signal, SignalKind
 
 # How much each kind of evidence counts. Execution evidence (where it failed, what only failing tests ran)
 # beats what the text says; lexical similarity breaks ties and finds code nothing else names.
-WEIGHTS = {
-    "frame": 1.0,
+WEIGHTS: dict[SignalKind, float] = {
+    SignalKind.FRAME: 1.0,
     # Measured, not guessed: when the tests were run, which code only failing tests execute outweighs any
     # textual hint (names in the test, similar words).
-    "coverage": 2.0,
-    "issue-traceback": 0.8,
-    "issue-path": 0.6,
-    "issue-message": 0.7,
-    "message": 0.5,
-    "name": 0.5,
-    "issue-name": 0.5,
-    "import": 0.3,
-    "lexical": 0.4,
-    "lexical-file": 0.45,
+    SignalKind.COVERAGE: 2.0,
+    SignalKind.ISSUE_TRACEBACK: 0.8,
+    SignalKind.ISSUE_PATH: 0.6,
+    SignalKind.ISSUE_MESSAGE: 0.7,
+    SignalKind.MESSAGE: 0.5,
+    SignalKind.NAME: 0.5,
+    SignalKind.ISSUE_NAME: 0.5,
+    SignalKind.IMPORT: 0.3,
+    SignalKind.LEXICAL: 0.4,
+    SignalKind.LEXICAL_FILE: 0.45,
 }
 # Test files are candidates only when the failing run's frames or the issue's exact path points at them; a
 # traceback pasted into an issue usually runs through the reporter's own test, not one that needs the fix.
-TEST_FILE_KINDS = {"frame", "issue-path"}
+TEST_FILE_KINDS = {SignalKind.FRAME, SignalKind.ISSUE_PATH}
 SYMBOLS_PER_FILE = 3
 LEXICAL_CANDIDATES = 200
 
@@ -69,7 +69,11 @@ def lexical_signals(index: RepoIndex, query_terms: list[str]) -> list[Signal]:
         chunk = index.lexical_chunks[int(i)]
         signals.append(
             Signal(
-                chunk.path, chunk.symbol, "lexical", float(scores[i]) / best, f"lexical: BM25 rank {rank + 1}"
+                chunk.path,
+                chunk.symbol,
+                SignalKind.LEXICAL,
+                float(scores[i]) / best,
+                f"lexical: BM25 rank {rank + 1}",
             )
         )
     return signals
@@ -86,7 +90,7 @@ def file_lexical_signals(index: RepoIndex, query_terms: list[str]) -> list[Signa
         Signal(
             index.file_order[int(i)],
             None,
-            "lexical-file",
+            SignalKind.LEXICAL_FILE,
             float(scores[i]) / best,
             f"lexical: file BM25 rank {r + 1}",
         )
@@ -99,8 +103,8 @@ class _Entry:
     """Per file or symbol: the strongest weight seen for each kind of signal, and the reasons behind it."""
 
     def __init__(self) -> None:
-        self.best: dict[str, float] = {}
-        self.reasons: dict[str, str] = {}
+        self.best: dict[SignalKind, float] = {}
+        self.reasons: dict[SignalKind, str] = {}
 
     def add(self, signal: Signal) -> None:
         if signal.weight > self.best.get(signal.kind, 0.0):
@@ -108,10 +112,10 @@ class _Entry:
             self.reasons[signal.kind] = signal.reason
 
     def score(self, prior: float = 1.0) -> float:
-        return prior * sum(WEIGHTS.get(kind, 0.0) * weight for kind, weight in self.best.items())
+        return prior * sum(WEIGHTS[kind] * weight for kind, weight in self.best.items())
 
     def reason_list(self) -> list[str]:
-        order = sorted(self.best, key=lambda k: -WEIGHTS.get(k, 0.0) * self.best[k])
+        order = sorted(self.best, key=lambda k: -WEIGHTS[k] * self.best[k])
         return [self.reasons[k] for k in order]
 
 

@@ -7,17 +7,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from workers.evidence.failures import Evidence, Frame
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import is_test_path
 
 
+class SignalKind(StrEnum):
+    """Where a signal comes from; ranking weighs each kind (rank.WEIGHTS)."""
+
+    FRAME = "frame"  # a frame of a failing test's traceback here
+    COVERAGE = "coverage"  # lines run by failing tests more than by passing ones
+    ISSUE_TRACEBACK = "issue-traceback"
+    ISSUE_PATH = "issue-path"
+    ISSUE_MESSAGE = "issue-message"
+    MESSAGE = "message"  # a failure message's text found in the code
+    NAME = "name"  # a name the failing test uses
+    ISSUE_NAME = "issue-name"
+    IMPORT = "import"  # a module the failing test imports
+    LEXICAL = "lexical"
+    LEXICAL_FILE = "lexical-file"
+
+
 @dataclass(frozen=True)
 class Signal:
     path: str
     symbol: str | None
-    kind: str  # frame, import, name, issue-path, issue-name, lexical, coverage
+    kind: SignalKind
     weight: float
     reason: str
 
@@ -45,12 +62,12 @@ def frame_signals(index: RepoIndex, evidence: Evidence | None) -> list[Signal]:
         # own lines says the test itself may be.
         test_weight = 0.8 if failure.error_type in TEST_FAULT_ERRORS else 0.3
         context = f"failing test {failure.test_id}"
-        signals.extend(_frames_to_signals(index, failure.frames, "frame", context, test_weight))
+        signals.extend(_frames_to_signals(index, failure.frames, SignalKind.FRAME, context, test_weight))
     return signals
 
 
 def _frames_to_signals(
-    index: RepoIndex, frames: list[Frame], kind: str, context: str, test_weight: float = 0.3
+    index: RepoIndex, frames: list[Frame], kind: SignalKind, context: str, test_weight: float = 0.3
 ) -> list[Signal]:
     """Frames innermost-last (Python's order). Out-of-repo frames still count when their path resolves here
     (a traceback from an installed copy of the package names site-packages/<pkg>/...)."""
@@ -96,7 +113,9 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
     signals: list[Signal] = []
     frames = [Frame(m.group(1), int(m.group(2)), m.group(3), False) for m in _TRACEBACK.finditer(text)]
     if frames:
-        signals.extend(_frames_to_signals(index, frames, "issue-traceback", "traceback in the issue"))
+        signals.extend(
+            _frames_to_signals(index, frames, SignalKind.ISSUE_TRACEBACK, "traceback in the issue")
+        )
     for match in _PATH.finditer(text):
         mentioned = match.group(1)
         path = index.resolve_path(mentioned)
@@ -106,7 +125,13 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
         if is_test_path(path) and not exact:
             continue
         signals.append(
-            Signal(path, None, "issue-path", 1.0 if exact else 0.6, f"issue-path: issue names {mentioned}")
+            Signal(
+                path,
+                None,
+                SignalKind.ISSUE_PATH,
+                1.0 if exact else 0.6,
+                f"issue-path: issue names {mentioned}",
+            )
         )
     code_text = " ".join(m.group(1) or m.group(2) or m.group(3) or "" for m in _CODE_SPAN.finditer(text))
     # Modules a reporter's snippet imports are what they use, not where the bug is.
@@ -126,7 +151,13 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
     for name, weight in _identifier_weights(index, text, code_text).items():
         for chunk in index.definitions.get(name, []):
             signals.append(
-                Signal(chunk.path, chunk.symbol, "issue-name", weight, f"issue-name: issue mentions {name}")
+                Signal(
+                    chunk.path,
+                    chunk.symbol,
+                    SignalKind.ISSUE_NAME,
+                    weight,
+                    f"issue-name: issue mentions {name}",
+                )
             )
     return signals
 
@@ -149,13 +180,23 @@ def _dotted_signals(index: RepoIndex, dotted: str) -> list[Signal]:
             # `from django.conf import settings` in a reporter's snippet names a package they use, not the
             # place of the bug: a package's __init__ counts little unless a symbol in it is named.
             weight = 0.3 if path.endswith("__init__.py") and symbol is None else 1.0
-            return [Signal(path, symbol, "issue-path", weight, f"issue-path: issue names module {dotted}")]
+            return [
+                Signal(
+                    path, symbol, SignalKind.ISSUE_PATH, weight, f"issue-path: issue names module {dotted}"
+                )
+            ]
     # `Class.method`: only a definition whose qualified name ends with it.
     last = dotted.rsplit(".", 1)[-1]
     matches = [c for c in index.definitions.get(last, []) if c.symbol and c.symbol.endswith(dotted)]
     if 0 < len(matches) <= 3:
         return [
-            Signal(c.path, c.symbol, "issue-name", 1.0 / len(matches), f"issue-name: issue mentions {dotted}")
+            Signal(
+                c.path,
+                c.symbol,
+                SignalKind.ISSUE_NAME,
+                1.0 / len(matches),
+                f"issue-name: issue mentions {dotted}",
+            )
             for c in matches
         ]
     return []

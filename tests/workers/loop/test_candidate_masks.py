@@ -15,7 +15,7 @@ from inference.tgi_client import TGIModel
 from tests.repair_repos import ADD_RIGHT, ADD_RIGHT_LONG, CALC_REPO, PYTEST, attempt_notes, make_repo, task
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.checkout.worktrees import runner_like
-from workers.loop.repair_loop import FIXED, LoopBudget, RepairLoop
+from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairStatus
 from workers.runners.sandbox import BubblewrapRunner, make_runner
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def test_parallel_candidates_cannot_read_the_key(tmp_path: Path, key: Path) -> N
     notes = attempt_notes(result)
     # Both candidates were tested, each in its own worktree; had either slot lost the mask, its
     # test_the_key_cannot_be_read would fail there (a regression against the base run) and lose.
-    assert result.status == FIXED, notes
+    assert result.status == RepairStatus.FIXED, notes
     assert result.spend.candidates_tested == 2, notes
     assert all(n.endswith("the tests pass") for n in notes), notes
     assert "THE-APP-KEY" not in (result.after.output if result.after else "")

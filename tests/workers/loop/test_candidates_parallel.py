@@ -21,7 +21,7 @@ from tests.repair_repos import (
     task,
 )
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.loop.repair_loop import FIXED, RepairResult
+from workers.loop.repair_loop import RepairResult, RepairStatus
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_candidates_run_at_the_same_time_each_in_its_own_worktree(tmp_path: Path
             worker.join(timeout=120)
     assert started == ["c0", "c1"]
     result = outcome[0]
-    assert result.status == FIXED, attempt_notes(result)
+    assert result.status == RepairStatus.FIXED, attempt_notes(result)
     assert result.spend.candidates_tested == 2
     # The winner is in the job's checkout; the worktrees are gone.
     assert "return a + b" in (loop.workspace.root / "calc.py").read_text()
@@ -94,7 +94,7 @@ def test_regressions_are_rejected_duplicates_tested_once_and_the_smallest_diff_w
         result = loop.run(task())
         assert len(tgi.requests) == 4 and tgi.max_in_flight >= 1
     notes = attempt_notes(result)
-    assert result.status == FIXED, notes
+    assert result.status == RepairStatus.FIXED, notes
     assert "regression: test_calc.py::test_mul passed before and fail now" in notes[1]
     assert notes[0].endswith("the tests pass") and notes[2].endswith("the tests pass")
     assert notes[3].startswith("identical to candidate 3")
@@ -113,7 +113,7 @@ def test_with_fewer_slots_than_candidates_the_smallest_goes_first_and_a_win_stop
     ):
         result = loop.run(task())
     notes = attempt_notes(result)
-    assert result.status == FIXED and "total" not in result.diff
+    assert result.status == RepairStatus.FIXED and "total" not in result.diff
     assert notes[0] == "not tested: another candidate already won" and notes[1].endswith("the tests pass")
     assert result.spend.candidates_tested == 1
     assert [p.name for p in (tmp_path / "job").iterdir()] == ["repo"]  # one worktree, removed again
@@ -128,7 +128,7 @@ def test_a_checkout_that_setup_built_into_is_judged_in_place_one_candidate_at_a_
     ):
         result = loop.run(task(isolated_candidates=False))
     notes = attempt_notes(result)
-    assert result.status == FIXED and "1 of 1 failing test(s) still fail" in notes[0], notes
+    assert result.status == RepairStatus.FIXED and "1 of 1 failing test(s) still fail" in notes[0], notes
     assert [p.name for p in (tmp_path / "job").iterdir()] == ["repo"]
     # The winner is applied once, the loser undone: the checkout holds exactly the fix.
     assert loop.workspace.repo.git.diff() == result.diff

@@ -11,7 +11,7 @@ from tests.repair_repos import ADD_RIGHT, ADD_WRONG, CALC_REPO, attempt_notes, r
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github import report_text
 from workers.loop.budget import JobLimits, Spend, exhausted
-from workers.loop.repair_loop import FIXED, GAVE_UP
+from workers.loop.repair_loop import RepairStatus
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_the_first_winner_ends_the_job_and_the_pull_request_says_what_it_spent(t
     ):
         result = loop.run(task())
         prompts = tgi.prompts()
-    assert result.status == FIXED and result.rounds == 2 and len(prompts) == 2
+    assert result.status == RepairStatus.FIXED and result.rounds == 2 and len(prompts) == 2
     # The second round's prompt carries what failed after the first answer.
     assert "test_add" in prompts[1] and "assert -1 == 5" in prompts[1]
     spend = result.spend
@@ -41,7 +41,7 @@ def test_the_round_budget_stops_the_loop(tmp_path: Path) -> None:
     ):
         result = loop.run(task())
         assert len(tgi.requests) == 2
-    assert result.status == GAVE_UP and result.rounds == 2
+    assert result.status == RepairStatus.GAVE_UP and result.rounds == 2
     assert "stopped by the round budget (2)" in result.reason and "still fail" in attempt_notes(result)[1]
 
 
@@ -53,7 +53,9 @@ def test_the_token_budget_stops_the_loop_after_the_round_that_spent_it(tmp_path:
         result = loop.run(task())
         assert len(tgi.requests) == 1
     assert (
-        result.status == GAVE_UP and result.rounds == 1 and "model token budget (50 tokens" in result.reason
+        result.status == RepairStatus.GAVE_UP
+        and result.rounds == 1
+        and "model token budget (50 tokens" in result.reason
     )
 
 
@@ -64,7 +66,11 @@ def test_the_wall_time_budget_stops_the_loop_before_a_round_starts_past_it(tmp_p
     ):
         result = loop.run(task())
         assert tgi.requests == []
-    assert result.status == GAVE_UP and result.rounds == 0 and "wall-time budget" in result.spend.stopped_by
+    assert (
+        result.status == RepairStatus.GAVE_UP
+        and result.rounds == 0
+        and "wall-time budget" in result.spend.stopped_by
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,5 +83,5 @@ def test_the_wall_time_budget_stops_the_loop_before_a_round_starts_past_it(tmp_p
     ],
 )
 def test_each_budget_forbids_the_next_round(spend: Spend, now: float, stop: str) -> None:
-    limits = JobLimits(max_rounds=3, candidates=4, max_tokens=1000, wall_s=60.0)
+    limits = JobLimits(max_rounds=3, max_tokens=1000, wall_s=60.0)
     assert (stop in exhausted(limits, spend, now)) and (bool(stop) == bool(exhausted(limits, spend, now)))

@@ -12,9 +12,8 @@ from tests.stand_ins.tgi_server import TGIStandIn
 from workers.evidence import parse_log
 from workers.github import report_text
 from workers.loop.failure_cause import environment_cause
-from workers.loop.repair_loop import GAVE_UP, NOT_CODE, NOT_REPRODUCED
-from workers.loop.reproduce import NOT_REPRODUCED as NOT_REPRODUCED_HERE
-from workers.loop.reproduce import PASSING, REPRODUCED, reproduce
+from workers.loop.repair_loop import RepairStatus
+from workers.loop.reproduce import ReproStatus, reproduce
 from workers.runners.process import RunResult
 
 FIXED_CALC = {**CALC_REPO, "calc.py": CALC.replace("a - b", "a + b")}
@@ -27,17 +26,20 @@ def _run(exit_code: int, output: str = "", timed_out: bool = False) -> RunResult
 def test_a_ci_failure_that_passes_here_is_run_once_more_before_giving_up() -> None:
     reruns = [_run(0, "3 passed")]
     found = reproduce(reruns.pop, _run(0, "3 passed"), require_failure=True, ci_log="FAILED t.py::test_a")
-    assert found.status == NOT_REPRODUCED_HERE and len(found.runs) == 2 and not reruns
+    assert found.status == ReproStatus.NOT_REPRODUCED and len(found.runs) == 2 and not reruns
 
 
 def test_a_failure_on_the_rerun_is_reproduced_and_marked_flaky() -> None:
     second = _run(1, "FAILED t.py::test_a - assert 1 == 2\n1 failed")
     found = reproduce(lambda: second, _run(0), require_failure=True)
-    assert found.status == REPRODUCED and found.flaky and found.base is second
+    assert found.status == ReproStatus.REPRODUCED and found.flaky and found.base is second
 
 
 def test_passing_tests_without_a_claimed_failure_go_on_to_the_repair() -> None:
-    assert reproduce(lambda: pytest.fail("no rerun"), _run(0), require_failure=False).status == PASSING
+    assert (
+        reproduce(lambda: pytest.fail("no rerun"), _run(0), require_failure=False).status
+        == ReproStatus.PASSING
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,7 @@ def test_a_ci_failure_that_passes_here_twice_is_reported_not_fixed(tmp_path: Pat
         )
         result = loop.run(task(require_failure=True, ci_log_text=ci_log, prior_evidence=parse_log(ci_log)))
         assert tgi.requests == []
-    assert result.status == NOT_REPRODUCED and not result.success and len(result.base_runs) == 2
+    assert result.status == RepairStatus.NOT_REPRODUCED and not result.success and len(result.base_runs) == 2
     text = report_text.gave_up(result, command="pytest")
     assert "could not reproduce" in text and "2 time(s): pass" in text and "2 passed" in text
     assert "CI reported these tests failing: `test_calc.py::test_add`" in text
@@ -96,7 +98,7 @@ def test_a_failure_that_shows_only_on_the_rerun_is_repaired_and_called_flaky(tmp
     ):
         result = loop.run(task(require_failure=True))
         assert len(tgi.requests) == 1
-    assert result.status == GAVE_UP and result.flaky and len(result.base_runs) == 2
+    assert result.status == RepairStatus.GAVE_UP and result.flaky and len(result.base_runs) == 2
     assert "may be flaky" in report_text.gave_up(result, command="pytest")
     assert result.base_runs[0].ok and not result.base_runs[1].ok
 
@@ -126,5 +128,5 @@ def test_failures_of_the_environment_are_reported_as_such(tmp_path: Path, test_f
     with TGIStandIn([]) as tgi, repair_loop(tmp_path / "job", files, tgi.url, test_timeout_s=4) as loop:
         result = loop.run(task(require_failure=True))
         assert tgi.requests == []
-    assert result.status == NOT_CODE and cause in result.cause, result.before.output[-2000:]
+    assert result.status == RepairStatus.NOT_CODE and cause in result.cause, result.before.output[-2000:]
     assert "does not look like a bug in the code" in report_text.gave_up(result, command="pytest")

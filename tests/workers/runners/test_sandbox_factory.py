@@ -13,7 +13,6 @@ from core.errors import SandboxUnavailable
 from core.settings import Settings
 from workers.runners.process import LocalRunner
 from workers.runners.sandbox import BubblewrapRunner, limits_from_settings, make_runner, sandbox_available
-from workers.runners.sandbox.limits import DEFAULT_MAX_FILE_MB, DEFAULT_MAX_PROCS
 from workers.runners.sandbox.users import ensure_sandbox_user
 
 MISSING_BWRAP = "bwrap-that-is-not-installed"
@@ -28,14 +27,19 @@ def test_the_sandbox_is_available_here() -> None:
 
 def test_make_runner_gives_the_sandbox_with_limits_from_settings(tmp_path: Path) -> None:
     settings = Settings(
-        test_timeout_s=120, setup_timeout_s=300, test_memory_limit_mb=2048, test_output_limit_bytes=50_000
+        test_timeout_s=120,
+        setup_timeout_s=300,
+        test_memory_limit_mb=2048,
+        test_output_limit_bytes=50_000,
+        test_max_procs=100,
+        test_max_file_mb=50,
     )
     runner = make_runner(settings, tmp_path)
     assert isinstance(runner, BubblewrapRunner)
     assert runner.workspace == tmp_path.resolve()
     assert runner.limits == limits_from_settings(settings)
     assert (runner.limits.wall_s, runner.limits.memory_mb, runner.limits.output_bytes) == (300, 2048, 50_000)
-    assert (runner.limits.max_procs, runner.limits.max_file_mb) == (DEFAULT_MAX_PROCS, DEFAULT_MAX_FILE_MB)
+    assert (runner.limits.max_procs, runner.limits.max_file_mb) == (100, 50)
     result = runner.run("id -un", tmp_path, timeout_s=30)
     assert result.ok and result.output.strip() == runner.user.name
 

@@ -7,10 +7,6 @@ from dataclasses import dataclass
 from core.errors import ConfigurationError
 from core.settings import Settings
 
-# Defaults for limits the settings do not (yet) carry. 256 processes is plenty for a test suite with a
-# worker pool, and a fork bomb stops there; 1 GiB is larger than any file a test suite should write.
-DEFAULT_MAX_PROCS = 256
-DEFAULT_MAX_FILE_MB = 1024
 # Processes get more CPU seconds than wall seconds: a test run may use several cores at once, and the
 # wall clock still ends it. The CPU limit exists to stop a single spinning process early.
 CPU_PER_WALL = 2.0
@@ -62,10 +58,8 @@ def limits_from_settings(settings: Settings) -> SandboxLimits:
     return SandboxLimits(
         cpu_s=int(wall_s * CPU_PER_WALL),
         memory_mb=settings.test_memory_limit_mb,
-        # Read through getattr until core/settings.py carries these two fields (TEST_MAX_PROCS,
-        # TEST_MAX_FILE_MB); then they become plain attribute reads.
-        max_procs=int(getattr(settings, "test_max_procs", DEFAULT_MAX_PROCS)),
-        max_file_mb=int(getattr(settings, "test_max_file_mb", DEFAULT_MAX_FILE_MB)),
+        max_procs=settings.test_max_procs,
+        max_file_mb=settings.test_max_file_mb,
         wall_s=wall_s,
         output_bytes=settings.test_output_limit_bytes,
     )
