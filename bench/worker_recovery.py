@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -26,13 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
-import requests
 
-from tests import payloads, processes
-from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
-from tests.conftest import CLAIM_KEY, free_port, wait_until
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, github_world
-from tests.stand_ins.tgi_server import TGIStandIn
+from tests import processes
+from tests.bugs import PARENS_RIGHT
+from tests.conftest import CLAIM_KEY, wait_until
+from tests.github_world import REPO
+from tests.scenes import HeldModel, parens_scene
 
 
 def _claim_db(server: str) -> str:
@@ -50,65 +48,33 @@ def _received_at(log: str) -> float:
 
 
 def one_run(how: signal.Signals, redis_url: str, tmp: Path) -> dict[str, float]:
-    prompts: list[float] = []
-    release = threading.Event()
-
-    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
-        prompts.append(time.monotonic())
-        if len(prompts) == 1:
-            release.wait(timeout=300)
-        return PARENS_RIGHT
-
+    model = HeldModel(PARENS_RIGHT, hold_s=300)
     queue = f"bench-recovery-{os.getpid()}-{how.name}"
-    with github_world(tmp / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
-        env = world.env(
-            redis_url,
-            queue,
-            TGI_URL=tgi.url,
-            BOT_WORKDIR=str(tmp / "work"),
-            CANDIDATES="1",
-            BOT_MAX_ITERATIONS="2",
-            TGI_RETRIES="0",
-            TGI_TIMEOUT_S="300",
-        )
-        gh, port = world.gh, free_port()
-        number = gh.add_issue(REPO, "`((` counts as balanced", "")
-        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
-        payload = payloads.issue_comment(
-            REPO,
-            INSTALLATION_ID,
-            number=number,
-            comment_id=comment["id"],
-            body="/codellama fix",
-            login=MAINTAINER,
-        )
-        body, headers = payloads.signed("issue_comment", payload, SECRET, f"bench-{how.name}")
-        try:
-            with (
-                processes.serve(env, port, tmp / "serve.log"),
-                processes.worker(env, tmp / "first.log", name="first") as first,
-            ):
-                requests.post(f"http://127.0.0.1:{port}/webhook", data=body, headers=headers, timeout=10)
-                wait_until(lambda: prompts, 120, "the first worker to ask the model")
-                with processes.worker(env, tmp / "second.log", name="second") as second:
-                    if how == signal.SIGKILL:
-                        os.killpg(first.proc.pid, signal.SIGKILL)
-                    else:
-                        os.kill(first.proc.pid, signal.SIGTERM)
-                    signalled, signalled_wall = time.monotonic(), time.time()
-                    wait_until(lambda: first.proc.poll() is not None, 60, "the first worker to exit")
-                    exited = time.monotonic()
-                    wait_until(lambda: len(prompts) >= 2, 300, "the second worker to resume the job")
-                    release.set()
-                    wait_until(lambda: gh.pulls(REPO), 300, "the pull request")
-                    done = time.monotonic()
-                    taken_up = _received_at(second.log()) - signalled_wall
-        finally:
-            release.set()
+    with parens_scene(tmp, redis_url, queue, model, TGI_TIMEOUT_S="300") as scene:
+        env, gh = scene.env, scene.world.gh
+        with (
+            processes.serve(env, scene.port, tmp / "serve.log"),
+            processes.worker(env, tmp / "first.log", name="first") as first,
+        ):
+            scene.deliver_fix_command(f"bench-{how.name}")
+            wait_until(lambda: model.prompts, 120, "the first worker to ask the model")
+            with processes.worker(env, tmp / "second.log", name="second") as second:
+                if how == signal.SIGKILL:
+                    os.killpg(first.proc.pid, signal.SIGKILL)
+                else:
+                    os.kill(first.proc.pid, signal.SIGTERM)
+                signalled, signalled_wall = time.monotonic(), time.time()
+                wait_until(lambda: first.proc.poll() is not None, 60, "the first worker to exit")
+                exited = time.monotonic()
+                wait_until(lambda: len(model.prompts) >= 2, 300, "the second worker to resume the job")
+                model.release.set()
+                wait_until(lambda: gh.pulls(REPO), 300, "the pull request")
+                done = time.monotonic()
+                taken_up = _received_at(second.log()) - signalled_wall
         return {
             "exited_s": exited - signalled,
             "taken_up_s": taken_up,
-            "resumed_s": prompts[1] - signalled,
+            "resumed_s": model.prompts[1][0] - signalled,
             "pull_request_s": done - signalled,
             "pull_requests": float(len(gh.pulls(REPO))),
         }

@@ -6,59 +6,36 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests import payloads, processes
-from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
-from tests.conftest import free_port, wait_until
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
-from tests.stand_ins.tgi_server import TGIStandIn
+from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log
+from tests.conftest import wait_until
+from tests.github_world import INSTALLATION_ID, REPO
+from tests.scenes import HeldModel, Scene, parens_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@dataclass
-class Stack:
-    world: World
-    tgi: TGIStandIn
-    port: int
-    env: dict[str, str]
-    tmp: Path
-
-    def deliver(self, event: str, payload: dict, delivery: str) -> requests.Response:  # type: ignore[type-arg]
-        body, headers = payloads.signed(event, payload, SECRET, delivery)
-        return requests.post(f"http://127.0.0.1:{self.port}/webhook", data=body, headers=headers, timeout=10)
-
-    def pull_request(self, timeout_s: float = 180) -> dict:  # type: ignore[type-arg]
-        return wait_until(lambda: self.world.gh.pulls(REPO), timeout_s, "the pull request")[0]
-
-
 @pytest.fixture
-def stack(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Stack]:
-    with (
-        github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world,
-        TGIStandIn([PARENS_WRONG, PARENS_RIGHT]) as tgi,
-    ):
-        env = world.env(
-            redis_url,
-            queue_name,
-            TGI_URL=tgi.url,
-            BOT_WORKDIR=str(tmp_path / "work"),
-            CANDIDATES="1",
-            BOT_MAX_ITERATIONS="3",
-            TGI_RETRIES="2",
-            TGI_BACKOFF_BASE_S="0.05",
-            CELERY_VISIBILITY_TIMEOUT_S="20",
-            JOB_LOCK_TTL_S="6",
-        )
-        yield Stack(world, tgi, free_port(), env, tmp_path)
+def stack(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Scene]:
+    with parens_scene(
+        tmp_path,
+        redis_url,
+        queue_name,
+        [PARENS_WRONG, PARENS_RIGHT],
+        BOT_MAX_ITERATIONS="3",
+        TGI_RETRIES="2",
+        TGI_BACKOFF_BASE_S="0.05",
+        CELERY_VISIBILITY_TIMEOUT_S="20",
+        JOB_LOCK_TTL_S="6",
+    ) as scene:
+        yield scene
 
 
-def _clone_and_test(stack: Stack, branch: str) -> subprocess.CompletedProcess[str]:
+def _clone_and_test(stack: Scene, branch: str) -> subprocess.CompletedProcess[str]:
     """A fresh clone of the pushed branch, tested from scratch."""
     dest = stack.tmp / f"verify-{branch.replace('/', '-')}"
     bare = stack.world.gh.bare_repo_path(REPO)
@@ -72,20 +49,12 @@ def _clone_and_test(stack: Stack, branch: str) -> subprocess.CompletedProcess[st
     )
 
 
-def test_issue_comment_becomes_a_pull_request_whose_tests_pass(stack: Stack) -> None:
+def test_issue_comment_becomes_a_pull_request_whose_tests_pass(stack: Scene) -> None:
     gh = stack.world.gh
-    number = gh.add_issue(REPO, "`((` counts as balanced", "is_valid_parenthesization('((') returns True.")
-    comment = gh.add_issue_comment(
-        REPO, number, "/codellama fix\nthe depth at the end matters", user=MAINTAINER
+    number, payload = stack.fix_command(
+        "/codellama fix\nthe depth at the end matters", "is_valid_parenthesization('((') returns True."
     )
-    payload = payloads.issue_comment(
-        REPO,
-        INSTALLATION_ID,
-        number=number,
-        comment_id=comment["id"],
-        body="/codellama fix\nthe depth at the end matters",
-        login=MAINTAINER,
-    )
+    comment = payload["comment"]
     with (
         processes.serve(stack.env, stack.port, stack.tmp / "serve.log"),
         processes.worker(stack.env, stack.tmp / "worker.log") as worker,
@@ -113,7 +82,7 @@ def test_issue_comment_becomes_a_pull_request_whose_tests_pass(stack: Stack) -> 
     assert "3 passed" in verify.stdout
 
 
-def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stack: Stack) -> None:
+def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stack: Scene) -> None:
     gh = stack.world.gh
     sha = stack.world.base_sha
     run = gh.add_workflow_run(
@@ -145,55 +114,31 @@ def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stac
 def test_a_worker_killed_mid_job_leaves_the_job_to_another_and_one_pull_request(
     tmp_path: Path, redis_url: str, queue_name: str
 ) -> None:
-    import threading
-
-    killed = threading.Event()
-    calls: list[str] = []
-
-    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
-        calls.append(prompt)
-        if len(calls) == 1:
-            # The first worker is inside its job, waiting for the model, when it dies.
-            killed.wait(timeout=120)
-        return PARENS_RIGHT
-
-    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
-        env = world.env(
-            redis_url,
-            queue_name,
-            TGI_URL=tgi.url,
-            BOT_WORKDIR=str(tmp_path / "work"),
-            CANDIDATES="1",
-            BOT_MAX_ITERATIONS="2",
-            TGI_RETRIES="0",
-            TGI_TIMEOUT_S="180",
-            CELERY_VISIBILITY_TIMEOUT_S="12",
-            JOB_LOCK_TTL_S="4",
-        )
-        stack = Stack(world, tgi, free_port(), env, tmp_path)
-        gh = world.gh
-        number = gh.add_issue(REPO, "`((` counts as balanced", "")
-        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
-        payload = payloads.issue_comment(
-            REPO,
-            INSTALLATION_ID,
-            number=number,
-            comment_id=comment["id"],
-            body="/codellama fix",
-            login=MAINTAINER,
-        )
+    model = HeldModel(PARENS_RIGHT, hold_s=120)
+    with parens_scene(
+        tmp_path,
+        redis_url,
+        queue_name,
+        model,
+        TGI_TIMEOUT_S="180",
+        CELERY_VISIBILITY_TIMEOUT_S="12",
+        JOB_LOCK_TTL_S="4",
+    ) as stack:
+        gh = stack.world.gh
+        env = stack.env
         with processes.serve(env, stack.port, tmp_path / "serve.log"):
             with processes.worker(env, tmp_path / "worker1.log", name="doomed") as first:
-                assert stack.deliver("issue_comment", payload, "e2e-kill").status_code == 202
-                wait_until(lambda: calls, 120, "the first worker to ask the model")
+                # The first worker is inside its job, waiting for the model, when it dies.
+                number = stack.deliver_fix_command("e2e-kill")
+                wait_until(lambda: model.prompts, 120, "the first worker to ask the model")
                 first.kill()
-                killed.set()
+                model.release.set()
             assert gh.pulls(REPO) == []
             with processes.worker(env, tmp_path / "worker2.log", name="heir") as second:
                 pr = stack.pull_request(timeout_s=180)
                 wait_until(lambda: "ended: pull_request" in second.log(), 60, "the second worker to finish")
         assert len(gh.pulls(REPO)) == 1, gh.pulls(REPO)
         assert pr["head"]["ref"] == f"codellama/fix-issue-{number}"
-        assert len(calls) >= 2  # the job really ran again, from the start
+        assert len(model.prompts) >= 2  # the job really ran again, from the start
         links = [c for c in gh.issue_comments(REPO, number) if pr["html_url"] in c["body"]]
         assert len(links) == 1

@@ -23,6 +23,7 @@ from tests.bugs import search_replace
 from tests.conftest import wait_until
 from tests.github_world import APP_ID, INSTALLATION_ID, MAINTAINER, SECRET, World, github_world
 from tests.repair_repos import CALC_REPO
+from tests.scenes import bot_env
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.queue.celery_app import make_celery
 
@@ -112,12 +113,12 @@ def stack(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Stack]:
             f"add subtracted. The test printed {key_lines[4]} and {SECRET}.",
         )
         with TGIStandIn(lambda prompt, parameters: answer) as tgi:
-            env = world.env(
+            env = bot_env(
+                world,
+                tgi,
+                tmp_path,
                 redis_url,
                 queue_name,
-                TGI_URL=tgi.url,
-                BOT_WORKDIR=str(tmp_path / "work"),
-                CANDIDATES="1",
                 BOT_MAX_ITERATIONS="1",
                 TGI_RETRIES="1",
                 TGI_BACKOFF_BASE_S="0.05",

@@ -3,7 +3,6 @@ and with real worker processes a live job that outlasts the visibility timeout m
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +11,11 @@ import pytest
 import redis
 from kombu import Connection
 
-from tests import payloads, processes
-from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
-from tests.conftest import free_port, wait_until
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, github_world
-from tests.stand_ins.tgi_server import TGIStandIn
+from tests import processes
+from tests.bugs import PARENS_RIGHT
+from tests.conftest import wait_until
+from tests.github_world import REPO
+from tests.scenes import HeldModel, parens_scene
 from workers.queue.job_lease import renew
 
 VISIBILITY_S = 30
@@ -75,70 +74,41 @@ def test_a_live_job_outlasting_the_timeout_many_times_runs_once(
     tmp_path: Path, redis_url: str, queue_name: str
 ) -> None:
     timeout_s = 6  # renewed every second, swept every second: the lease is put to the test often
-    release = threading.Event()
-    prompts: list[str] = []
-
-    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
-        prompts.append(prompt)
-        release.wait(timeout=300)
-        return PARENS_RIGHT
-
-    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
-        env = world.env(
-            redis_url,
-            queue_name,
-            TGI_URL=tgi.url,
-            BOT_WORKDIR=str(tmp_path / "work"),
-            CANDIDATES="1",
-            BOT_MAX_ITERATIONS="2",
-            TGI_RETRIES="0",
-            TGI_TIMEOUT_S="300",
-            CELERY_VISIBILITY_TIMEOUT_S=str(timeout_s),
-        )
-        gh, port = world.gh, free_port()
-        number = gh.add_issue(REPO, "`((` counts as balanced", "")
-        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
-        payload = payloads.issue_comment(
-            REPO,
-            INSTALLATION_ID,
-            number=number,
-            comment_id=comment["id"],
-            body="/codellama fix",
-            login=MAINTAINER,
-        )
-        body, headers = payloads.signed("issue_comment", payload, SECRET, "lease-live")
+    # Every request is held: the job stays live, waiting for the model, until the test lets it go.
+    model = HeldModel(PARENS_RIGHT, hold_s=300, hold_every=True)
+    with parens_scene(
+        tmp_path,
+        redis_url,
+        queue_name,
+        model,
+        TGI_TIMEOUT_S="300",
+        CELERY_VISIBILITY_TIMEOUT_S=str(timeout_s),
+    ) as scene:
+        env, gh, port = scene.env, scene.world.gh, scene.port
         index = redis.Redis.from_url(redis_url)
-        try:
-            with (
-                processes.serve(env, port, tmp_path / "serve.log"),
-                processes.worker(env, tmp_path / "runner.log", name="runner") as runner,
-            ):
-                import requests
-
-                reply = requests.post(
-                    f"http://127.0.0.1:{port}/webhook", data=body, headers=headers, timeout=10
+        with (
+            processes.serve(env, port, tmp_path / "serve.log"),
+            processes.worker(env, tmp_path / "runner.log", name="runner") as runner,
+        ):
+            scene.deliver_fix_command("lease-live")
+            wait_until(lambda: model.prompts, 120, "the job to ask the model")
+            with processes.worker(env, tmp_path / "idle.log", name="idle") as idle:
+                first = _lease_scores(index)
+                assert len(first) == 1, first
+                # Hold the job until its lease has been renewed past three whole timeouts, with a
+                # second worker sweeping every second all along.
+                wait_until(
+                    lambda: (s := _lease_scores(index)) and min(s) > first[0] + 3 * timeout_s,
+                    120,
+                    "the lease to be renewed past three timeouts",
+                    interval_s=0.5,
                 )
-                assert reply.status_code == 202
-                wait_until(lambda: prompts, 120, "the job to ask the model")
-                with processes.worker(env, tmp_path / "idle.log", name="idle") as idle:
-                    first = _lease_scores(index)
-                    assert len(first) == 1, first
-                    # Hold the job until its lease has been renewed past three whole timeouts, with a
-                    # second worker sweeping every second all along.
-                    wait_until(
-                        lambda: (s := _lease_scores(index)) and min(s) > first[0] + 3 * timeout_s,
-                        120,
-                        "the lease to be renewed past three timeouts",
-                        interval_s=0.5,
-                    )
-                    assert len(prompts) == 1 and "Task workers.repair" not in idle.log()
-                    release.set()
-                    wait_until(lambda: "ended: pull_request" in runner.log(), 180, "the job to end")
-                assert "Task workers.repair" not in idle.log(), idle.log()
-        finally:
-            release.set()
+                assert len(model.prompts) == 1 and "Task workers.repair" not in idle.log()
+                model.release.set()
+                wait_until(lambda: "ended: pull_request" in runner.log(), 180, "the job to end")
+            assert "Task workers.repair" not in idle.log(), idle.log()
         assert len(gh.pulls(REPO)) == 1
-        assert len(prompts) == 1
+        assert len(model.prompts) == 1
 
 
 def _lease_scores(client: redis.Redis) -> list[float]:

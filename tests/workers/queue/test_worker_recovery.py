@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from core.settings import Settings
-from tests import payloads, processes
-from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
-from tests.conftest import free_port, wait_until
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, SECRET, World, github_world
-from tests.stand_ins.tgi_server import TGIStandIn
+from tests import processes
+from tests.bugs import PARENS_RIGHT
+from tests.conftest import wait_until
+from tests.github_world import REPO
+from tests.scenes import HeldModel, Scene, parens_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -34,61 +31,15 @@ RESUME_DEADLINE_S = 120
 DOCKER_STOP_GRACE_S = 10
 
 
-@dataclass
-class Scene:
-    world: World
-    env: dict[str, str]
-    tmp: Path
-    port: int
-    prompts: list[tuple[float, str]]
-    release: threading.Event
-
-    def deliver_fix_command(self) -> int:
-        gh = self.world.gh
-        number = gh.add_issue(REPO, "`((` counts as balanced", "")
-        comment = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
-        payload = payloads.issue_comment(
-            REPO,
-            INSTALLATION_ID,
-            number=number,
-            comment_id=comment["id"],
-            body="/codellama fix",
-            login=MAINTAINER,
-        )
-        body, headers = payloads.signed("issue_comment", payload, SECRET, f"recovery-{number}")
-        reply = requests.post(f"http://127.0.0.1:{self.port}/webhook", data=body, headers=headers, timeout=10)
-        assert reply.status_code == 202, reply.text
-        return number
-
-
 @pytest.fixture
 def scene(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Scene]:
-    prompts: list[tuple[float, str]] = []
-    release = threading.Event()
-
-    def model(prompt: str, parameters: dict) -> str:  # type: ignore[type-arg]
-        prompts.append((time.monotonic(), prompt))
-        if len(prompts) == 1:
-            # The first worker is inside its job, waiting for the model, when it is stopped.
-            release.wait(timeout=RESUME_DEADLINE_S + 60)
-        return PARENS_RIGHT
-
-    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world, TGIStandIn(model) as tgi:
-        # No lease or lock setting here: the defaults are what is under test.
-        env = world.env(
-            redis_url,
-            queue_name,
-            TGI_URL=tgi.url,
-            BOT_WORKDIR=str(tmp_path / "work"),
-            CANDIDATES="1",
-            BOT_MAX_ITERATIONS="2",
-            TGI_RETRIES="0",
-            TGI_TIMEOUT_S=str(RESUME_DEADLINE_S + 60),
-        )
-        try:
-            yield Scene(world, env, tmp_path, free_port(), prompts, release)
-        finally:
-            release.set()
+    # The first worker is inside its job, waiting for the model, when it is stopped.
+    model = HeldModel(PARENS_RIGHT, hold_s=RESUME_DEADLINE_S + 60)
+    # No lease or lock setting here: the defaults are what is under test.
+    with parens_scene(
+        tmp_path, redis_url, queue_name, model, TGI_TIMEOUT_S=str(RESUME_DEADLINE_S + 60)
+    ) as scene:
+        yield scene
 
 
 def _one_pull_request_and_one_link(scene: Scene, number: int, *workers: processes.BotProcess) -> None:
@@ -119,15 +70,15 @@ def test_a_sigkilled_worker_s_job_is_taken_up_by_another_within_two_minutes(scen
         processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
         processes.worker(scene.env, scene.tmp / "doomed.log", name="doomed") as doomed,
     ):
-        number = scene.deliver_fix_command()
-        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        number = scene.deliver_fix_command("recovery")
+        wait_until(lambda: scene.held.prompts, 120, "the first worker to ask the model")
         with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
             doomed.kill(signal.SIGKILL)  # the whole process group, as the OOM killer or SIGKILL leaves it
             killed_at = time.monotonic()
-            wait_until(lambda: len(scene.prompts) >= 2, RESUME_DEADLINE_S, "the second worker to resume")
-            scene.release.set()
+            wait_until(lambda: len(scene.held.prompts) >= 2, RESUME_DEADLINE_S, "the second worker to resume")
+            scene.held.release.set()
             _one_pull_request_and_one_link(scene, number, heir)
-    assert scene.prompts[1][0] - killed_at < RESUME_DEADLINE_S
+    assert scene.held.prompts[1][0] - killed_at < RESUME_DEADLINE_S
     assert "handed back" not in doomed.log()  # SIGKILL leaves no chance: the lease lapsed
 
 
@@ -136,8 +87,8 @@ def test_sigterm_hands_the_job_back_at_once_as_docker_stop_sends_it(scene: Scene
         processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
         processes.worker(scene.env, scene.tmp / "stopped.log", name="stopped") as stopped,
     ):
-        number = scene.deliver_fix_command()
-        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        number = scene.deliver_fix_command("recovery")
+        wait_until(lambda: scene.held.prompts, 120, "the first worker to ask the model")
         with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
             # `docker stop` signals the container's first process only, here the worker's main process.
             os.kill(stopped.proc.pid, signal.SIGTERM)
@@ -145,11 +96,11 @@ def test_sigterm_hands_the_job_back_at_once_as_docker_stop_sends_it(scene: Scene
             wait_until(lambda: stopped.proc.poll() is not None, DOCKER_STOP_GRACE_S, "the worker to exit")
             # ...and the job is taken up again before its lease could lapse: it was handed back.
             wait_until(
-                lambda: len(scene.prompts) >= 2,
+                lambda: len(scene.held.prompts) >= 2,
                 _default("celery_visibility_timeout_s") / 2,
                 "the second worker to take the handed-back job",
             )
-            scene.release.set()
+            scene.held.release.set()
             _one_pull_request_and_one_link(scene, number, heir)
     assert "handed back" in stopped.log(), stopped.log()
     assert "ended: pull_request" not in stopped.log()
@@ -160,8 +111,8 @@ def test_an_oom_killed_pool_process_s_job_is_requeued_at_once(scene: Scene) -> N
         processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
         processes.worker(scene.env, scene.tmp / "hit.log", name="hit") as hit,
     ):
-        number = scene.deliver_fix_command()
-        wait_until(lambda: scene.prompts, 120, "the first worker to ask the model")
+        number = scene.deliver_fix_command("recovery")
+        wait_until(lambda: scene.held.prompts, 120, "the first worker to ask the model")
         with processes.worker(scene.env, scene.tmp / "heir.log", name="heir") as heir:
             # The OOM killer picks the process that holds the memory: the pool process running the job,
             # while the worker's main process lives on.
@@ -169,8 +120,8 @@ def test_an_oom_killed_pool_process_s_job_is_requeued_at_once(scene: Scene) -> N
             os.kill(pool_process, signal.SIGKILL)
             # Celery sees its pool process lost and requeues the job at once (task_reject_on_worker_lost);
             # either worker may take it up, as soon as the dead process's branch lock lapses.
-            wait_until(lambda: len(scene.prompts) >= 2, RESUME_DEADLINE_S, "a worker to resume the job")
-            scene.release.set()
+            wait_until(lambda: len(scene.held.prompts) >= 2, RESUME_DEADLINE_S, "a worker to resume the job")
+            scene.held.release.set()
             _one_pull_request_and_one_link(scene, number, hit, heir)
         assert hit.proc.poll() is None  # the worker itself survived
     assert "Worker exited prematurely: signal 9 (SIGKILL)" in hit.log()
