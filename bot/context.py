@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.dedupe import DeliveryLedger
+from bot.dedupe import Ledger
 from bot.enqueue import Enqueuer
 from bot.github_gate import GitHubGate
 from core.settings import Settings
@@ -26,7 +26,7 @@ class Delivery:
 @dataclass(frozen=True)
 class HandlerContext:
     settings: Settings
-    ledger: DeliveryLedger
+    ledger: Ledger
     enqueuer: Enqueuer
     github: GitHubGate
 

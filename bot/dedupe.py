@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import redis
 
 # Take one of `cap` attempts for a commit, atomically: read, compare, increment and set the expiry in one
@@ -28,8 +30,25 @@ return count - 1
 """
 
 
+class Ledger(Protocol):
+    """What the handlers remember between deliveries. Raises redis_conn.UNAVAILABLE errors when its store
+    does not answer; a claim is atomic, so two deliveries racing for one claim cannot both win."""
+
+    def ping(self) -> None: ...
+
+    def claim_delivery(self, delivery_id: str) -> bool: ...
+
+    def release_delivery(self, delivery_id: str) -> None: ...
+
+    def claim_ci_attempt(self, repo_full_name: str, head_sha: str, cap: int) -> bool: ...
+
+    def release_ci_attempt(self, repo_full_name: str, head_sha: str) -> None: ...
+
+    def ci_attempts(self, repo_full_name: str, head_sha: str) -> int: ...
+
+
 class DeliveryLedger:
-    """Remembers which deliveries were handled and which commits were already attempted."""
+    """Remembers which deliveries were handled and which commits were already attempted, in Redis."""
 
     def __init__(self, client: redis.Redis, ttl_s: int) -> None:
         self._redis = client

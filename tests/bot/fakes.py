@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.context import HandlerContext
-from bot.dedupe import DeliveryLedger
 from bot.github_gate import WRITE_PERMISSIONS
 from core.jobs import RepairRequest
 from core.settings import Settings
@@ -46,11 +45,10 @@ class DictGate:
         self.acknowledged.append(comment_id)
 
 
-class MemoryLedger(DeliveryLedger):
-    """DeliveryLedger's contract kept in two in-process collections. It subclasses the Redis ledger only so
-    that HandlerContext takes it; no Redis method is reached, since every public method is replaced."""
+class MemoryLedger:
+    """The Ledger contract (bot/dedupe.py) kept in two in-process collections."""
 
-    def __init__(self) -> None:  # no super().__init__: that would register Lua scripts on a Redis client
+    def __init__(self) -> None:
         self.deliveries: set[str] = set()
         self.attempts: dict[tuple[str, str], int] = {}
 
