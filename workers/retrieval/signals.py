@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence, Frame
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path
 
 
 @dataclass(frozen=True)
