@@ -74,10 +74,11 @@ def checkout_files(root: Path) -> list[str]:
     """
     listed = _git_files(root) if (root / ".git").exists() else None
     if listed is None:
-        listed = _walked_files(root)
-    kept = [f for f in listed if not any(is_skipped_dir(part) for part in f.split("/")[:-1])]
-    kept.sort(key=_walk_order)
-    return kept[:MAX_FILES]
+        listed = _walked_files(root)  # pruned as it walks
+    else:
+        listed = [f for f in listed if "/" not in f or not any(map(is_skipped_dir, f.split("/")[:-1]))]
+    listed.sort(key=_walk_order)
+    return listed[:MAX_FILES]
 
 
 def _walk_order(path: str) -> tuple[tuple[int, str], ...]:
