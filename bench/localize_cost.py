@@ -30,7 +30,8 @@ def once(root: Path, issue: str) -> dict[str, float]:
     baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu_start = time.process_time()
     start = time.perf_counter()
-    from workers.retrieval import build_context, estimate_tokens, locate
+    from inference.token_estimate import estimate_tokens
+    from workers.retrieval import build_context, locate
 
     imported = time.perf_counter()
     ranked = locate(root, issue_text=issue, top=20)

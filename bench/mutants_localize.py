@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.sources import CACHE, fetch_release
+from workers.checkout.files import is_test_path
 from workers.evidence import parse_log
 from workers.retrieval import locate
 from workers.retrieval.coverage import collect_spectrum
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path
 from workers.runners.process import LocalRunner
 
 

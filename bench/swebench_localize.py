@@ -23,7 +23,8 @@ import bm25s
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.sources import fetch_release, same_file
-from workers.retrieval import build_context, estimate_tokens, locate
+from inference.token_estimate import estimate_tokens
+from workers.retrieval import build_context, locate
 from workers.retrieval.index import RepoIndex
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "swebench-lite" / "lite_test.jsonl"

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from inference import edit_prompts
+from workers.checkout.files import checkout_files
 from workers.edits import report
 from workers.edits.fuzzy import numbered
 from workers.edits.guards import check_change, check_path
 from workers.edits.limits import answer_problem
 from workers.edits.parse import parse_answer
-from workers.edits.paths import infer_path, repo_files, resolve_path
+from workers.edits.paths import infer_path, resolve_path
 from workers.edits.records import ApplyReport, Edit, EditOutcome, EditPolicy, Refused
 from workers.edits.replace import apply_replace
 from workers.edits.syntax_check import introduced_error
@@ -121,7 +122,7 @@ def apply_answer(
             [EditOutcome("", "refused", None, reason)], [], report.no_edits_feedback(parsed, format_name)
         )
     files = _Files(repo_root)
-    listing = repo_files(repo_root)
+    listing = checkout_files(repo_root)
     edits: list[Edit | None] = []
     outcomes: list[EditOutcome] = []
     for edit in parsed.edits:

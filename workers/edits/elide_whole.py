@@ -7,7 +7,7 @@ once is refused: guessing which lines were skipped is how code silently disappea
 
 from __future__ import annotations
 
-from workers.edits.fuzzy import similarity
+from workers.edits.fuzzy import CHANGED_LINE_SIMILARITY, similarity
 from workers.edits.records import Refused
 from workers.edits.replace import is_elision
 
@@ -15,7 +15,6 @@ ANCHOR_LINES = 3
 MAX_CHANGED = 1
 # Longer edge pieces are not checked for the insertion/deletion reading (it costs n^2): not guessed.
 MAX_EDGE_LINES = 400
-CHANGED_LINE_SIMILARITY = 0.6
 
 
 def _occurrences(keys: list[str], quote: list[str], start: int) -> list[int]:

@@ -13,6 +13,9 @@ FUZZY_THRESHOLD = 0.85
 FUZZY_MARGIN = 0.08
 # Fewer quoted lines than this carry too little evidence to place an edit by similarity.
 FUZZY_MIN_LINES = 3
+# A line an edit changes may be mistyped where it is quoted, but not beyond recognition: otherwise the edit
+# would replace a line the model never saw. Used by the fuzzy rung and by whole-file answers with elisions.
+CHANGED_LINE_SIMILARITY = 0.6
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ edits that would make failing tests pass by weakening them."""
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
+from workers.checkout.files import is_test_path
 from workers.checkout.path_globs import matching_glob
 from workers.edits.records import EditPolicy, Refused
 
@@ -34,10 +34,6 @@ ALWAYS_PROTECTED = (
     ".ci/**",
 )
 
-_TEST_FILE = re.compile(
-    r"(^|/)(tests?|__tests__|spec|testing)/|(^|/)test_[^/]*\.py$|_test\.(py|go)$|(^|/)conftest\.py$"
-    r"|\.(test|spec)\.[jt]sx?$|Tests?\.java$|_spec\.rb$"
-)
 # Ways to declare a test, per language; fewer of them after an edit means tests were deleted.
 _TEST_DEFS = re.compile(
     r"^\s*(?:async\s+)?def\s+test\w*\s*\(|^\s*class\s+Test\w*|^\s*func\s+Test\w*\s*\(|#\[test\]|@Test\b"
@@ -68,10 +64,6 @@ def check_path(path: str, policy: EditPolicy) -> None:
     glob = protected_by(path, policy.protected_globs)
     if glob:
         raise Refused(f"{path} is protected by .github/codellama.yml ({glob!r}); fix the problem elsewhere")
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_FILE.search(PurePosixPath(path).as_posix()))
 
 
 def check_change(path: str, before: str | None, after: str | None, policy: EditPolicy) -> None:

@@ -13,13 +13,9 @@ from collections import Counter
 from difflib import SequenceMatcher
 
 from workers.edits.blank_layout import file_blank_layout
-from workers.edits.fuzzy import similarity
+from workers.edits.fuzzy import CHANGED_LINE_SIMILARITY, similarity
 from workers.edits.ladder import Match, uniform_shift
 from workers.edits.records import Refused
-
-# In the fuzzy rung a line the edit changes may be mistyped in the quote, but not beyond recognition:
-# otherwise the edit would replace a line the model never saw.
-CHANGED_LINE_SIMILARITY = 0.6
 
 
 def _shift(search: tuple[str, ...], file_lines: tuple[str, ...], match: Match) -> tuple[str, str]:

@@ -11,20 +11,8 @@ import os
 import posixpath
 from pathlib import Path, PurePosixPath
 
+from workers.checkout.files import checkout_files
 from workers.edits.records import Refused
-
-# Directories never worth listing when looking for a bare file name.
-_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
-
-
-def repo_files(root: Path) -> list[str]:
-    """Every file under root as a POSIX relative path (the candidates for suffix and bare-name lookups)."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
-        rel = Path(dirpath).relative_to(root)
-        found.extend((rel / name).as_posix() for name in filenames)
-    return found
 
 
 def _clean(raw: str) -> str:
@@ -41,7 +29,7 @@ def resolve_path(root: Path, raw: str, files: list[str] | None = None) -> str:
     if not text:
         raise Refused("the edit names no file; put the file's path on the line before the edit")
     root_real = Path(os.path.realpath(root))
-    listing = files if files is not None else repo_files(root)
+    listing = files if files is not None else checkout_files(root)
     existing = set(listing)
     candidate = _candidate(root_real, text, existing, listing)
     _check_inside(root_real, candidate)

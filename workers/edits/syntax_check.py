@@ -7,49 +7,41 @@ Only errors the edit introduced count: a file that was already broken may stay a
 from __future__ import annotations
 
 import ast
-import importlib
 import json
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import yaml
 
-# Extension -> (grammar module, the function returning its language). Each grammar is a PyPI wheel with
-# the compiled parser inside, so nothing is downloaded at run time.
-_GRAMMARS: dict[str, tuple[str, str]] = {
-    ".py": ("tree_sitter_python", "language"),
-    ".go": ("tree_sitter_go", "language"),
-    ".java": ("tree_sitter_java", "language"),
-    ".js": ("tree_sitter_javascript", "language"),
-    ".mjs": ("tree_sitter_javascript", "language"),
-    ".cjs": ("tree_sitter_javascript", "language"),
-    ".jsx": ("tree_sitter_javascript", "language"),
-    ".ts": ("tree_sitter_typescript", "language_typescript"),
-    ".tsx": ("tree_sitter_typescript", "language_tsx"),
-    ".rs": ("tree_sitter_rust", "language"),
-    ".c": ("tree_sitter_c", "language"),
-    ".h": ("tree_sitter_cpp", "language"),
-    ".cc": ("tree_sitter_cpp", "language"),
-    ".cpp": ("tree_sitter_cpp", "language"),
-    ".cxx": ("tree_sitter_cpp", "language"),
-    ".hpp": ("tree_sitter_cpp", "language"),
+from workers.checkout.grammars import parser_for
+
+# Extension -> tree-sitter language (workers/checkout/grammars.py loads it). Headers are parsed as C++,
+# which accepts C as well.
+_LANGUAGES: dict[str, str] = {
+    ".py": "python",
+    ".go": "go",
+    ".java": "java",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".tsx": "tsx",
+    ".rs": "rust",
+    ".c": "c",
+    ".h": "cpp",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
 }
 
 
-@cache
 def _parser(suffix: str) -> Any | None:
-    spec = _GRAMMARS.get(suffix)
-    if spec is None:
-        return None
-    try:
-        import tree_sitter
-
-        module = importlib.import_module(spec[0])
-    except ImportError:
-        return None  # grammar not installed: the file is not checked, rather than the edit refused
-    return tree_sitter.Parser(tree_sitter.Language(getattr(module, spec[1])()))
+    """None when no grammar is installed: the file is then not checked, rather than the edit refused."""
+    language = _LANGUAGES.get(suffix)
+    return parser_for(language) if language else None
 
 
 @dataclass(frozen=True)

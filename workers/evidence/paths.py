@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from workers.evidence.checkout import CheckoutIndex
+from workers.checkout.files import CheckoutIndex
 from workers.evidence.failures import Frame
 
 # Where CI services check the repository out. The repository-relative path is what follows the match.

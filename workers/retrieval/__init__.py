@@ -3,6 +3,5 @@
 from workers.retrieval.context import CodeContext, build_context
 from workers.retrieval.locate import locate
 from workers.retrieval.rank import Ranked
-from workers.retrieval.tokens import estimate_tokens
 
-__all__ = ["CodeContext", "Ranked", "build_context", "estimate_tokens", "locate"]
+__all__ = ["CodeContext", "Ranked", "build_context", "locate"]

@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path
 from workers.retrieval.signals import Signal, SignalKind
 from workers.runners.process import CommandRunner
 

@@ -11,11 +11,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence
 from workers.retrieval.chunks import Chunk
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
-from workers.retrieval.repo import is_test_path, read_text
+from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
 
 

@@ -8,9 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.checkout.files import is_test_path
 from workers.retrieval.chunks import Chunk, chunk_file
 from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
-from workers.retrieval.repo import is_test_path, language_of, read_text, source_files
+from workers.retrieval.repo import language_of, read_text, source_files
 
 
 @dataclass

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path, read_text
+from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
 
 _ERROR_LINE = re.compile(

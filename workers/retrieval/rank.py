@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path
 from workers.retrieval.signals import Signal, SignalKind
 
 # How much each kind of evidence counts. Execution evidence (where it failed, what only failing tests ran)

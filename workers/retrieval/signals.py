@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence, Frame
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import is_test_path
 
 
 class SignalKind(StrEnum):

@@ -1,14 +1,11 @@
-"""Definitions in non-Python files through tree-sitter, when a grammar can be loaded without the network.
-
-tree-sitter-language-pack >= 1.0 downloads grammars on first use; offline that fails, so we also try the
-per-language wheels (`tree_sitter_javascript`, ...) and otherwise report "no parser" to the caller.
-"""
+"""Definitions in non-Python files through tree-sitter, when workers/checkout/grammars.py has a grammar."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
+
+from workers.checkout.grammars import parser_for
 
 _DEFINITIONS = {
     "function_declaration": "function",
@@ -32,35 +29,6 @@ _DEFINITIONS = {
     "class": "class",
     "module": "class",
 }
-
-_parsers: dict[str, Any] = {}
-
-
-def _parser(language: str) -> Any:
-    """A cached parser, or None when neither the language pack nor a grammar wheel can provide one."""
-    if language in _parsers:
-        return _parsers[language]
-    parser = None
-    try:
-        import tree_sitter_language_pack as pack
-
-        if language in pack.downloaded_languages():
-            parser = pack.get_parser(language)
-    except Exception:  # the pack raises its own error types for a missing or undownloadable grammar
-        parser = None
-    if parser is None:
-        try:
-            import tree_sitter
-
-            # TSX ships inside the TypeScript wheel as language_tsx().
-            module = importlib.import_module(f"tree_sitter_{'typescript' if language == 'tsx' else language}")
-            factory = getattr(module, f"language_{language}", None) or module.language
-            parser = tree_sitter.Parser(tree_sitter.Language(factory()))
-        except Exception:
-            parser = None
-    _parsers[language] = parser
-    return parser
-
 
 _DECLARATOR_NAMES = {
     "identifier",
@@ -100,7 +68,7 @@ def _kind(node: Any) -> str | None:
 
 def chunks(path: str, text: str, language: str, make: Callable[..., Any]) -> list[Any] | None:
     """Chunks made by `make(path, symbol, kind, start, end, signature_end, depth)`; None if unparsable."""
-    parser = _parser(language)
+    parser = parser_for(language)
     if parser is None:
         return None
     tree = parser.parse(text.encode("utf-8"))

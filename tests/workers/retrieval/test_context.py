@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from inference.token_estimate import estimate_tokens
 from tests.conftest import CORPORA
-from workers.retrieval import Ranked, build_context, estimate_tokens, locate
+from workers.retrieval import Ranked, build_context, locate
 from workers.retrieval.chunks import chunk_file
 
 QUIXBUGS = CORPORA / "quixbugs"

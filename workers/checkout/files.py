@@ -1,0 +1,150 @@
+"""The files a checkout holds and which of them are tests: the one list every stage looks paths up in.
+
+Edits resolve the paths a model writes against it, evidence places the paths a runner prints, retrieval ranks
+the source files in it. One list and one skip policy, so no stage sees a file another cannot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path, PurePosixPath
+
+# Directories that hold no file of the project itself: version control, environments, caches, build output.
+# Applied to `git ls-files` too, so a committed node_modules/ or venv is treated like an ignored one.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+        "site-packages",
+        ".eggs",
+        "target",
+    }
+)
+# A checkout this large keeps only the files listed so far.
+MAX_FILES = 200_000
+_GIT_TIMEOUT_S = 60
+
+
+def is_skipped_dir(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(".egg-info")
+
+
+# `tests/`, `__tests__/` and `spec/` hold tests in every language. `test/` and `testing/` do too, except that
+# a Python package of that name is usually library code (django/test/, numpy/testing/, sympy/testing/): Python
+# test modules are found by their names (unittest and pytest discover test*.py), so for .py files the name
+# decides. Maven's src/test/ is covered by `test/`.
+_TEST_DIR = re.compile(r"(^|/)(tests|__tests__|spec)/")
+_TEST_OR_TESTING_DIR = re.compile(r"(^|/)(test|testing)/")
+_TEST_FILE = re.compile(
+    r"(^|/)(test_[^/]*|tests?\.py|[^/]*_tests?\.\w+|[^/]*\.(test|spec)\.\w+|conftest\.py|[^/]*Tests?\.java"
+    r"|[^/]*_spec\.rb)$"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """True for test code: the guards protect it from weakening, and retrieval ranks it only on evidence."""
+    posix = PurePosixPath(path.replace("\\", "/")).as_posix()
+    if _TEST_FILE.search(posix) or _TEST_DIR.search(posix):
+        return True
+    return not posix.endswith(".py") and bool(_TEST_OR_TESTING_DIR.search(posix))
+
+
+def checkout_files(root: Path) -> list[str]:
+    """Every file of the checkout as a POSIX path relative to `root`, in a file-system-independent order.
+
+    A git checkout lists its tracked files plus the untracked ones it does not ignore (a file the bot just
+    created counts, a build artefact does not), minus those deleted from the work tree; anything else is
+    walked. Both skip SKIP_DIRS. The order is a sorted top-down walk (a directory's files before its
+    subdirectories), so ranking tie-breaks do not depend on which way the list was made.
+    """
+    listed = _git_files(root) if (root / ".git").exists() else None
+    if listed is None:
+        listed = _walked_files(root)  # pruned as it walks
+    else:
+        listed = [f for f in listed if "/" not in f or not any(map(is_skipped_dir, f.split("/")[:-1]))]
+    listed.sort(key=_walk_order)
+    return listed[:MAX_FILES]
+
+
+def _walk_order(path: str) -> tuple[tuple[int, str], ...]:
+    parts = path.split("/")
+    return (*((1, part) for part in parts[:-1]), (0, parts[-1]))
+
+
+def _git(root: Path, *args: str) -> list[str]:
+    done = subprocess.run(
+        ["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z", *args],
+        capture_output=True,
+        timeout=_GIT_TIMEOUT_S,
+        check=True,
+    )
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """None when git cannot list the checkout (no git, a broken repository): the caller walks it instead."""
+    try:
+        listed = _git(root, "--cached", "--others", "--exclude-standard")
+        deleted = set(_git(root, "--deleted"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # --cached and --others can both name a path during a merge; a submodule is listed as its directory.
+    seen: set[str] = set()
+    files = []
+    for path in listed:
+        if path not in deleted and path not in seen and not os.path.isdir(root / path):
+            seen.add(path)
+            files.append(path)
+    return files
+
+
+def _walked_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not is_skipped_dir(d)]
+        rel = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        found.extend(prefix + name for name in filenames)
+        if len(found) >= MAX_FILES:
+            break
+    return found
+
+
+class CheckoutIndex:
+    """The checkout's files by file name, to place a relative path a runner printed from a subdirectory.
+
+    Built on first use and kept for the index's life: make a new one when files may have come or gone.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._by_name: dict[str, list[str]] | None = None
+
+    def place(self, printed: str) -> str | None:
+        """The one file of the checkout whose path ends with `printed`; None when there is none or several."""
+        path = PurePosixPath(printed)
+        tail = "/" + path.as_posix()
+        candidates = [c for c in self._index().get(path.name, ()) if ("/" + c).endswith(tail)]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _index(self) -> dict[str, list[str]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for rel in checkout_files(self.root):
+                self._by_name.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
+        return self._by_name
