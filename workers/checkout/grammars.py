@@ -11,6 +11,20 @@ import importlib
 from functools import cache
 from typing import Any
 
+# The per-language wheels pyproject.toml declares, by language name. Named in full (not built from the
+# language name) so that what is loaded is what is declared.
+GRAMMAR_WHEELS = {
+    "c": "tree_sitter_c",
+    "cpp": "tree_sitter_cpp",
+    "go": "tree_sitter_go",
+    "java": "tree_sitter_java",
+    "javascript": "tree_sitter_javascript",
+    "python": "tree_sitter_python",
+    "rust": "tree_sitter_rust",
+    "typescript": "tree_sitter_typescript",
+    "tsx": "tree_sitter_typescript",
+}
+
 
 @cache
 def parser_for(language: str) -> Any | None:
@@ -26,7 +40,7 @@ def parser_for(language: str) -> Any | None:
         import tree_sitter
 
         # TSX ships inside the TypeScript wheel as language_tsx(), TypeScript as language_typescript().
-        module = importlib.import_module(f"tree_sitter_{'typescript' if language == 'tsx' else language}")
+        module = importlib.import_module(GRAMMAR_WHEELS[language])
         factory = getattr(module, f"language_{language}", None) or module.language
         return tree_sitter.Parser(tree_sitter.Language(factory()))
     except Exception:  # a missing wheel, or one built for another tree-sitter ABI
