@@ -1,4 +1,5 @@
-"""Evidence from a test run that left a machine-readable report (pytest's JUnit XML), else from its output.
+"""Evidence from a test run that left a machine-readable report (pytest's JUnit XML, Maven Surefire's XML),
+else from its output.
 
 The report decides which tests failed and the counts: its ids are exact where the terminal output is
 ambiguous (a parameter holding " - ", spaces or brackets). The output, parsed as before, still gives each
@@ -36,17 +37,19 @@ class ReportUnusable(ValueError):
 class _Outcome:
     test_id: str
     kind: str
+    error_type: str | None
     message: str
     text: str
 
 
-def parse_run(output: str, *, junit: str = "", repo_root: Path | None = None) -> Evidence:
-    """What a test run says failed: from its JUnit report when it left a usable one, else from its output."""
+def parse_run(output: str, *, junit: str = "", surefire: str = "", repo_root: Path | None = None) -> Evidence:
+    """What a test run says failed: from its report (pytest's `junit` or Maven's `surefire`) when it left a
+    usable one, else from its output."""
     from_output = parse_log(output, repo_root=repo_root)
-    if not junit:
+    if not junit and not surefire:
         return from_output
     try:
-        from_report = parse_junit(junit, repo_root)
+        from_report = parse_junit(junit, repo_root) if junit else parse_surefire(surefire)
     except ReportUnusable:
         return from_output
     if not from_report.failures and from_output.failures:
@@ -61,6 +64,61 @@ def parse_junit(text: str, repo_root: Path | None = None) -> Evidence:
     Raises ReportUnusable for a report that is too large, holds a DTD, is not XML, or names a failing
     test whose node id cannot be rebuilt.
     """
+    outcomes: list[_Outcome] = []
+    failed = errors = passed = 0
+    for case in _testcases(text):
+        failure, errored = case.find("failure"), case.find("error")
+        failed += failure is not None
+        errors += errored is not None
+        teardown_only = errored is None or (errored.get("message") or "").startswith(_TEARDOWN)
+        passed += case.find("skipped") is None and failure is None and teardown_only
+        problem = failure if failure is not None else errored
+        if problem is None:
+            continue
+        test_id, kind = _node_id(case, repo_root)
+        error_type, message = _error(problem.get("message") or "")
+        outcomes.append(_Outcome(test_id, kind, error_type, message, problem.text or ""))
+    return Evidence(
+        runner="pytest",
+        failures=_failures(outcomes),
+        summary_failed=failed,
+        summary_passed=passed,
+        summary_errors=errors,
+    )
+
+
+def parse_surefire(text: str) -> Evidence:
+    """Evidence from Surefire's XML reports (one <testsuite> per test class, under one <testsuites>).
+
+    Ids are "com.pkg.Class.method", as the Surefire console parser names them. Raises ReportUnusable as
+    parse_junit does.
+    """
+    outcomes: list[_Outcome] = []
+    failed = errors = passed = 0
+    for case in _testcases(text):
+        failure, errored = case.find("failure"), case.find("error")
+        failed += failure is not None
+        errors += errored is not None
+        passed += failure is None and errored is None and case.find("skipped") is None
+        problem = failure if failure is not None else errored
+        if problem is None:
+            continue
+        classname, name = case.get("classname") or "", case.get("name") or ""
+        if not name:
+            raise ReportUnusable("a failing testcase has no name")
+        test_id = f"{classname}.{name}" if classname else name
+        message = (problem.get("message") or "").strip()
+        outcomes.append(_Outcome(test_id, TEST, problem.get("type"), message, problem.text or ""))
+    return Evidence(
+        runner="surefire",
+        failures=_failures(outcomes),
+        summary_failed=failed,
+        summary_passed=passed,
+        summary_errors=errors,
+    )
+
+
+def _testcases(text: str) -> list[ET.Element]:
     if len(text) > MAX_REPORT_CHARS:
         raise ReportUnusable(f"the report is larger than {MAX_REPORT_CHARS} characters")
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
@@ -71,26 +129,7 @@ def parse_junit(text: str, repo_root: Path | None = None) -> Evidence:
         raise ReportUnusable(f"the report is not well-formed XML: {error}") from error
     if root.tag not in ("testsuites", "testsuite"):
         raise ReportUnusable(f"the report's root is <{root.tag}>, not a JUnit <testsuite(s)>")
-    outcomes: list[_Outcome] = []
-    failed = errors = passed = 0
-    for case in root.iter("testcase"):
-        failure, errored = case.find("failure"), case.find("error")
-        failed += failure is not None
-        errors += errored is not None
-        teardown_only = errored is None or (errored.get("message") or "").startswith(_TEARDOWN)
-        passed += case.find("skipped") is None and failure is None and teardown_only
-        problem = failure if failure is not None else errored
-        if problem is None:
-            continue
-        test_id, kind = _node_id(case, repo_root)
-        outcomes.append(_Outcome(test_id, kind, problem.get("message") or "", problem.text or ""))
-    return Evidence(
-        runner="pytest",
-        failures=_failures(outcomes),
-        summary_failed=failed,
-        summary_passed=passed,
-        summary_errors=errors,
-    )
+    return list(root.iter("testcase"))
 
 
 def _failures(outcomes: list[_Outcome]) -> list[Failure]:
@@ -98,7 +137,7 @@ def _failures(outcomes: list[_Outcome]) -> list[Failure]:
     for outcome in outcomes:
         if outcome.test_id in seen:
             continue  # a test that failed and then errored in teardown is one failing test
-        error_type, message = _error(outcome.message)
+        error_type, message = outcome.error_type, outcome.message
         detail = [line for line in outcome.text.splitlines() if line.startswith("E ")]
         seen[outcome.test_id] = Failure(
             test_id=outcome.test_id,

@@ -1,8 +1,10 @@
 """Ask the test runner for a machine-readable report of its run, where that is safe, and collect the report.
 
-Today only pytest is asked (`--junitxml`): its terminal output is ambiguous where a test id holds spaces,
-" - " or brackets, the report is not. A command this module does not recognise as a plain pytest call
-(a pipeline, a `cd x && ...`, a wrapper such as tox) runs unchanged and is read from its output, as before.
+pytest is asked for one (`--junitxml`): its terminal output is ambiguous where a test id holds spaces,
+" - " or brackets, the report is not. Maven's Surefire writes its reports anyway (target/surefire-reports);
+stale ones are removed before the run so that only this run's are read. A command this module does not
+recognise as a plain pytest or Maven call (a pipeline, a `cd x && ...`, a wrapper such as tox) runs
+unchanged and is read from its output, as before.
 
 The report is written by the code under test, so it is collected like untrusted input: only a regular file
 (not a link) directly in the run's directory, at most MAX_REPORT_BYTES, removed after the run whatever
@@ -24,6 +26,9 @@ from pathlib import Path
 from workers.runners.process import CommandRunner, RunResult
 
 JUNIT = "junit"
+SUREFIRE = "surefire"
+# Where Surefire writes, in the project and in modules up to two levels down.
+_SUREFIRE_GLOBS = tuple(f"{'*/' * depth}target/surefire-reports/TEST-*.xml" for depth in range(3))
 # A pytest report of a few thousand tests with short tracebacks is well under 1 MB.
 MAX_REPORT_BYTES = 4_000_000
 # Shell operators: a command holding one is not a single pytest call, and an appended option would reach
@@ -32,6 +37,7 @@ _OPERATORS = frozenset("();<>|&")
 _PYTHON = re.compile(r"python[\d.]*")
 _ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=.*", re.DOTALL)
 # pytest's own words when an option is unknown to it (a repository that disables the junitxml plugin).
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 _UNKNOWN_OPTION = re.compile(r"error: unrecognized arguments: .*--junitxml")
 
 
@@ -42,6 +48,9 @@ def run_with_report(
 
     The RunResult names `command` as given, whatever option was added to it.
     """
+    words = _words(command)
+    if words is not None and _program(words) in ("mvn", "mvnw"):
+        return _run_surefire(runner, command, cwd, timeout_s=timeout_s, output_limit=output_limit)
     name = f".codellama-report-{uuid.uuid4().hex}.xml"
     reporting = with_junit_report(command, name)
     if reporting is None:
@@ -58,6 +67,30 @@ def run_with_report(
     if report is None:
         return replace(run, command=command)
     return replace(run, command=command, report=report, report_format=JUNIT)
+
+
+def _run_surefire(
+    runner: CommandRunner, command: str, cwd: Path, *, timeout_s: float, output_limit: int
+) -> RunResult:
+    for path in surefire_reports(cwd):
+        _remove(path)
+    run = runner.run(command, cwd, timeout_s=timeout_s, output_limit=output_limit)
+    texts: list[str] = []
+    for path in surefire_reports(cwd):
+        text = read_report(path)
+        if text is None or sum(map(len, texts)) + len(text) > MAX_REPORT_BYTES:
+            return run  # one unreadable report would hide that class's failures: the output decides
+        texts.append(_XML_DECLARATION.sub("", text, count=1))
+    if not texts:
+        return run
+    return replace(run, report="<testsuites>" + "".join(texts) + "</testsuites>", report_format=SUREFIRE)
+
+
+def surefire_reports(cwd: Path) -> list[Path]:
+    """This checkout's Surefire reports, never through a link out of it."""
+    top = cwd.resolve()
+    found = {path for pattern in _SUREFIRE_GLOBS for path in cwd.glob(pattern)}
+    return sorted(path for path in found if path.parent.resolve().is_relative_to(top))
 
 
 def with_junit_report(command: str, report_name: str) -> str | None:
@@ -119,12 +152,20 @@ def _words(command: str) -> list[str] | None:
     return words
 
 
-def _is_pytest(words: list[str]) -> bool:
+def _program(words: list[str]) -> str:
+    """The program's name, after any VAR=value words (PYTHONPATH=. pytest)."""
+    words = _command_words(words)
+    return Path(words[0]).name if words else ""
+
+
+def _command_words(words: list[str]) -> list[str]:
     while words and _ASSIGNMENT.fullmatch(words[0]):
-        words = words[1:]  # PYTHONPATH=. pytest
-    if not words:
-        return False
-    program = Path(words[0]).name
+        words = words[1:]
+    return words
+
+
+def _is_pytest(words: list[str]) -> bool:
+    program = _program(words)
     if program in ("pytest", "py.test"):
         return True
-    return bool(_PYTHON.fullmatch(program)) and words[1:3] == ["-m", "pytest"]
+    return bool(_PYTHON.fullmatch(program)) and _command_words(words)[1:3] == ["-m", "pytest"]
