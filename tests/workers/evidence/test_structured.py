@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from workers.evidence import COLLECTION, TEST, parse_log
-from workers.evidence.structured import MAX_REPORT_CHARS, ReportUnusable, parse_junit, parse_run
+from workers.evidence.structured import (
+    MAX_REPORT_CHARS,
+    ReportUnusable,
+    parse_junit,
+    parse_run,
+    parse_surefire,
+)
 
 OUTPUT = """\
 =========================== short test summary info ============================
@@ -147,3 +153,31 @@ def test_a_report_without_failures_does_not_hide_the_outputs() -> None:
     report = _suite(_case("tests.test_x", "test_ok", "tests/test_x.py"))
     assert parse_run(OUTPUT, junit=report) == parse_log(OUTPUT)
     assert parse_run("1 passed in 0.01s", junit=report).summary_passed == 1
+
+
+SUREFIRE_OUTPUT = """\
+[ERROR] com.x.CalcTest.adds -- Time elapsed: 0.01 s <<< FAILURE!
+org.opentest4j.AssertionFailedError: expected: <5> but was: <-1>
+[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0
+"""
+
+
+def test_surefire_reports_are_read_and_refused_like_pytests() -> None:
+    report = (
+        '<testsuites><testsuite><testcase classname="com.x.CalcTest" name="adds">'
+        '<failure type="org.opentest4j.AssertionFailedError"'
+        ' message="expected: &lt;5&gt; but was: &lt;-1&gt;"/>'
+        '</testcase><testcase classname="com.x.CalcTest" name="zero"/></testsuite></testsuites>'
+    )
+    evidence = parse_surefire(report)
+    assert evidence.failing_test_ids == parse_log(SUREFIRE_OUTPUT).failing_test_ids == ["com.x.CalcTest.adds"]
+    assert evidence.failures[0].error_type == "org.opentest4j.AssertionFailedError"
+    assert (evidence.summary_failed, evidence.summary_passed, evidence.summary_errors) == (1, 1, 0)
+    for hostile in (
+        BOMB,
+        "<testsuites><testsuite>",
+        '<testsuite><testcase classname="a"><error/></testcase></testsuite>',
+    ):
+        with pytest.raises(ReportUnusable):
+            parse_surefire(hostile)
+        assert parse_run(SUREFIRE_OUTPUT, surefire=hostile) == parse_log(SUREFIRE_OUTPUT)

@@ -4,6 +4,7 @@ the unsandboxed runner and in the sandbox, including reports the code under test
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -183,3 +184,82 @@ def test_a_run_whose_pytest_refuses_the_option_is_run_again_as_given(tmp_path: P
     root = _project(tmp_path, "def test_a():\n    pass\n")
     run = run_with_report(Refusing(), PYTEST, root, timeout_s=120, output_limit=1_000_000)
     assert run.ok and run.command == PYTEST and not run.report, run.output
+
+
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId><artifactId>calc</artifactId><version>1.0</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <dependencies>
+    <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId>
+      <version>5.10.2</version><scope>test</scope></dependency>
+  </dependencies>
+  <build><plugins>
+    <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+    <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+    <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.2.5</version></plugin>
+  </plugins></build>
+</project>
+"""
+CALC = (
+    "package com.example.calc;\npublic class Calc { public static int add(int a, int b) { return a - b; } }\n"
+)
+CALC_TEST = """package com.example.calc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+class CalcTest {
+  @Test void addsZero() { assertEquals(2, Calc.add(2, 0)); }
+  @Test void addsTwo() { assertEquals(5, Calc.add(2, 3)); }
+  @ParameterizedTest @ValueSource(ints = {1, 2}) void addsOne(int x) { assertEquals(x + 1, Calc.add(x, 1)); }
+}
+"""
+PARAMS = """    <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter-params</artifactId>
+      <version>5.10.2</version><scope>test</scope></dependency>
+"""
+STALE = (
+    '<testsuite><testcase classname="com.example.Old" name="gone">'
+    '<failure message="old"/></testcase></testsuite>'
+)
+
+
+def _maven_offline() -> bool:
+    plugins = Path.home() / ".m2" / "repository" / "org" / "apache" / "maven" / "plugins"
+    return shutil.which("mvn") is not None and (plugins / "maven-surefire-plugin" / "3.2.5").is_dir()
+
+
+@pytest.mark.skipif(not _maven_offline(), reason="needs mvn with Surefire 3.2.5 in ~/.m2 (it runs offline)")
+def test_surefire_reports_of_this_run_decide_and_stale_or_outside_ones_do_not(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    java = root / "src" / "main" / "java" / "com" / "example" / "calc"
+    tests = root / "src" / "test" / "java" / "com" / "example" / "calc"
+    java.mkdir(parents=True)
+    tests.mkdir(parents=True)
+    (root / "pom.xml").write_text(POM.replace("</dependencies>", PARAMS + "</dependencies>"))
+    (java / "Calc.java").write_text(CALC)
+    (tests / "CalcTest.java").write_text(CALC_TEST)
+    stale = root / "target" / "surefire-reports" / "TEST-com.example.Old.xml"
+    outside = tmp_path / "elsewhere" / "target" / "surefire-reports" / "TEST-com.example.Planted.xml"
+    for path in (stale, outside):
+        path.parent.mkdir(parents=True)
+        path.write_text(STALE)
+    (root / "module").symlink_to(tmp_path / "elsewhere")
+    run = run_with_report(LocalRunner(), "mvn -o -B test", root, timeout_s=300, output_limit=1_000_000)
+    assert run.report_format == "surefire", run.output[-3000:]
+    assert not stale.exists() and outside.read_text() == STALE
+    # Surefire's console line for a parameterized test ("CalcTest.addsOne(int)[1] -- Time elapsed") is
+    # beyond the console parser; the report names each invocation.
+    assert "com.example.calc.CalcTest.addsOne(int)[1]" not in parse_log(run.output).failing_test_ids
+    facts, evidence = read_run(run, root)
+    assert facts.failing == {
+        "com.example.calc.CalcTest.addsTwo",
+        "com.example.calc.CalcTest.addsOne(int)[1]",
+        "com.example.calc.CalcTest.addsOne(int)[2]",
+    }
+    assert facts.passed == 1
+    adds_two = next(f for f in evidence.failures if f.test_id.endswith("addsTwo"))
+    assert adds_two.error_type == "org.opentest4j.AssertionFailedError" and adds_two.repo_frames
