@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,37 @@ def parse_junit(text: str, repo_root: Path | None = None) -> Evidence:
     Raises ReportUnusable for a report that is too large, holds a DTD, is not XML, or names a failing
     test whose node id cannot be rebuilt.
     """
+
+    def outcome(case: ET.Element, problem: ET.Element) -> _Outcome:
+        test_id, kind = _node_id(case, repo_root)
+        error_type, message = _error(problem.get("message") or "")
+        return _Outcome(test_id, kind, error_type, message, problem.text or "")
+
+    return _read(text, "pytest", outcome)
+
+
+def parse_surefire(text: str) -> Evidence:
+    """Evidence from Surefire's XML reports (one <testsuite> per test class, under one <testsuites>).
+
+    Ids are "com.pkg.Class.method", as the Surefire console parser names them. Raises ReportUnusable as
+    parse_junit does.
+    """
+
+    def outcome(case: ET.Element, problem: ET.Element) -> _Outcome:
+        classname, name = case.get("classname") or "", case.get("name") or ""
+        if not name:
+            raise ReportUnusable("a failing testcase has no name")
+        test_id = f"{classname}.{name}" if classname else name
+        message = (problem.get("message") or "").strip()
+        return _Outcome(test_id, TEST, problem.get("type"), message, problem.text or "")
+
+    return _read(text, "surefire", outcome)
+
+
+def _read(text: str, runner: str, outcome: Callable[[ET.Element, ET.Element], _Outcome]) -> Evidence:
+    """The failures `outcome` makes of the report's failing testcases, and the counts as the runners
+    count: a failure and an error are each counted, a test is passed unless it failed, erred (other than in
+    a fixture's teardown, which pytest counts beside the passed test) or was skipped."""
     outcomes: list[_Outcome] = []
     failed = errors = passed = 0
     for case in _testcases(text):
@@ -73,44 +105,10 @@ def parse_junit(text: str, repo_root: Path | None = None) -> Evidence:
         teardown_only = errored is None or (errored.get("message") or "").startswith(_TEARDOWN)
         passed += case.find("skipped") is None and failure is None and teardown_only
         problem = failure if failure is not None else errored
-        if problem is None:
-            continue
-        test_id, kind = _node_id(case, repo_root)
-        error_type, message = _error(problem.get("message") or "")
-        outcomes.append(_Outcome(test_id, kind, error_type, message, problem.text or ""))
+        if problem is not None:
+            outcomes.append(outcome(case, problem))
     return Evidence(
-        runner="pytest",
-        failures=_failures(outcomes),
-        summary_failed=failed,
-        summary_passed=passed,
-        summary_errors=errors,
-    )
-
-
-def parse_surefire(text: str) -> Evidence:
-    """Evidence from Surefire's XML reports (one <testsuite> per test class, under one <testsuites>).
-
-    Ids are "com.pkg.Class.method", as the Surefire console parser names them. Raises ReportUnusable as
-    parse_junit does.
-    """
-    outcomes: list[_Outcome] = []
-    failed = errors = passed = 0
-    for case in _testcases(text):
-        failure, errored = case.find("failure"), case.find("error")
-        failed += failure is not None
-        errors += errored is not None
-        passed += failure is None and errored is None and case.find("skipped") is None
-        problem = failure if failure is not None else errored
-        if problem is None:
-            continue
-        classname, name = case.get("classname") or "", case.get("name") or ""
-        if not name:
-            raise ReportUnusable("a failing testcase has no name")
-        test_id = f"{classname}.{name}" if classname else name
-        message = (problem.get("message") or "").strip()
-        outcomes.append(_Outcome(test_id, TEST, problem.get("type"), message, problem.text or ""))
-    return Evidence(
-        runner="surefire",
+        runner=runner,
         failures=_failures(outcomes),
         summary_failed=failed,
         summary_passed=passed,
