@@ -29,15 +29,16 @@ JUNIT = "junit"
 SUREFIRE = "surefire"
 # Where Surefire writes, in the project and in modules up to two levels down.
 _SUREFIRE_GLOBS = tuple(f"{'*/' * depth}target/surefire-reports/TEST-*.xml" for depth in range(3))
-# A pytest report of a few thousand tests with short tracebacks is well under 1 MB.
+# A report of a few thousand tests with short tracebacks is well under 1 MB (for Surefire: all its files).
 MAX_REPORT_BYTES = 4_000_000
 # Shell operators: a command holding one is not a single pytest call, and an appended option would reach
 # whatever comes last.
 _OPERATORS = frozenset("();<>|&")
 _PYTHON = re.compile(r"python[\d.]*")
 _ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=.*", re.DOTALL)
-# pytest's own words when an option is unknown to it (a repository that disables the junitxml plugin).
+# Each Surefire report opens with one; the reports are joined under one <testsuites>, where none may be.
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+# pytest's own words when an option is unknown to it (a repository that disables the junitxml plugin).
 _UNKNOWN_OPTION = re.compile(r"error: unrecognized arguments: .*--junitxml")
 
 
