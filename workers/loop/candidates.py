@@ -26,6 +26,7 @@ from workers.loop.selection import (
 )
 from workers.loop.targeted import INCONCLUSIVE_EXIT_CODES, targeted_command
 from workers.runners.process import RunResult
+from workers.runners.reports import run_with_report
 
 FEEDBACK_CHARS = 5000
 
@@ -189,7 +190,8 @@ def _run_stages(slot: Slot, ctx: JudgeContext, candidate: CandidateResult) -> Ca
 
 def _run(slot: Slot, ctx: JudgeContext, command: str) -> RunResult:
     timeout = max(min(ctx.test_timeout_s, ctx.deadline - time.monotonic()), 1.0)
-    return slot.runner.run(command, slot.workspace.root, timeout_s=timeout, output_limit=ctx.output_limit)
+    root = slot.workspace.root
+    return run_with_report(slot.runner, command, root, timeout_s=timeout, output_limit=ctx.output_limit)
 
 
 def _judged(

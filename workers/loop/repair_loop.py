@@ -23,6 +23,7 @@ from workers.loop.refusals import give_up_reason
 from workers.loop.selection import choose_targets, read_run
 from workers.retrieval import build_context, locate
 from workers.runners.process import CommandRunner, RunResult
+from workers.runners.reports import run_with_report
 
 log = logging.getLogger("codellama.repair")
 
@@ -127,7 +128,8 @@ class RepairLoop:
         self.edit_format = get_format(edit_format)
 
     def run_tests(self, task: RepairTask, spend: Spend | None = None) -> RunResult:
-        run = self.runner.run(
+        run = run_with_report(
+            self.runner,
             task.test_command,
             self.workspace.root,
             timeout_s=self.budget.test_timeout_s,

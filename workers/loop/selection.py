@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.evidence import Evidence, parse_log
+from workers.evidence import Evidence
+from workers.evidence.structured import parse_run
 from workers.runners.process import RunResult
+from workers.runners.reports import JUNIT, SUREFIRE
 from workers.runners.sandbox import limit_hit
 
 
@@ -40,7 +42,9 @@ def facts_of(run: RunResult, evidence: Evidence) -> SuiteFacts:
 
 
 def read_run(run: RunResult, repo_root: Path) -> tuple[SuiteFacts, Evidence]:
-    evidence = parse_log(run.output, repo_root=repo_root)
+    junit = run.report if run.report_format == JUNIT else ""
+    surefire = run.report if run.report_format == SUREFIRE else ""
+    evidence = parse_run(run.output, junit=junit, surefire=surefire, repo_root=repo_root)
     return facts_of(run, evidence), evidence
 
 

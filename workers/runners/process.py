@@ -28,6 +28,9 @@ class RunResult:
     duration_s: float
     timed_out: bool = False
     output_truncated: bool = False
+    # A machine-readable report the test runner wrote (workers/runners/reports.py), and its format.
+    report: str = ""
+    report_format: str = ""
 
     @property
     def ok(self) -> bool:
