@@ -4,7 +4,7 @@ its runner the sandbox, the loop's budgets from the settings with the benchmark'
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -14,7 +14,7 @@ from inference import prompts
 from inference.protocol import TextModel
 from workers.benchmark.corpus import BenchTask
 from workers.checkout.workspace import Workspace
-from workers.github.job import budget_from
+from workers.loop.repair_config import repair_config
 from workers.loop.repair_loop import RepairLoop, RepairTask
 from workers.loop.selection import read_run
 from workers.loop.targeted import targeted_command
@@ -53,7 +53,7 @@ def run_task(
         workspace = _repository(root, task.files)
         runner = make_runner(settings, job_dir)
         reference = _reference_s(runner, root, task.test_command, settings.test_timeout_s)
-        budget = replace(budget_from(settings), max_rounds=rounds, candidates=k)
+        config = repair_config(settings, max_rounds=rounds, candidates=k)
         repair = RepairTask(
             repository=f"bench/{task.name}",
             task_text=prompts.render(prompts.TASK_LOCAL, instructions=""),
@@ -61,7 +61,7 @@ def run_task(
             test_command=task.test_command,
             require_failure=True,
         )
-        result = RepairLoop(model, runner, workspace, budget).run(repair)
+        result = RepairLoop(model, runner, workspace, config).run(repair)
     finally:
         shutil.rmtree(job_dir, ignore_errors=True)
     spend = result.spend

@@ -21,11 +21,11 @@ from workers.checkout.repo_config import RepoConfigError, load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import plan_for
 from workers.checkout.workspace import Workspace
-from workers.edits import EditPolicy
 from workers.github import report_text
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
-from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairTask
+from workers.loop.repair_config import repair_config
+from workers.loop.repair_loop import RepairLoop, RepairTask
 from workers.queue.log_scrubbing import ScrubbedModel
 from workers.runners.sandbox import make_runner
 
@@ -38,22 +38,6 @@ class JobOutcome:
     # | bad_config
     status: str
     detail: str
-
-
-def budget_from(settings: Settings) -> LoopBudget:
-    return LoopBudget(
-        max_rounds=settings.bot_max_iterations,
-        candidates=settings.candidates,
-        context_tokens=settings.model_context_tokens,
-        max_new_tokens=settings.max_new_tokens,
-        temperature=settings.temperature,
-        top_p=settings.top_p,
-        test_timeout_s=settings.test_timeout_s,
-        output_limit=settings.test_output_limit_bytes,
-        max_tokens=settings.repair_token_budget,
-        wall_s=settings.repair_time_budget_s,
-        cpus=settings.worker_cpus,
-    )
 
 
 def model_from(settings: Settings) -> TGIModel:
@@ -133,14 +117,13 @@ def _repair(
         query_text=target.query_text,
         test_command=plan.test,
         prior_evidence=ci_evidence(target, workspace.root, request.repo_full_name),
-        edit_policy=EditPolicy(protected_globs=config.protected),
         require_failure=target.require_failure,
         ci_log_text="\n".join(target.ci_logs),
         isolated_candidates=not plan.setup,
     )
     with model_from(settings) as model:
         scrubbed = ScrubbedModel(model, gateway.scrub)
-        result = RepairLoop(scrubbed, runner, workspace, budget_from(settings)).run(task)
+        result = RepairLoop(scrubbed, runner, workspace, repair_config(settings, config)).run(task)
     if not result.success:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))

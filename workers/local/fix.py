@@ -20,8 +20,7 @@ from workers.checkout.repo_config import load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
-from workers.edits import EditPolicy
-from workers.github.job import budget_from
+from workers.loop.repair_config import repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
 from workers.loop.text_caps import INSTRUCTIONS_CHARS, check_cap
 from workers.runners.sandbox import make_runner
@@ -71,12 +70,11 @@ def run_local_fix(
             task_text=task_text,
             query_text=issue_text,
             test_command=plan.test,
-            edit_policy=EditPolicy(protected_globs=config.protected),
             isolated_candidates=not plan.setup,
             # Without --issue the failing tests are the whole request: passing ones leave nothing to fix.
             require_failure=not issue_text,
         )
-        result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
+        result = RepairLoop(model, runner, workspace, repair_config(settings, config)).run(task)
         branch = None
         if result.success:
             branch = _free_branch_name(origin, f"{settings.bot_branch_prefix}fix-local-{origin.head_sha[:7]}")

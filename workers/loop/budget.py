@@ -6,13 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class JobLimits:
-    max_rounds: int
-    candidates: int
-    max_tokens: int
-    wall_s: float
+from workers.loop.repair_config import RepairConfig
 
 
 @dataclass
@@ -54,7 +48,7 @@ class Spend:
         )
 
 
-def exhausted(limits: JobLimits, spend: Spend, now: float | None = None) -> str:
+def exhausted(limits: RepairConfig, spend: Spend, now: float | None = None) -> str:
     """Which budget forbids another round, as a phrase for a report, or "" while all allow one."""
     if spend.rounds >= limits.max_rounds:
         return f"the round budget ({limits.max_rounds})"
@@ -63,7 +57,3 @@ def exhausted(limits: JobLimits, spend: Spend, now: float | None = None) -> str:
     if spend.elapsed(now) >= limits.wall_s:
         return f"the wall-time budget ({limits.wall_s:g} s)"
     return ""
-
-
-def remaining_s(limits: JobLimits, spend: Spend) -> float:
-    return max(limits.wall_s - spend.elapsed(), 0.0)
