@@ -6,7 +6,6 @@ loop, the round's judge and the budget check all read this one object rather tha
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -14,7 +13,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from core.settings import Settings
 from workers.checkout.repo_config import RepoConfig
 from workers.edits import EditFormat, EditPolicy, get_format
-from workers.edits.formats import SearchReplaceFormat
 
 
 def _format(value: Any) -> Any:
@@ -25,19 +23,20 @@ def _format(value: Any) -> Any:
 class RepairConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    max_rounds: int = Field(default=4, ge=1)
-    candidates: int = Field(default=1, ge=1)
-    max_tokens: int = Field(default=400_000, ge=1)  # prompt plus generated, over the whole job
-    wall_s: float = Field(default=2400.0, gt=0)
-    cpus: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
-    context_tokens: int = 16384
-    max_new_tokens: int = 2048
-    temperature: float = 0.8
-    top_p: float = 0.95
-    test_timeout_s: float = 600.0
-    output_limit: int = 2_000_000
-    edit_format: Annotated[EditFormat, BeforeValidator(_format)] = Field(default_factory=SearchReplaceFormat)
-    edit_policy: EditPolicy = Field(default_factory=EditPolicy)
+    # No defaults: the settings hold them (core/settings.py), and repair_config() is the one way in.
+    max_rounds: int = Field(ge=1)
+    candidates: int = Field(ge=1)
+    max_tokens: int = Field(ge=1)  # prompt plus generated, over the whole job
+    wall_s: float = Field(gt=0)
+    cpus: int = Field(ge=1)
+    context_tokens: int
+    max_new_tokens: int
+    temperature: float
+    top_p: float
+    test_timeout_s: float
+    output_limit: int
+    edit_format: Annotated[EditFormat, BeforeValidator(_format)]
+    edit_policy: EditPolicy
 
 
 def repair_config(settings: Settings, repo: RepoConfig | None = None, **overrides: Any) -> RepairConfig:

@@ -14,7 +14,7 @@ from tests.stand_ins.tgi_server import TGIStandIn
 from workers.checkout.repo_config import RepoConfig
 from workers.edits.formats import UnifiedDiffFormat, WholeFileFormat
 from workers.loop.budget import Spend, exhausted
-from workers.loop.repair_config import RepairConfig, repair_config
+from workers.loop.repair_config import repair_config
 from workers.loop.repair_loop import GAVE_UP
 
 PROSE = "The bug is in add: it subtracts. Change the minus to a plus."
@@ -33,7 +33,7 @@ def test_the_config_takes_budgets_and_format_from_settings_and_protection_from_t
 
 def test_an_unknown_format_name_is_refused_with_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="valid formats are: search_replace, unified_diff, whole_file"):
-        RepairConfig(edit_format="patch")
+        repair_config(Settings(), edit_format="patch")
 
 
 @pytest.mark.slow
