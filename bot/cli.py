@@ -77,9 +77,9 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.github.job import model_from
     from workers.local.fix import run_local_fix
     from workers.loop.repair_loop import RepairStatus
+    from workers.pipeline import model_from
 
     with model_from(settings) as model:
         fixed = run_local_fix(

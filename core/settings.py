@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
     temperature: float = 0.8
     top_p: float = 0.95
     candidates: int = Field(default=4, ge=1, le=16)
+    # How the prompt asks for edits; every format is read whatever is asked (workers/edits/formats.py).
+    edit_format: Literal["search_replace", "unified_diff", "whole_file"] = "search_replace"
     # Per-job repair budgets: the loop stops before a round that would start past any of them and
     # reports what it spent. The wall budget stays below JOB_TIME_LIMIT_S so the job can still report.
     repair_token_budget: int = Field(default=400_000, ge=1)

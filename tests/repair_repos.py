@@ -14,7 +14,8 @@ from core.settings import load_settings
 from inference.tgi_client import TGIModel
 from tests.bugs import search_replace
 from workers.checkout.workspace import Workspace
-from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairResult, RepairTask
+from workers.loop.repair_config import repair_config
+from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
 from workers.runners.process import CommandRunner
 from workers.runners.sandbox import make_runner
 
@@ -70,10 +71,12 @@ def task(test_command: str = PYTEST, **fields: object) -> RepairTask:
 
 
 @contextmanager
-def repair_loop(job_dir: Path, files: dict[str, str], tgi_url: str, **budget: object) -> Iterator[RepairLoop]:
+def repair_loop(job_dir: Path, files: dict[str, str], tgi_url: str, **config: object) -> Iterator[RepairLoop]:
     """A loop over a fresh repository in job_dir/repo, its runner sandboxed to job_dir, as jobs.py does."""
     workspace = make_repo(job_dir / "repo", files)
-    limits = replace(LoopBudget(max_rounds=1, candidates=1, test_timeout_s=60), **budget)  # type: ignore[arg-type]
+    limits = repair_config(
+        load_settings(), **{"max_rounds": 1, "candidates": 1, "test_timeout_s": 60, **config}
+    )
     with TGIModel(tgi_url, timeout_s=30, retries=0, backoff_base_s=0.01) as model:
         yield RepairLoop(model, sandbox_runner(job_dir), workspace, limits)
 

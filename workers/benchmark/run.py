@@ -1,10 +1,12 @@
-"""Running the repair loop on one benchmark task, as a job would: a git repository in a job directory,
-its runner the sandbox, the loop's budgets from the settings with the benchmark's k and rounds."""
+"""Running one benchmark task through the repair pipeline, as a job would: a git repository in a job
+directory, its runner the sandbox, the loop's budgets from the settings with the benchmark's k and rounds."""
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -14,12 +16,11 @@ from inference import prompts
 from inference.protocol import TextModel
 from workers.benchmark.corpus import BenchTask
 from workers.checkout.workspace import Workspace
-from workers.github.job import budget_from
-from workers.loop.repair_loop import RepairLoop, RepairStatus, RepairTask
+from workers.loop.repair_loop import RepairResult, RepairStatus, RepairTask
 from workers.loop.selection import read_run
 from workers.loop.targeted import targeted_command
+from workers.pipeline import Prepared, prepare_checkout, run_pipeline
 from workers.runners.process import CommandRunner
-from workers.runners.sandbox import make_runner
 
 
 @dataclass(frozen=True)
@@ -45,38 +46,64 @@ class TaskOutcome:
 def run_task(
     task: BenchTask, model: TextModel, settings: Settings, *, k: int, rounds: int, work: Path
 ) -> TaskOutcome:
-    job_dir = work / task.name
-    shutil.rmtree(job_dir, ignore_errors=True)
-    job_dir.mkdir(parents=True)
-    try:
-        root = job_dir / "repo"
-        workspace = _repository(root, task.files)
-        runner = make_runner(settings, job_dir)
-        reference = _reference_s(runner, root, task.test_command, settings.test_timeout_s)
-        budget = replace(budget_from(settings), max_rounds=rounds, candidates=k)
-        repair = RepairTask(
-            repository=f"bench/{task.name}",
-            task_text=prompts.render(prompts.TASK_LOCAL, instructions=""),
-            query_text="",
-            test_command=task.test_command,
-            require_failure=True,
-        )
-        result = RepairLoop(model, runner, workspace, budget).run(repair)
-    finally:
+    return run_pipeline(_BenchEntry(task, settings, k, rounds, work / task.name), model)
+
+
+@dataclass
+class _BenchEntry:
+    """Prepare: the task's files as a fresh repository, the reference timing. Publish: the figures."""
+
+    task: BenchTask
+    settings: Settings
+    k: int
+    rounds: int
+    job_dir: Path
+    reference_s: float = 0.0
+
+    @contextmanager
+    def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
+        task, job_dir = self.task, self.job_dir
         shutil.rmtree(job_dir, ignore_errors=True)
-    spend = result.spend
-    return TaskOutcome(
-        name=task.name,
-        status=result.status,
-        rounds=spend.rounds,
-        candidates_generated=spend.candidates_generated,
-        candidates_tested=spend.candidates_tested,
-        tokens=spend.tokens,
-        wall_s=spend.wall_s,
-        model_s=spend.model_s,
-        test_s=spend.test_s,
-        reference_s=reference,
-    )
+        job_dir.mkdir(parents=True)
+        try:
+            workspace = _repository(job_dir / "repo", task.files)
+            prepared = prepare_checkout(
+                self.settings,
+                workspace,
+                job_dir,
+                test_command=task.test_command,
+                max_rounds=self.rounds,
+                candidates=self.k,
+            )
+            self.reference_s = _reference_s(
+                prepared.runner, workspace.root, task.test_command, self.settings.test_timeout_s
+            )
+            yield (
+                prepared,
+                prepared.task(
+                    repository=f"bench/{task.name}",
+                    task_text=prompts.render(prompts.TASK_LOCAL, instructions=""),
+                    query_text="",
+                    require_failure=True,
+                ),
+            )
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+    def publish(self, prepared: Prepared, result: RepairResult) -> TaskOutcome:
+        spend = result.spend
+        return TaskOutcome(
+            name=self.task.name,
+            status=result.status,
+            rounds=spend.rounds,
+            candidates_generated=spend.candidates_generated,
+            candidates_tested=spend.candidates_tested,
+            tokens=spend.tokens,
+            wall_s=spend.wall_s,
+            model_s=spend.model_s,
+            test_s=spend.test_s,
+            reference_s=self.reference_s,
+        )
 
 
 def _repository(root: Path, files: dict[str, str]) -> Workspace:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -17,18 +18,14 @@ from core.installation_session import InstallationSession
 from core.jobs import RepairRequest
 from core.scrub import scrubber_for
 from core.settings import Settings
-from inference.tgi_client import TGIModel
-from workers.checkout.repo_config import RepoConfigError, load_repo_config
-from workers.checkout.setup_commands import run_setup
-from workers.checkout.test_plan import plan_for
+from workers.checkout.repo_config import RepoConfigError
 from workers.checkout.workspace import Workspace
-from workers.edits import EditPolicy
 from workers.github import report_text
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
-from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairTask
+from workers.loop.repair_loop import RepairResult, RepairTask
+from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
-from workers.runners.sandbox import make_runner
 
 log = logging.getLogger("codellama.job")
 
@@ -50,31 +47,6 @@ class JobStatus(StrEnum):
 class JobOutcome:
     status: JobStatus
     detail: str
-
-
-def budget_from(settings: Settings) -> LoopBudget:
-    return LoopBudget(
-        max_rounds=settings.bot_max_iterations,
-        candidates=settings.candidates,
-        context_tokens=settings.model_context_tokens,
-        max_new_tokens=settings.max_new_tokens,
-        temperature=settings.temperature,
-        top_p=settings.top_p,
-        test_timeout_s=settings.test_timeout_s,
-        output_limit=settings.test_output_limit_bytes,
-        max_tokens=settings.repair_token_budget,
-        wall_s=settings.repair_time_budget_s,
-        cpus=settings.worker_cpus,
-    )
-
-
-def model_from(settings: Settings) -> TGIModel:
-    return TGIModel(
-        settings.tgi_url,
-        timeout_s=settings.tgi_timeout_s,
-        retries=settings.tgi_retries,
-        backoff_base_s=settings.tgi_backoff_base_s,
-    )
 
 
 def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
@@ -102,7 +74,9 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
     try:
-        return _repair(settings, request, gateway, target, session.token, job_dir, branch)
+        entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch)
+        with model_from(settings) as model:
+            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub))
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
@@ -125,47 +99,54 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         shutil.rmtree(job_dir, ignore_errors=True)
 
 
-def _repair(
-    settings: Settings,
-    request: RepairRequest,
-    gateway: RepoGateway,
-    target: Target,
-    token: Callable[[], str],
-    job_dir: Path,
-    branch: str,
-) -> JobOutcome:
-    workspace = Workspace.clone(gateway.clone_url, job_dir / "repo", token, target.checkout_ref)
-    config = load_repo_config(workspace.root)
-    plan = plan_for(workspace.root, config, job_dir / "venv")
-    runner = make_runner(settings, job_dir)
-    run_setup(runner, plan, workspace.root, settings)
-    task = RepairTask(
-        repository=request.repo_full_name,
-        task_text=target.task_text,
-        query_text=target.query_text,
-        test_command=plan.test,
-        prior_evidence=ci_evidence(target, workspace.root, request.repo_full_name),
-        edit_policy=EditPolicy(protected_globs=config.protected),
-        require_failure=target.require_failure,
-        ci_log_text="\n".join(target.ci_logs),
-        isolated_candidates=not plan.setup,
-    )
-    with model_from(settings) as model:
-        scrubbed = ScrubbedModel(model, gateway.scrub)
-        result = RepairLoop(scrubbed, runner, workspace, budget_from(settings)).run(task)
-    if not result.success:
+@dataclass
+class _GitHubEntry:
+    """Prepare: clone the target's ref with the installation token, gather CI's evidence. Publish: a pull
+    request and a comment, or a comment saying why not."""
+
+    settings: Settings
+    request: RepairRequest
+    gateway: RepoGateway
+    target: Target
+    token: Callable[[], str]
+    job_dir: Path
+    branch: str
+
+    @contextmanager
+    def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
+        target = self.target
+        workspace = Workspace.clone(
+            self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref
+        )
+        prepared = prepare_checkout(self.settings, workspace, self.job_dir)
+        yield (
+            prepared,
+            prepared.task(
+                repository=self.request.repo_full_name,
+                task_text=target.task_text,
+                query_text=target.query_text,
+                prior_evidence=ci_evidence(target, workspace.root, self.request.repo_full_name),
+                require_failure=target.require_failure,
+                ci_log_text="\n".join(target.ci_logs),
+            ),
+        )
+
+    def publish(self, prepared: Prepared, result: RepairResult) -> JobOutcome:
+        gateway, target, command = self.gateway, self.target, prepared.plan.test
+        if not result.success:
+            if target.comment_on:
+                gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
+            return JobOutcome(JobStatus(result.status), result.reason)
+        files = result.changed_paths
+        title = _title(self.request, target)
+        message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
+        prepared.workspace.commit_paths(self.branch, files, message)
+        prepared.workspace.push(self.branch)
+        body = report_text.pull_body(result, link_line=target.link_line, command=command, files=files)
+        url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
-            gateway.comment(target.comment_on, report_text.gave_up(result, command=plan.test))
-        return JobOutcome(JobStatus(result.status), result.reason)
-    files = result.changed_paths
-    title = _title(request, target)
-    workspace.commit_paths(branch, files, gateway.scrub(f"{title}\n\n{result.explanation}".strip()))
-    workspace.push(branch)
-    body = report_text.pull_body(result, link_line=target.link_line, command=plan.test, files=files)
-    url = gateway.open_pull(title=title, body=body, head=branch, base=target.base_branch)
-    if target.comment_on:
-        gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-    return JobOutcome(JobStatus.PULL_REQUEST, url)
+            gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
+        return JobOutcome(JobStatus.PULL_REQUEST, url)
 
 
 def _title(request: RepairRequest, target: Target) -> str:

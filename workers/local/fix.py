@@ -1,4 +1,4 @@
-"""`codellama-bot fix PATH`: the same repair loop on a local checkout, with no GitHub and no Redis.
+"""`codellama-bot fix PATH`: the same repair pipeline on a local checkout, with no GitHub and no Redis.
 
 The work happens in a temporary git worktree, so the user's checkout and working tree are never touched;
 the fix is left on a new branch.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +19,10 @@ from inference import prompts
 from inference.protocol import TextModel
 from workers.checkout.git_preflight import check_checkout
 from workers.checkout.repo_config import load_repo_config
-from workers.checkout.setup_commands import run_setup
-from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
-from workers.edits import EditPolicy
-from workers.github.job import budget_from
-from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
+from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.loop.text_caps import INSTRUCTIONS_CHARS, check_cap
-from workers.runners.sandbox import make_runner
+from workers.pipeline import Prepared, prepare_checkout, run_pipeline
 
 
 @dataclass(frozen=True)
@@ -46,47 +44,63 @@ def run_local_fix(
     origin = Workspace.open(path)
     if origin.is_dirty():
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")
-    config = load_repo_config(origin.root)  # a clean checkout: the same file the worktree will have
+    load_repo_config(origin.root)  # a bad config fails here, before the worktree and the model are touched
     model.check_ready()
-    scratch = Path(tempfile.mkdtemp(prefix="codellama-fix-"))
-    tree = scratch / "repo"
-    origin.repo.git.worktree("add", "--detach", str(tree), "HEAD")
-    try:
-        workspace = Workspace.open(tree)
-        plan = (
-            TestPlan(setup=config.setup, test=test_command)
-            if test_command
-            else plan_for(tree, config, scratch / "venv")
-        )
-        runner = make_runner(settings, scratch)
-        run_setup(runner, plan, tree, settings)
-        task_text = prompts.render(
-            prompts.TASK_LOCAL,
-            instructions=prompts.render(prompts.INSTRUCTIONS, user="you", text=issue_text)
-            if issue_text
-            else "",
-        )
-        task = RepairTask(
-            repository=path.resolve().name,
-            task_text=task_text,
-            query_text=issue_text,
-            test_command=plan.test,
-            edit_policy=EditPolicy(protected_globs=config.protected),
-            isolated_candidates=not plan.setup,
-            # Without --issue the failing tests are the whole request: passing ones leave nothing to fix.
-            require_failure=not issue_text,
-        )
-        result = RepairLoop(model, runner, workspace, budget_from(settings)).run(task)
-        branch = None
-        if result.success:
-            branch = _free_branch_name(origin, f"{settings.bot_branch_prefix}fix-local-{origin.head_sha[:7]}")
-            workspace.commit_paths(
-                branch, result.changed_paths, f"Fix failing tests\n\n{result.explanation}".strip()
+    return run_pipeline(_LocalEntry(settings, path, origin, test_command, issue_text), model)
+
+
+@dataclass(frozen=True)
+class _LocalEntry:
+    """Prepare: a detached worktree of HEAD in a scratch directory. Publish: the fix on a new branch."""
+
+    settings: Settings
+    path: Path
+    origin: Workspace
+    test_command: str | None
+    issue_text: str
+
+    @contextmanager
+    def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
+        scratch = Path(tempfile.mkdtemp(prefix="codellama-fix-"))
+        tree = scratch / "repo"
+        self.origin.repo.git.worktree("add", "--detach", str(tree), "HEAD")
+        try:
+            prepared = prepare_checkout(
+                self.settings, Workspace.open(tree), scratch, test_command=self.test_command
             )
+            issue_text = self.issue_text
+            task_text = prompts.render(
+                prompts.TASK_LOCAL,
+                instructions=prompts.render(prompts.INSTRUCTIONS, user="you", text=issue_text)
+                if issue_text
+                else "",
+            )
+            yield (
+                prepared,
+                prepared.task(
+                    repository=self.path.resolve().name,
+                    task_text=task_text,
+                    query_text=issue_text,
+                    # Without --issue the failing tests are the whole request: passing ones leave
+                    # nothing to fix.
+                    require_failure=not issue_text,
+                ),
+            )
+        finally:
+            self.origin.repo.git.worktree("remove", "--force", str(tree))
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def publish(self, prepared: Prepared, result: RepairResult) -> LocalFixResult:
+        if not result.success:
+            return LocalFixResult(result, None)
+        origin = self.origin
+        branch = _free_branch_name(
+            origin, f"{self.settings.bot_branch_prefix}fix-local-{origin.head_sha[:7]}"
+        )
+        prepared.workspace.commit_paths(
+            branch, result.changed_paths, f"Fix failing tests\n\n{result.explanation}".strip()
+        )
         return LocalFixResult(result, branch)
-    finally:
-        origin.repo.git.worktree("remove", "--force", str(tree))
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _free_branch_name(workspace: Workspace, wanted: str) -> str:

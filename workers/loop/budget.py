@@ -6,12 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class JobLimits:
-    max_rounds: int
-    max_tokens: int
-    wall_s: float
+from workers.loop.repair_config import RepairConfig
 
 
 @dataclass
@@ -53,7 +48,7 @@ class Spend:
         )
 
 
-def exhausted(limits: JobLimits, spend: Spend, now: float | None = None) -> str:
+def exhausted(limits: RepairConfig, spend: Spend, now: float | None = None) -> str:
     """Which budget forbids another round, as a phrase for a report, or "" while all allow one."""
     if spend.rounds >= limits.max_rounds:
         return f"the round budget ({limits.max_rounds})"

@@ -12,9 +12,10 @@ from inference import prompts
 from inference.llama_format import restore
 from inference.protocol import Generation
 from workers.checkout.worktrees import Slot, SlotPool
-from workers.edits import EditPolicy, apply_answer
+from workers.edits import apply_answer
 from workers.evidence import Evidence, prompt_excerpt
 from workers.loop.refusals import refusal_of
+from workers.loop.repair_config import RepairConfig
 from workers.loop.selection import (
     SuiteFacts,
     Verdict,
@@ -35,12 +36,10 @@ FEEDBACK_CHARS = 5000
 class JudgeContext:
     """What every candidate of a job is judged against."""
 
+    config: RepairConfig
     test_command: str
-    edit_policy: EditPolicy
     base: SuiteFacts
     targets: frozenset[str]
-    test_timeout_s: float
-    output_limit: int
     deadline: float  # time.monotonic() past which no candidate starts its tests
 
 
@@ -91,7 +90,7 @@ def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]
                 duplicate_of[i] = by_text[text]
                 continue
             by_text[text] = i
-            results[i] = _as_diff(scratch, generation, ctx.edit_policy)
+            results[i] = _as_diff(scratch, generation, ctx.config)
             if results[i].applied:
                 first = by_diff.setdefault(normalized(results[i].diff), i)
                 if first != i:
@@ -126,11 +125,14 @@ def _copy(original: CandidateResult, index: int) -> CandidateResult:
     return replace(original, note=note, tested=False)
 
 
-def _as_diff(slot: Slot, generation: Generation, policy: EditPolicy) -> CandidateResult:
+def _as_diff(slot: Slot, generation: Generation, config: RepairConfig) -> CandidateResult:
     """Apply the answer in a scratch checkout to learn its diff, then undo it."""
     workspace = slot.workspace
     # The prompt defused Llama's control markers in code; the answer copies them back defused.
-    report = apply_answer(workspace.root, restore(generation.text), policy)
+    # The feedback for an unreadable answer repeats the instructions of the format the prompt asked for.
+    report = apply_answer(
+        workspace.root, restore(generation.text), config.edit_policy, format_name=config.edit_format.name
+    )
     if not report.ok:
         feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=report.feedback)
         why = refusal_of(report)
@@ -189,9 +191,11 @@ def _run_stages(slot: Slot, ctx: JudgeContext, candidate: CandidateResult) -> Ca
 
 
 def _run(slot: Slot, ctx: JudgeContext, command: str) -> RunResult:
-    timeout = max(min(ctx.test_timeout_s, ctx.deadline - time.monotonic()), 1.0)
+    timeout = max(min(ctx.config.test_timeout_s, ctx.deadline - time.monotonic()), 1.0)
     root = slot.workspace.root
-    return run_with_report(slot.runner, command, root, timeout_s=timeout, output_limit=ctx.output_limit)
+    return run_with_report(
+        slot.runner, command, root, timeout_s=timeout, output_limit=ctx.config.output_limit
+    )
 
 
 def _judged(

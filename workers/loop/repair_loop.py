@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -12,14 +11,14 @@ from inference import prompts
 from inference.protocol import Generation, GenerationParams, TextModel, candidate_params, prompt_budget
 from workers.checkout.workspace import Workspace
 from workers.checkout.worktrees import SlotPool, runner_like
-from workers.edits import EditPolicy, get_format
 from workers.evidence import Evidence, prompt_excerpt
 from workers.loop import reproduce as repro
-from workers.loop.budget import JobLimits, Spend, exhausted
+from workers.loop.budget import Spend, exhausted
 from workers.loop.candidates import JudgeContext, judge_round
 from workers.loop.conversation import Conversation
 from workers.loop.explanation import explanation_of
 from workers.loop.refusals import give_up_reason
+from workers.loop.repair_config import RepairConfig
 from workers.loop.selection import choose_targets, read_run
 from workers.retrieval import build_context, locate
 from workers.runners.process import CommandRunner, RunResult
@@ -42,21 +41,6 @@ class RepairStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class LoopBudget:
-    max_rounds: int = 4
-    candidates: int = 1
-    context_tokens: int = 16384
-    max_new_tokens: int = 2048
-    temperature: float = 0.8
-    top_p: float = 0.95
-    test_timeout_s: float = 600.0
-    output_limit: int = 2_000_000
-    max_tokens: int = 400_000
-    wall_s: float = 2400.0
-    cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
 class RepairTask:
     """What to repair, already gathered from GitHub or the command line."""
 
@@ -65,7 +49,6 @@ class RepairTask:
     query_text: str
     test_command: str
     prior_evidence: Evidence | None = None
-    edit_policy: EditPolicy = field(default_factory=EditPolicy)
     # A CI repair needs a failure to reproduce; an issue may describe a bug no test shows yet.
     require_failure: bool = False
     # CI's own log, to tell a failure of the CI environment from one of the code.
@@ -118,22 +101,20 @@ class RepairLoop:
         model: TextModel,
         runner: CommandRunner,
         workspace: Workspace,
-        budget: LoopBudget,
-        edit_format: str = "search_replace",
+        config: RepairConfig,
     ) -> None:
         self.model = model
         self.runner = runner
         self.workspace = workspace
-        self.budget = budget
-        self.edit_format = get_format(edit_format)
+        self.config = config
 
     def run_tests(self, task: RepairTask, spend: Spend | None = None) -> RunResult:
         run = run_with_report(
             self.runner,
             task.test_command,
             self.workspace.root,
-            timeout_s=self.budget.test_timeout_s,
-            output_limit=self.budget.output_limit,
+            timeout_s=self.config.test_timeout_s,
+            output_limit=self.config.output_limit,
         )
         if spend is not None:
             spend.test_s += run.duration_s
@@ -160,21 +141,18 @@ class RepairLoop:
         if task.prior_evidence is not None and not evidence.failures:
             evidence = task.prior_evidence
         budget = prompt_budget(
-            self.model, context_tokens=self.budget.context_tokens, max_new_tokens=self.budget.max_new_tokens
+            self.model, context_tokens=self.config.context_tokens, max_new_tokens=self.config.max_new_tokens
         )
         conversation = Conversation(prompts.SYSTEM, self._first_request(task, evidence, found.base, budget))
-        limits = JobLimits(self.budget.max_rounds, self.budget.max_tokens, self.budget.wall_s)
         ctx = JudgeContext(
+            self.config,
             task.test_command,
-            task.edit_policy,
             base,
             choose_targets(base, result.reported),
-            self.budget.test_timeout_s,
-            self.budget.output_limit,
-            deadline=spend.started + self.budget.wall_s,
+            deadline=spend.started + self.config.wall_s,
         )
         with self._slots(task) as pool:
-            while not (stop := exhausted(limits, spend)):
+            while not (stop := exhausted(self.config, spend)):
                 spend.rounds += 1
                 prompt = conversation.prompt(budget, self.model.count_tokens)
                 verdict = judge_round(pool, ctx, self._generate(prompt, spend))
@@ -195,7 +173,7 @@ class RepairLoop:
                 result.after = closest.test_run or result.after
         spend.stopped_by = stop
         why = give_up_reason(
-            result.attempts, rounds=spend.rounds, candidates=self.budget.candidates, stopped_by=stop
+            result.attempts, rounds=spend.rounds, candidates=self.config.candidates, stopped_by=stop
         )
         return _end(result, RepairStatus.GAVE_UP, why)
 
@@ -203,18 +181,18 @@ class RepairLoop:
         if not task.isolated_candidates:
             return SlotPool.in_place(self.workspace, self.runner)
         root = self.workspace.root
-        size = min(self.budget.candidates, self.budget.cpus)
+        size = min(self.config.candidates, self.config.cpus)
         return SlotPool(
             self.workspace, root.parent / f"{root.name}.candidates", runner_like(self.runner), size
         )
 
     def _generate(self, prompt: str, spend: Spend) -> list[Generation]:
-        base = GenerationParams(max_new_tokens=self.budget.max_new_tokens)
+        base = GenerationParams(max_new_tokens=self.config.max_new_tokens)
         params = candidate_params(
-            self.budget.candidates,
+            self.config.candidates,
             base,
-            temperature=self.budget.temperature,
-            top_p=self.budget.top_p,
+            temperature=self.config.temperature,
+            top_p=self.config.top_p,
             seed0=spend.rounds * 1000,
         )
         started = time.monotonic()
@@ -243,7 +221,7 @@ class RepairLoop:
             task=task.task_text,
             evidence=evidence_text,
             code="",
-            edit_instructions=self.edit_format.instructions(),
+            edit_instructions=self.config.edit_format.instructions(),
         )
         overhead = self.model.count_tokens(prompts.SYSTEM + skeleton)
         code_budget = budget - overhead - REFLECTION_RESERVE_TOKENS
@@ -274,7 +252,7 @@ class RepairLoop:
             task=task.task_text,
             evidence=evidence_text,
             code=context.text,
-            edit_instructions=self.edit_format.instructions(),
+            edit_instructions=self.config.edit_format.instructions(),
         )
 
 

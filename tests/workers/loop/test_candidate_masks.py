@@ -15,7 +15,8 @@ from inference.tgi_client import TGIModel
 from tests.repair_repos import ADD_RIGHT, ADD_RIGHT_LONG, CALC_REPO, PYTEST, attempt_notes, make_repo, task
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.checkout.worktrees import runner_like
-from workers.loop.repair_loop import LoopBudget, RepairLoop, RepairStatus
+from workers.loop.repair_config import repair_config
+from workers.loop.repair_loop import RepairLoop, RepairStatus
 from workers.runners.sandbox import BubblewrapRunner, make_runner
 
 pytestmark = pytest.mark.slow
@@ -78,7 +79,7 @@ def test_parallel_candidates_cannot_read_the_key(tmp_path: Path, key: Path) -> N
     job = tmp_path / "job"
     runner = _runner(key, job)
     workspace = make_repo(job / "repo", {**CALC_REPO, "test_key.py": KEY_TEST.format(key=str(key))})
-    budget = LoopBudget(max_rounds=1, candidates=2, cpus=2, test_timeout_s=60)
+    budget = repair_config(Settings(), max_rounds=1, candidates=2, cpus=2, test_timeout_s=60)
     answers = {None: ADD_RIGHT_LONG, 1001: ADD_RIGHT}
     with (
         TGIStandIn(lambda prompt, parameters: answers[parameters.get("seed")]) as tgi,

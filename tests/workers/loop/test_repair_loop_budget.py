@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from tests.repair_repos import ADD_RIGHT, ADD_WRONG, CALC_REPO, attempt_notes, repair_loop, task
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github import report_text
-from workers.loop.budget import JobLimits, Spend, exhausted
+from workers.loop.budget import Spend, exhausted
+from workers.loop.repair_config import repair_config
 from workers.loop.repair_loop import RepairStatus
 
 pytestmark = pytest.mark.slow
@@ -83,5 +85,5 @@ def test_the_wall_time_budget_stops_the_loop_before_a_round_starts_past_it(tmp_p
     ],
 )
 def test_each_budget_forbids_the_next_round(spend: Spend, now: float, stop: str) -> None:
-    limits = JobLimits(max_rounds=3, max_tokens=1000, wall_s=60.0)
+    limits = repair_config(Settings(), max_rounds=3, candidates=4, max_tokens=1000, wall_s=60.0)
     assert (stop in exhausted(limits, spend, now)) and (bool(stop) == bool(exhausted(limits, spend, now)))

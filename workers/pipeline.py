@@ -1,0 +1,87 @@
+"""The one way through a repair: prepare (checkout, configuration, test plan, runner, set-up, evidence) ->
+repair loop -> publish. The GitHub job, `codellama-bot fix` and `codellama-bot bench` all run it and differ
+only in their prepare and publish steps (an `Entry` each); the common set-up is `prepare_checkout`.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from core.settings import Settings
+from inference.protocol import TextModel
+from inference.tgi_client import TGIModel
+from workers.checkout.repo_config import load_repo_config
+from workers.checkout.setup_commands import run_setup
+from workers.checkout.test_plan import TestPlan, plan_for
+from workers.checkout.workspace import Workspace
+from workers.loop.repair_config import RepairConfig, repair_config
+from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
+from workers.runners.process import CommandRunner
+from workers.runners.sandbox import make_runner
+
+T = TypeVar("T", covariant=True)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checkout ready for the loop: set up, with its runner, test plan and repair configuration."""
+
+    workspace: Workspace
+    runner: CommandRunner
+    plan: TestPlan
+    config: RepairConfig
+
+    def task(self, **fields: Any) -> RepairTask:
+        """The repair task for this checkout: `fields` say what to repair, the plan how to test it."""
+        # Set-up may build things into the checkout (an editable install, extensions) that a fresh worktree
+        # would lack: candidates are then tested one at a time in the checkout itself.
+        return RepairTask(test_command=self.plan.test, isolated_candidates=not self.plan.setup, **fields)
+
+
+class Entry(Protocol[T]):
+    """One way into the pipeline. `prepare` yields the checkout and the task and cleans up after the loop
+    and `publish` (inside it); `publish` turns the loop's result into what this entry reports."""
+
+    def prepare(self) -> AbstractContextManager[tuple[Prepared, RepairTask]]: ...
+
+    def publish(self, prepared: Prepared, result: RepairResult) -> T: ...
+
+
+def run_pipeline(entry: Entry[T], model: TextModel) -> T:
+    with entry.prepare() as (prepared, task):
+        result = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config).run(task)
+        return entry.publish(prepared, result)
+
+
+def prepare_checkout(
+    settings: Settings,
+    workspace: Workspace,
+    job_dir: Path,
+    *,
+    test_command: str | None = None,
+    **overrides: Any,
+) -> Prepared:
+    """Read the repository's config, plan its tests (`test_command` wins over the plan's), make the sandboxed
+    runner in `job_dir`, run the set-up commands, and build the one repair configuration (`overrides`
+    replace settings by field name)."""
+    repo = load_repo_config(workspace.root)
+    plan = (
+        TestPlan(setup=repo.setup, test=test_command)
+        if test_command
+        else plan_for(workspace.root, repo, job_dir / "venv")
+    )
+    runner = make_runner(settings, job_dir)
+    run_setup(runner, plan, workspace.root, settings)
+    return Prepared(workspace, runner, plan, repair_config(settings, repo, **overrides))
+
+
+def model_from(settings: Settings) -> TGIModel:
+    return TGIModel(
+        settings.tgi_url,
+        timeout_s=settings.tgi_timeout_s,
+        retries=settings.tgi_retries,
+        backoff_base_s=settings.tgi_backoff_base_s,
+    )
