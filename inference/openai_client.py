@@ -15,13 +15,16 @@ from typing import Any
 
 import httpx
 
-from inference.protocol import FinishReason, Generation, GenerationParams, generate_concurrently
+from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import RetryPolicy
-from inference.server_facts import AsksServerFacts, ServerFacts
+from inference.server_facts import ServedModel, ServerFacts
 
 
-class CompletionsModel(AsksServerFacts):
-    """Code Llama behind /v1/completions. Thread-safe: generate_many calls generate from a thread pool."""
+class CompletionsModel(ServedModel):
+    """Code Llama behind /v1/completions. Thread-safe: generate_many calls generate from a thread pool.
+
+    Several candidates are several requests: the OpenAI API's `n` is not honoured by every server (TGI
+    ignores it)."""
 
     def __init__(
         self,
@@ -49,13 +52,7 @@ class CompletionsModel(AsksServerFacts):
 
     def close(self) -> None:
         self._http.close()
-        self.facts.close()
-
-    def __enter__(self) -> CompletionsModel:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().close()
 
     def generate(self, prompt: str, params: GenerationParams) -> Generation:
         started = time.monotonic()
@@ -72,11 +69,6 @@ class CompletionsModel(AsksServerFacts):
             finish_reason=_finish_reason(choice.get("finish_reason"), text, params.stop),
             seed=params.seed if params.do_sample else None,
         )
-
-    def generate_many(self, prompt: str, params_list: list[GenerationParams]) -> list[Generation | Exception]:
-        """One request per params, all in flight together: the OpenAI API's `n` is not honoured by every
-        server (TGI ignores it), and separate requests give each candidate its own seed."""
-        return generate_concurrently(self.generate, prompt, params_list, max_concurrency=self.max_concurrency)
 
     def _complete(self, body: dict[str, Any]) -> dict[str, Any]:
         response = self._http.post("/v1/completions", json=body)

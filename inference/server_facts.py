@@ -4,11 +4,12 @@ GET /info, POST /tokenize). A server without one of them gets None or a high est
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
 from core.errors import ModelUnavailable
+from inference.protocol import Generation, GenerationParams, generate_concurrently
 from inference.retries import transport_reason
 from inference.token_estimate import estimate_tokens
 
@@ -103,10 +104,12 @@ class ServerFacts:
             )
 
 
-class AsksServerFacts:
-    """The TextModel methods that only ask the server about itself, answered alike by every client."""
+class ServedModel:
+    """What every HTTP model client shares: the TextModel methods that only ask the server about itself,
+    several candidates as concurrent requests, and closing its connections (also as a context manager)."""
 
     facts: ServerFacts
+    max_concurrency: int
 
     def count_tokens(self, text: str) -> int:
         return self.facts.count_tokens(text)
@@ -119,3 +122,20 @@ class AsksServerFacts:
 
     def check_ready(self) -> None:
         self.facts.check_ready()
+
+    def generate(self, prompt: str, params: GenerationParams) -> Generation:
+        raise NotImplementedError
+
+    def generate_many(self, prompt: str, params_list: list[GenerationParams]) -> list[Generation | Exception]:
+        """One request per params, all in flight together: the server batches them (TGI continuously on
+        the GPU), and separate requests give each candidate its own seed."""
+        return generate_concurrently(self.generate, prompt, params_list, max_concurrency=self.max_concurrency)
+
+    def close(self) -> None:
+        self.facts.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

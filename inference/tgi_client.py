@@ -10,12 +10,12 @@ from typing import Any
 
 from huggingface_hub import InferenceClient
 
-from inference.protocol import FinishReason, Generation, GenerationParams, generate_concurrently
+from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import RetryPolicy
-from inference.server_facts import AsksServerFacts, ServerFacts
+from inference.server_facts import ServedModel, ServerFacts
 
 
-class TGIModel(AsksServerFacts):
+class TGIModel(ServedModel):
     """Code Llama served by TGI. Thread-safe: generate_many calls generate from a thread pool."""
 
     def __init__(
@@ -41,15 +41,6 @@ class TGIModel(AsksServerFacts):
         self._client = InferenceClient(base_url=self.url, timeout=timeout_s, headers=auth)
         self.facts = ServerFacts(self.url, timeout_s=timeout_s, headers={k: v for k, v in auth.items() if v})
 
-    def close(self) -> None:
-        self.facts.close()
-
-    def __enter__(self) -> TGIModel:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def generate(self, prompt: str, params: GenerationParams) -> Generation:
         started = time.monotonic()
         attempt = partial(self._text_generation, prompt, params)
@@ -72,10 +63,6 @@ class TGIModel(AsksServerFacts):
             finish_reason=finish,
             seed=seed,
         )
-
-    def generate_many(self, prompt: str, params_list: list[GenerationParams]) -> list[Generation | Exception]:
-        """One request per params, all in flight together: TGI batches them continuously on the GPU."""
-        return generate_concurrently(self.generate, prompt, params_list, max_concurrency=self.max_concurrency)
 
     def _text_generation(self, prompt: str, params: GenerationParams) -> Any:
         sampling: dict[str, Any] = {}
