@@ -7,11 +7,13 @@ credential embedded in a URL. A secret is replaced by `***`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 from collections import deque
 from collections.abc import Iterable
+from typing import Any
 
 from core.settings import Settings
 
@@ -122,7 +124,9 @@ class ScrubFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed call; the handler reports it as logging always has
             return True
-        record.msg, record.args = self.scrubber(message), None
+        scrubbed = self.scrubber(message)
+        if scrubbed != message:
+            record.msg, record.args = self._masked_parts(record, scrubbed)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -130,6 +134,21 @@ class ScrubFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.scrubber(record.stack_info)
         return True
+
+    def _masked_parts(self, record: logging.LogRecord, scrubbed: str) -> tuple[object, Any]:
+        """The record's format and arguments with the secrets masked in each, where that gives the scrubbed
+        message (formatters such as uvicorn's access log read the arguments themselves); else the scrubbed
+        message alone."""
+        if isinstance(record.msg, str) and isinstance(record.args, tuple):
+            args = tuple(
+                a if isinstance(a, int | float) else self.scrubber(a if isinstance(a, str) else str(a))
+                for a in record.args
+            )
+            msg = self.scrubber(record.msg)
+            with contextlib.suppress(Exception):
+                if msg % args == scrubbed:
+                    return msg, args
+        return scrubbed, None
 
 
 _installed: list[ScrubFilter] = []

@@ -312,3 +312,17 @@ def test_malformed_delivery_is_400_and_queues_nothing(
     assert response.status_code == 400, response.text
     assert names in response.json()["reason"]
     assert receiver.jobs == [] and receiver.fakes.ledger.deliveries == set()
+
+
+def test_a_crash_inside_a_handler_is_500_and_the_redelivery_is_handled(receiver: Receiver) -> None:
+    def crash(installation_id: int, repo_full_name: str, login: str) -> bool:
+        raise RuntimeError("a bug in the handler's path")
+
+    receiver.fakes.gate.can_write = crash  # type: ignore[method-assign]
+    response = receiver.post("issue_comment", comment("/codellama fix"), delivery="crash")
+    assert response.status_code == 500 and "redelivered" in response.json()["reason"], response.text
+    assert receiver.jobs == []
+    # The claim on the delivery was released: GitHub's redelivery, once the bug is gone, is handled.
+    del receiver.fakes.gate.can_write
+    assert receiver.post("issue_comment", comment("/codellama fix"), delivery="crash").status_code == 202
+    assert len(receiver.jobs) == 1

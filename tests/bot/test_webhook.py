@@ -206,13 +206,14 @@ def test_ci_failures_on_the_bots_own_branches_are_ignored(receiver: Receiver) ->
     assert receiver.queued() == []
 
 
-def test_a_crash_inside_a_handler_is_500_and_the_redelivery_is_handled(receiver: Receiver) -> None:
+def test_github_failing_the_permission_check_is_503_and_the_redelivery_is_handled(receiver: Receiver) -> None:
     c = receiver.comment("/codellama fix")
     payload = payloads.issue_comment(
         REPO, INSTALLATION_ID, number=c["number"], comment_id=c["id"], body="/codellama fix", login=MAINTAINER
     )
     receiver.world.gh.fail_next("GET", r"/collaborators/", 502, times=20)
-    assert receiver.post("issue_comment", payload, delivery="flaky").status_code == 500
+    refused = receiver.post("issue_comment", payload, delivery="flaky")
+    assert refused.status_code == 503 and "GitHub did not answer" in refused.json()["reason"], refused.text
     assert receiver.queued() == []
     # GitHub redelivers with the same id once it is back; the receiver survived and handles it.
     receiver.world.gh.fail_next("GET", r"/collaborators/", 502, times=0)
