@@ -29,15 +29,19 @@ def send(host: str, port: int, case: Case, timeout_s: float = 30.0) -> Answer:
             conn.putheader(b"Transfer-Encoding", b"chunked")
         elif b"content-length" not in names:
             conn.putheader(b"Content-Length", str(len(case.body)).encode())
-        conn.endheaders()
         try:
             if case.chunked:
+                conn.endheaders()
                 for i in range(0, len(case.body), 65_536):
                     chunk = case.body[i : i + 65_536]
                     conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 conn.send(b"0\r\n\r\n")
             else:
-                conn.send(case.body)
+                # Headers and body in one write, as GitHub's client sends a small delivery: a server that
+                # refuses the headers (an invalid Content-Length) and closes has then read the body with
+                # them, instead of the body arriving after the close and resetting the connection (which
+                # loses the answer already sent).
+                conn.endheaders(message_body=case.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered (413) and closed before reading all of it
         response = conn.getresponse()
