@@ -50,6 +50,12 @@ INSTRUCTIONS = Template("""\
 ### Instructions from @$user
 $text""")
 
+# The repository's own `instructions:` from .github/codellama.yml, after the task of every job.
+STANDING_INSTRUCTIONS = Template("""\
+
+### Standing instructions from the repository's .github/codellama.yml
+$text""")
+
 TESTS_FAILED = Template("""\
 Your edits were applied, but the tests still fail. This is what failed (test command: `$command`):
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from core.settings import Settings
+from inference import prompts
 from inference.protocol import TextModel
 from inference.tgi_client import TGIModel
-from workers.checkout.repo_config import load_repo_config
+from workers.checkout.repo_config import RepoConfig, load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
@@ -33,12 +34,22 @@ class Prepared:
     runner: CommandRunner
     plan: TestPlan
     config: RepairConfig
+    repo: RepoConfig
 
-    def task(self, **fields: Any) -> RepairTask:
-        """The repair task for this checkout: `fields` say what to repair, the plan how to test it."""
+    def task(self, *, task_text: str, **fields: Any) -> RepairTask:
+        """The repair task for this checkout: `fields` say what to repair, the plan how to test it, and the
+        repository's standing instructions follow the task in every prompt."""
+        if self.repo.instructions:
+            standing = prompts.render(prompts.STANDING_INSTRUCTIONS, text=self.repo.instructions)
+            task_text = f"{task_text.rstrip()}\n\n{standing}"
         # Set-up may build things into the checkout (an editable install, extensions) that a fresh worktree
         # would lack: candidates are then tested one at a time in the checkout itself.
-        return RepairTask(test_command=self.plan.test, isolated_candidates=not self.plan.setup, **fields)
+        return RepairTask(
+            test_command=self.plan.test,
+            isolated_candidates=not self.plan.setup,
+            task_text=task_text,
+            **fields,
+        )
 
 
 class Entry(Protocol[T]):
@@ -62,12 +73,13 @@ def prepare_checkout(
     job_dir: Path,
     *,
     test_command: str | None = None,
+    repo: RepoConfig | None = None,
     **overrides: Any,
 ) -> Prepared:
-    """Read the repository's config, plan its tests (`test_command` wins over the plan's), make the sandboxed
-    runner in `job_dir`, run the set-up commands, and build the one repair configuration (`overrides`
-    replace settings by field name)."""
-    repo = load_repo_config(workspace.root)
+    """Read the repository's config (unless the caller already has), plan its tests (`test_command` wins over
+    the plan's), make the sandboxed runner in `job_dir`, run the set-up commands, and build the one repair
+    configuration (`overrides` replace settings by field name)."""
+    repo = repo if repo is not None else load_repo_config(workspace.root)
     plan = (
         TestPlan(setup=repo.setup, test=test_command)
         if test_command
@@ -75,7 +87,7 @@ def prepare_checkout(
     )
     runner = make_runner(settings, job_dir)
     run_setup(runner, plan, workspace.root, settings)
-    return Prepared(workspace, runner, plan, repair_config(settings, repo, **overrides))
+    return Prepared(workspace, runner, plan, repair_config(settings, repo, **overrides), repo)
 
 
 def model_from(settings: Settings) -> TGIModel:

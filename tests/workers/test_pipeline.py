@@ -18,7 +18,7 @@ from workers.loop.repair_loop import RepairResult, RepairStatus, RepairTask
 from workers.pipeline import Prepared, prepare_checkout, run_pipeline
 
 PASSING = {"calc.py": "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"}
-CONFIG = "setup: echo set up > built.txt\nprotected: [migrations/**]\n"
+CONFIG = "setup: echo set up > built.txt\nprotected: [migrations/**]\ninstructions: Use integer maths.\n"
 
 
 class _Recorder:
@@ -63,3 +63,6 @@ def test_prepare_loop_publish_then_clean_up(tmp_path: Path, configured: bool) ->
     assert (prepared.workspace.root / "built.txt").exists() == configured
     assert prepared.task(repository="", task_text="", query_text="").isolated_candidates == (not configured)
     assert prepared.config.edit_policy.protected_globs == (("migrations/**",) if configured else ())
+    # The repository's standing instructions follow every entry's task.
+    task_text = prepared.task(repository="", task_text="Fix it.", query_text="").task_text
+    assert task_text.startswith("Fix it.") and task_text.endswith("Use integer maths.\n") == configured

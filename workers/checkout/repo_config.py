@@ -1,13 +1,18 @@
-"""`.github/codellama.yml`: a repository's own setup and test commands and its protected paths.
+"""`.github/codellama.yml`: a repository's own setup and test commands, its protected paths, and how the bot
+works on it (automatic CI repairs, test edits, rounds, candidates, standing instructions).
 
 A typed model: unknown keys are refused; `setup`, `test` and `protected` each take a string or a list of
-strings (an empty value counts as unset); anything else is a RepoConfigError naming the key and the line.
+strings (an empty value counts as unset); numbers and true/false are never coerced from other types; anything
+else is a RepoConfigError naming the key and the line. `max_rounds` and `candidates` can lower the operator's
+settings, never raise them (repair_config takes the smaller).
 The file comes from a stranger's repository, so it is read within limits (workers/checkout/bounded_yaml.py).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +26,20 @@ from workers.checkout.path_globs import BadGlob, check_globs
 
 CONFIG_PATH = ".github/codellama.yml"
 OTHER_SPELLING = ".github/codellama.yaml"
-KEYS = ("setup", "test", "protected")
+KEYS = (
+    "setup",
+    "test",
+    "protected",
+    "auto_fix_ci",
+    "allow_test_edits",
+    "max_rounds",
+    "candidates",
+    "instructions",
+)
+# Standing instructions go into every prompt; past this they would crowd out the code.
+MAX_INSTRUCTIONS_CHARS = 4_000
+# No repository needs more; the operator's settings cap them lower anyway.
+MAX_COUNT = 100
 
 
 class RepoConfigError(JobFailed):
@@ -74,18 +92,77 @@ def _globs(value: Any) -> tuple[str, ...]:
     return globs
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PydanticCustomError("kind", "{what}", {"what": _kind(value) if value is not None else "null"})
+    return value
+
+
+def _count(value: Any) -> int | None:
+    """A whole number from 1 to MAX_COUNT; null means the operator's setting."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
+    if not 1 <= value <= MAX_COUNT:
+        raise PydanticCustomError("kind", "{what}", {"what": str(value)})
+    return value
+
+
+def _auto_fix(value: Any) -> bool | tuple[str, ...]:
+    """true, false, or the branches (globs such as `release/*`) whose red CI the bot repairs by itself."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        raise PydanticCustomError("kind", "{what}", {"what": "null"})
+    branches = _strings(value)
+    for glob in branches:
+        # git refuses these in any branch name (git check-ref-format), so such a pattern can only be a slip.
+        if re.search(r"[\s~^:\\]|[\x00-\x1f\x7f]", glob):
+            shown = bounded_yaml.shown(glob)
+            why = f"{shown!r} cannot match a branch (branch names have no spaces, ~, ^, : or \\)"
+            raise PydanticCustomError("glob", "{why}", {"why": why})
+    return branches if branches else False
+
+
+def _instructions(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
+    if len(value) > MAX_INSTRUCTIONS_CHARS:
+        raise PydanticCustomError("kind", "{what}", {"what": f"{len(value):,} characters"})
+    return value.strip()
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     setup: Annotated[tuple[str, ...], BeforeValidator(_strings)] = ()
     test: Annotated[str | None, BeforeValidator(_command)] = None
     protected: Annotated[tuple[str, ...], BeforeValidator(_globs)] = ()
+    auto_fix_ci: Annotated[bool | tuple[str, ...], BeforeValidator(_auto_fix)] = True
+    allow_test_edits: Annotated[bool, BeforeValidator(_flag)] = False
+    max_rounds: Annotated[int | None, BeforeValidator(_count)] = None
+    candidates: Annotated[int | None, BeforeValidator(_count)] = None
+    instructions: Annotated[str, BeforeValidator(_instructions)] = ""
+
+    def fixes_ci_on(self, branch: str) -> bool:
+        """Whether a red CI on `branch` is repaired without being asked (commands always work)."""
+        if isinstance(self.auto_fix_ci, bool):
+            return self.auto_fix_ci
+        return any(fnmatch.fnmatchcase(branch, glob) for glob in self.auto_fix_ci)
 
 
 _EXPECTED = {
     "setup": "a command or a list of commands",
     "test": "a command or a list of commands",
     "protected": "a .gitignore-style pattern or a list of them",
+    "auto_fix_ci": "true, false, or a branch pattern or a list of them",
+    "allow_test_edits": "true or false",
+    "max_rounds": f"a whole number from 1 to {MAX_COUNT}",
+    "candidates": f"a whole number from 1 to {MAX_COUNT}",
+    "instructions": f"text of at most {MAX_INSTRUCTIONS_CHARS:,} characters",
 }
 
 

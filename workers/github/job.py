@@ -18,7 +18,7 @@ from core.installation_session import InstallationSession
 from core.jobs import RepairRequest
 from core.scrub import scrubber_for
 from core.settings import Settings
-from workers.checkout.repo_config import RepoConfigError
+from workers.checkout.repo_config import CONFIG_PATH, RepoConfigError, load_repo_config
 from workers.checkout.workspace import Workspace
 from workers.github import report_text
 from workers.github.gateway import RepoGateway
@@ -41,6 +41,11 @@ class JobStatus(StrEnum):
     MODEL_UNAVAILABLE = "model_unavailable"
     FAILED = "failed"
     BAD_CONFIG = "bad_config"
+    AUTO_FIX_OFF = "auto_fix_off"
+
+
+class _AutoFixOff(Exception):
+    """The repository's config turns automatic CI repairs off for this branch: end quietly, as asked."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
         return JobOutcome(JobStatus.MODEL_UNAVAILABLE, str(exc))
+    except _AutoFixOff as exc:
+        log.info("%s: %s", request.repo_full_name, exc)
+        return JobOutcome(JobStatus.AUTO_FIX_OFF, str(exc))
     except RepoConfigError as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.BAD_CONFIG.substitute(error=str(exc)))
@@ -118,7 +126,11 @@ class _GitHubEntry:
         workspace = Workspace.clone(
             self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref
         )
-        prepared = prepare_checkout(self.settings, workspace, self.job_dir)
+        repo = load_repo_config(workspace.root)
+        if self.request.kind == "ci" and not repo.fixes_ci_on(target.base_branch):
+            # Read from the failing commit itself, so the setting that counts is the one on that branch.
+            raise _AutoFixOff(f"auto_fix_ci in {CONFIG_PATH} leaves branch {target.base_branch!r} alone")
+        prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo)
         yield (
             prepared,
             prepared.task(

@@ -41,9 +41,11 @@ class RepairConfig(BaseModel):
 
 def repair_config(settings: Settings, repo: RepoConfig | None = None, **overrides: Any) -> RepairConfig:
     """The job's configuration; `overrides` (the benchmark's k and rounds) replace settings by field name."""
+    repo = repo or RepoConfig()
     fields: dict[str, Any] = {
-        "max_rounds": settings.bot_max_iterations,
-        "candidates": settings.candidates,
+        # The repository may ask for less than the operator allows, never more.
+        "max_rounds": min(settings.bot_max_iterations, repo.max_rounds or settings.bot_max_iterations),
+        "candidates": min(settings.candidates, repo.candidates or settings.candidates),
         "max_tokens": settings.repair_token_budget,
         "wall_s": settings.repair_time_budget_s,
         "cpus": settings.worker_cpus,
@@ -54,6 +56,6 @@ def repair_config(settings: Settings, repo: RepoConfig | None = None, **override
         "test_timeout_s": settings.test_timeout_s,
         "output_limit": settings.test_output_limit_bytes,
         "edit_format": settings.edit_format,
-        "edit_policy": EditPolicy(protected_globs=repo.protected if repo else ()),
+        "edit_policy": EditPolicy(protected_globs=repo.protected, allow_test_edits=repo.allow_test_edits),
     }
     return RepairConfig(**{**fields, **overrides})

@@ -61,6 +61,10 @@ def test_a_repository_that_is_not_python_must_declare_its_tests(tmp_path: Path) 
 
 # --- the typed model: what each key accepts, and the one-line error for anything else ---
 
+AUTO = "line 1: `auto_fix_ci` must be true, false, or a branch pattern or a list of them, "
+COUNT = "`{}` must be a whole number from 1 to 100, not "
+TEXT = "`instructions` must be text of at most 4,000 characters, not "
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -73,6 +77,19 @@ def test_a_repository_that_is_not_python_must_declare_its_tests(tmp_path: Path) 
         ("setup:\nprotected: []\ntest: ''\n", RepoConfig()),
         ("", RepoConfig()),
         ("# only a comment\n", RepoConfig()),
+        ("auto_fix_ci: false\n", RepoConfig(auto_fix_ci=False)),
+        ("auto_fix_ci: [main, 'release/*']\n", RepoConfig(auto_fix_ci=("main", "release/*"))),
+        ("auto_fix_ci: main\n", RepoConfig(auto_fix_ci=("main",))),
+        ("auto_fix_ci: []\n", RepoConfig(auto_fix_ci=False)),
+        (
+            "allow_test_edits: true\nmax_rounds: 2\ncandidates: 1\n",
+            RepoConfig(allow_test_edits=True, max_rounds=2, candidates=1),
+        ),
+        ("max_rounds:\ncandidates:\ninstructions:\n", RepoConfig()),
+        (
+            "instructions: |\n  Keep Python 3.8 support.\n",
+            RepoConfig(instructions="Keep Python 3.8 support."),
+        ),
     ],
 )
 def test_each_key_takes_a_string_or_a_list_of_strings(text: str, expected: RepoConfig) -> None:
@@ -89,7 +106,40 @@ def test_each_key_takes_a_string_or_a_list_of_strings(text: str, expected: RepoC
         ("protected:\n  - docs/\n  - 7\n", "line 3: `protected` item 2 must be a non-empty string, not a"),
         ("protected: ['!']\n", "line 1: `protected`: '!' is not a valid .gitignore-style pattern"),
         ("test: x\n\ntests: pytest\n", "line 3: unknown key `tests`; the keys are setup, test, protected"),
-        ("- make test\n", "line 1: must be a mapping with the keys setup, test, protected, not a list"),
+        ("- make test\n", "line 1: must be a mapping with the keys setup, test, protected, auto_fix_ci, "),
+        (
+            "auto_fix_ci: yes please\n",
+            "line 1: `auto_fix_ci`: 'yes please' cannot match a branch",
+        ),
+        (
+            "auto_fix_ci: 1\n",
+            AUTO + "not a",
+        ),
+        (
+            "auto_fix_ci:\n",
+            AUTO + "not null",
+        ),
+        ("auto_fix_ci: [main, 3]\n", "line 1: `auto_fix_ci` item 2 must be a non-empty string, not a number"),
+        ("allow_test_edits: 'true'\n", "line 1: `allow_test_edits` must be true or false, not str"),
+        ("allow_test_edits: 1\n", "line 1: `allow_test_edits` must be true or false, not a number"),
+        ("allow_test_edits:\n", "line 1: `allow_test_edits` must be true or false, not null"),
+        ("max_rounds: '3'\n", "line 1: " + COUNT.format("max_rounds") + "str"),
+        ("max_rounds: 0\n", "line 1: " + COUNT.format("max_rounds") + "0"),
+        ("test: x\ncandidates: -4\n", "line 2: " + COUNT.format("candidates") + "-4"),
+        (
+            "candidates: 1000000000000\n",
+            COUNT.format("candidates") + "1000000000000",
+        ),
+        ("candidates: 2.5\n", COUNT.format("candidates") + "a number"),
+        ("candidates: true\n", COUNT.format("candidates") + "true/false"),
+        (
+            "instructions: [a]\n",
+            "line 1: " + TEXT + "a list",
+        ),
+        (
+            "instructions: '" + "x" * 4001 + "'\n",
+            TEXT + "4,001",
+        ),
         ("just text\n", "not str"),
         ("test: x\ntest: y\n", "line 2: `test` appears twice (first on line 1)"),
         ("test: [unclosed\n", "line 2: not valid YAML"),

@@ -227,3 +227,43 @@ def test_a_hostile_repository_gets_nothing_and_the_job_ends_with_a_report(
     assert "CONNECTED" not in body and "WROTE OUTSIDE" not in body
     assert not outside.exists()
     assert len(body) < 20_000  # a megabyte of output was cut down
+
+
+def test_auto_fix_ci_off_for_a_branch_leaves_its_red_ci_alone_and_commands_still_work(
+    tmp_path: Path, redis_url: str
+) -> None:
+    config = (
+        "auto_fix_ci: ['release/*']\n"
+        "instructions: Keep the function's signature; this is a teaching example.\n"
+        "max_rounds: 1\n"
+    )
+    files = {**quixbugs_repo(PARENS), ".github/codellama.yml": config}
+    with github_world(tmp_path / "github", files) as world, TGIStandIn([PARENS_RIGHT]) as tgi:
+        settings = _settings(world, tmp_path, tgi.url, redis_url)
+        suite = world.gh.add_check_suite(
+            REPO,
+            "main",
+            world.base_sha,
+            check_runs=[{"name": "pytest", "conclusion": "failure", "output": {"title": "1 failed"}}],
+        )
+        ci = RepairRequest(
+            kind="ci",
+            installation_id=INSTALLATION_ID,
+            repo_full_name=REPO,
+            delivery_id="ci",
+            head_branch="main",
+            head_sha=world.base_sha,
+            check_suite_id=suite["id"],
+            pull_numbers=(),
+        )
+        outcome = run_github_job(settings, ci)
+        # Quiet, as the repository asked: no model call, no comment, no pull request.
+        assert outcome.status == "auto_fix_off" and "'main'" in outcome.detail, outcome
+        assert tgi.requests == [] and world.gh.pulls(REPO) == []
+
+        number = world.gh.add_issue(REPO, "parens", "is_valid_parenthesization('((') is True")
+        outcome = run_github_job(settings, _issue_request(number))
+        assert outcome.status == "pull_request", outcome
+        [prompt] = tgi.prompts()
+        assert "Standing instructions from the repository's .github/codellama.yml" in prompt
+        assert "Keep the function's signature; this is a teaching example." in prompt

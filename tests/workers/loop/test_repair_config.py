@@ -31,6 +31,22 @@ def test_the_config_takes_budgets_and_format_from_settings_and_protection_from_t
     assert "token budget" in exhausted(config, Spend(rounds=1, prompt_tokens=900))
 
 
+@pytest.mark.parametrize(
+    ("repo", "expected"),
+    [
+        (RepoConfig(), (3, 4, False)),
+        (RepoConfig(max_rounds=1, candidates=2, allow_test_edits=True), (1, 2, True)),
+        # Asking for more than the operator allows gets the operator's cap.
+        (RepoConfig(max_rounds=50, candidates=100), (3, 4, False)),
+    ],
+)
+def test_the_repository_can_lower_rounds_and_candidates_never_raise_them(
+    repo: RepoConfig, expected: tuple[int, int, bool]
+) -> None:
+    config = repair_config(Settings(bot_max_iterations=3, candidates=4), repo)
+    assert (config.max_rounds, config.candidates, config.edit_policy.allow_test_edits) == expected
+
+
 def test_an_unknown_format_name_is_refused_with_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="valid formats are: search_replace, unified_diff, whole_file"):
         repair_config(Settings(), edit_format="patch")
