@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # How many times one head SHA may trigger a CI repair before the bot stops trying.
     bot_max_attempts_per_sha: int = Field(default=1, ge=1)
     bot_branch_prefix: str = "codellama/"
+    # Per repository and UTC day (workers/github/cost_guards.py); a repository's config may lower them.
+    daily_job_budget: int = Field(default=100, ge=1)
+    daily_token_budget: int = Field(default=20_000_000, ge=1)
+    # Automatic CI repairs in a repository pause after this many give-ups in a row.
+    auto_give_ups_before_pause: int = Field(default=3, ge=1)
 
     # Model budget: Code Llama was fine-tuned on 16,384-token sequences.
     model_context_tokens: int = 16384

@@ -35,6 +35,8 @@ KEYS = (
     "max_rounds",
     "candidates",
     "instructions",
+    "daily_jobs",
+    "daily_tokens",
 )
 # Standing instructions go into every prompt; past this they would crowd out the code.
 MAX_INSTRUCTIONS_CHARS = 4_000
@@ -109,6 +111,17 @@ def _count(value: Any) -> int | None:
     return value
 
 
+def _budget(value: Any) -> int | None:
+    """A whole number of at least 1; null means the operator's setting."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
+    if value < 1:
+        raise PydanticCustomError("kind", "{what}", {"what": str(value)})
+    return value
+
+
 def _auto_fix(value: Any) -> bool | tuple[str, ...]:
     """true, false, or the branches (globs such as `release/*`) whose red CI the bot repairs by itself."""
     if isinstance(value, bool):
@@ -146,6 +159,8 @@ class RepoConfig(BaseModel):
     max_rounds: Annotated[int | None, BeforeValidator(_count)] = None
     candidates: Annotated[int | None, BeforeValidator(_count)] = None
     instructions: Annotated[str, BeforeValidator(_instructions)] = ""
+    daily_jobs: Annotated[int | None, BeforeValidator(_budget)] = None
+    daily_tokens: Annotated[int | None, BeforeValidator(_budget)] = None
 
     def fixes_ci_on(self, branch: str) -> bool:
         """Whether a red CI on `branch` is repaired without being asked (commands always work)."""
@@ -163,6 +178,8 @@ _EXPECTED = {
     "max_rounds": f"a whole number from 1 to {MAX_COUNT}",
     "candidates": f"a whole number from 1 to {MAX_COUNT}",
     "instructions": f"text of at most {MAX_INSTRUCTIONS_CHARS:,} characters",
+    "daily_jobs": "a whole number of at least 1",
+    "daily_tokens": "a whole number of at least 1",
 }
 
 

@@ -89,7 +89,7 @@ def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
     )
 
 
-def ci_evidence(target: Target, repo_root: Path, repo_name: str) -> Evidence | None:
+def ci_evidence(target: Target, repo_root: Path | None, repo_name: str) -> Evidence | None:
     """Failures the CI logs name, merged across the failed jobs."""
     merged: Evidence | None = None
     for text in target.ci_logs:

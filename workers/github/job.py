@@ -12,6 +12,8 @@ from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
+import redis
+
 from core.errors import JobFailed, ModelUnavailable, TransientError
 from core.github_app import GitHubApp
 from core.installation_session import InstallationSession
@@ -20,12 +22,15 @@ from core.scrub import scrubber_for
 from core.settings import Settings
 from workers.checkout.repo_config import CONFIG_PATH, RepoConfigError, load_repo_config
 from workers.checkout.workspace import Workspace
+from workers.evidence.fingerprint import failure_fingerprint
 from workers.github import report_text
+from workers.github.cost_guards import Hold, HoldKind, hold_before_start, hold_for_repository, record_end
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
+from workers.queue.repo_memory import RepoMemory
 
 log = logging.getLogger("codellama.job")
 
@@ -42,16 +47,28 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     BAD_CONFIG = "bad_config"
     AUTO_FIX_OFF = "auto_fix_off"
+    REPEATED_FAILURE = HoldKind.REPEATED_FAILURE.value
+    OVER_BUDGET = HoldKind.OVER_BUDGET.value
+    PAUSED = HoldKind.PAUSED.value
 
 
-class _AutoFixOff(Exception):
-    """The repository's config turns automatic CI repairs off for this branch: end quietly, as asked."""
+class _Held(Exception):
+    """The job does no work, by the repository's choice or a guard's; `tell` when the asker should hear."""
+
+    def __init__(self, status: JobStatus, detail: str, *, tell: bool) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.tell = status, detail, tell
+
+    @classmethod
+    def of(cls, hold: Hold) -> _Held:
+        return cls(JobStatus(hold.kind.value), hold.detail, tell=hold.tell)
 
 
 @dataclass(frozen=True)
 class JobOutcome:
     status: JobStatus
     detail: str
+    tokens: int = 0  # model tokens the repair spent, counted against the repository's daily budget
 
 
 def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
@@ -75,20 +92,46 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         target = target_for(request, gateway)
     except JobFailed as exc:
         return _report_failure(gateway, request, None, str(exc))
+    memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
+    # From CI's own log, before anything is cloned: a failure given up on before costs nothing again.
+    fingerprint = (
+        failure_fingerprint(ci_evidence(target, None, request.repo_full_name))
+        if request.kind == "ci"
+        else None
+    )
+    try:
+        hold = hold_before_start(settings, memory, request, fingerprint)
+        if hold:
+            return _held(gateway, target, _Held.of(hold))
+        outcome = _run(settings, request, gateway, target, session, branch, memory)
+        _record_end(settings, memory, request, gateway, target, outcome, fingerprint)
+        return outcome
+    finally:
+        memory.close()
+
+
+def _run(
+    settings: Settings,
+    request: RepairRequest,
+    gateway: RepoGateway,
+    target: Target,
+    session: InstallationSession,
+    branch: str,
+    memory: RepoMemory,
+) -> JobOutcome:
     job_dir = job_dir_for(settings, request)
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
     try:
-        entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch)
+        entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch, memory)
         with model_from(settings) as model:
             return run_pipeline(entry, ScrubbedModel(model, gateway.scrub))
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
         return JobOutcome(JobStatus.MODEL_UNAVAILABLE, str(exc))
-    except _AutoFixOff as exc:
-        log.info("%s: %s", request.repo_full_name, exc)
-        return JobOutcome(JobStatus.AUTO_FIX_OFF, str(exc))
+    except _Held as held:
+        return _held(gateway, target, held)
     except RepoConfigError as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.BAD_CONFIG.substitute(error=str(exc)))
@@ -119,6 +162,7 @@ class _GitHubEntry:
     token: Callable[[], str]
     job_dir: Path
     branch: str
+    memory: RepoMemory
 
     @contextmanager
     def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
@@ -129,7 +173,11 @@ class _GitHubEntry:
         repo = load_repo_config(workspace.root)
         if self.request.kind == "ci" and not repo.fixes_ci_on(target.base_branch):
             # Read from the failing commit itself, so the setting that counts is the one on that branch.
-            raise _AutoFixOff(f"auto_fix_ci in {CONFIG_PATH} leaves branch {target.base_branch!r} alone")
+            detail = f"auto_fix_ci in {CONFIG_PATH} leaves branch {target.base_branch!r} alone"
+            raise _Held(JobStatus.AUTO_FIX_OFF, detail, tell=False)
+        hold = hold_for_repository(self.memory, self.request, repo)
+        if hold:
+            raise _Held.of(hold)
         prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo)
         yield (
             prepared,
@@ -148,7 +196,7 @@ class _GitHubEntry:
         if not result.success:
             if target.comment_on:
                 gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
-            return JobOutcome(JobStatus(result.status), result.reason)
+            return JobOutcome(JobStatus(result.status), result.reason, result.spend.tokens)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -158,7 +206,41 @@ class _GitHubEntry:
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-        return JobOutcome(JobStatus.PULL_REQUEST, url)
+        return JobOutcome(JobStatus.PULL_REQUEST, url, result.spend.tokens)
+
+
+def _held(gateway: RepoGateway, target: Target, held: _Held) -> JobOutcome:
+    log.info("job held (%s): %s", held.status, held.detail)
+    if held.tell and target.comment_on:
+        gateway.comment(target.comment_on, report_text.HELD.substitute(detail=held.detail))
+    return JobOutcome(held.status, held.detail)
+
+
+def _record_end(
+    settings: Settings,
+    memory: RepoMemory,
+    request: RepairRequest,
+    gateway: RepoGateway,
+    target: Target,
+    outcome: JobOutcome,
+    fingerprint: str | None,
+) -> None:
+    sha = (request.head_sha or "")[:7]
+    paused = record_end(
+        settings,
+        memory,
+        request,
+        opened_pull=outcome.status == JobStatus.PULL_REQUEST,
+        gave_up=outcome.status == JobStatus.GAVE_UP,
+        fingerprint=fingerprint,
+        tokens=outcome.tokens,
+        description=f"gave up at {sha} (delivery {request.delivery_id}): {outcome.detail}"[:500],
+    )
+    if paused:
+        log.warning("%s: automatic repairs paused after repeated give-ups", request.repo_full_name)
+        if target.comment_on:
+            count = settings.auto_give_ups_before_pause
+            gateway.comment(target.comment_on, report_text.PAUSED.substitute(count=count))
 
 
 def _title(request: RepairRequest, target: Target) -> str:

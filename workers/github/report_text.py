@@ -96,8 +96,20 @@ I could not work on this: this repository's `.github/codellama.yml` is not valid
 
 $error
 
-Nothing was changed. Fix the file (keys: `setup`, `test`, `protected`, each a string or a list of
-strings), then comment `/codellama fix` again.""")
+Nothing was changed. Fix the file (its keys are listed in the bot's README), then comment
+`/codellama fix` again.""")
+
+HELD = Template("""\
+I did not work on this: $detail.
+
+Nothing was changed.""")
+
+PAUSED = Template("""\
+I gave up on the last $count automatic CI repairs in this repository in a row, so I have
+paused automatic repairs here rather than keep spending on failures I cannot fix.
+
+Commands still work: comment `/codellama fix` (with instructions) on an issue or pull request. Automatic
+repairs resume after the next repair that opens a pull request.""")
 
 JOB_FAILED = Template("""\
 I could not work on this: $error

@@ -267,3 +267,50 @@ def test_auto_fix_ci_off_for_a_branch_leaves_its_red_ci_alone_and_commands_still
         [prompt] = tgi.prompts()
         assert "Standing instructions from the repository's .github/codellama.yml" in prompt
         assert "Keep the function's signature; this is a teaching example." in prompt
+
+
+def test_a_failure_given_up_on_is_not_paid_for_again_and_repeated_give_ups_pause_automatic_repairs(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    _push_branch(world, tmp_path, "feature")
+    feature_sha = subprocess.run(
+        ["git", "rev-parse", "feature"], cwd=world.gh.bare_repo_path(REPO), capture_output=True, text=True
+    ).stdout.strip()
+    pull = world.gh.add_pull(REPO, "feature", "main")
+    log = quixbugs_ci_log(PARENS)
+
+    def ci(delivery: str, branch: str, sha: str, text: str) -> RepairRequest:
+        output = {"title": "1 failed", "summary": "pytest failed", "text": text}
+        suite = world.gh.add_check_suite(
+            REPO, branch, sha, check_runs=[{"name": "pytest", "conclusion": "failure", "output": output}]
+        )
+        return RepairRequest(
+            kind="ci",
+            installation_id=INSTALLATION_ID,
+            repo_full_name=REPO,
+            delivery_id=delivery,
+            head_branch=branch,
+            head_sha=sha,
+            check_suite_id=suite["id"],
+            pull_numbers=(pull,) if branch == "feature" else (),
+        )
+
+    with TGIStandIn(lambda prompt, parameters: PARENS_WRONG) as tgi:
+        settings = _settings(world, tmp_path, tgi.url, redis_url).model_copy(
+            update={"bot_max_iterations": 1, "auto_give_ups_before_pause": 2}
+        )
+        assert run_github_job(settings, ci("main", "main", world.base_sha, log)).status == "gave_up"
+        asked = len(tgi.requests)
+        # The same failure on the pull request's later commit: not retried, not paid for.
+        again = run_github_job(settings, ci("same", "feature", feature_sha, log))
+        assert again.status == "repeated_failure" and f"gave up at {world.base_sha[:7]}" in again.detail
+        assert len(tgi.requests) == asked and world.gh.issue_comments(REPO, pull) == []
+        # Another failure gives up too: the second give-up in a row pauses automatic repairs, once, saying so.
+        other = log.replace("test_is_valid_parenthesization", "test_parens_balance")
+        assert run_github_job(settings, ci("other", "feature", feature_sha, other)).status == "gave_up"
+        comments = [c["body"] for c in world.gh.issue_comments(REPO, pull)]
+        assert len(comments) == 2 and "paused automatic repairs" in comments[1], comments
+        assert run_github_job(settings, ci("paused", "feature", feature_sha, log + "\n")).status == "paused"
+        # A command still works.
+        number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
+        assert run_github_job(settings, _issue_request(number, delivery="cmd")).status == "gave_up"
