@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.commands import parse_fix_command
+from bot.commands import Fix, parse_command
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.events import IssueCommentCreated
 from bot.handlers.filters import is_bot_sender
@@ -20,8 +20,8 @@ MAYBE_WRITERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 def on_comment_created(ctx: HandlerContext, delivery: Delivery, event: IssueCommentCreated) -> Outcome:
     comment = event.comment
-    command = parse_fix_command(comment.body, ctx.settings.command_prefix)
-    if command is None:
+    command = parse_command(comment.body, ctx.settings.command_prefix)
+    if not isinstance(command, Fix):
         return Outcome.ignored("not a command")
     if is_bot_sender(event.sender, ctx.settings) or comment.user.type == "Bot":
         return Outcome.ignored("comment by a bot")
