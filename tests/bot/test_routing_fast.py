@@ -121,10 +121,38 @@ def test_comment_by_a_bot_queues_nothing(receiver: Receiver, login: str, user_ty
     assert receiver.jobs == []
 
 
-@pytest.mark.parametrize("body", ["please /codellama fix", "/codellama fixit", "", "looks good to me"])
+@pytest.mark.parametrize("body", ["please /codellama fix", "/codellamafix", "", "looks good to me"])
 def test_comment_without_the_command_queues_nothing(receiver: Receiver, body: str) -> None:
     assert_ignored(receiver.post("issue_comment", comment(body)), "not a command")
     assert receiver.jobs == [] and receiver.fakes.gate.asked == []
+
+
+@pytest.mark.parametrize(
+    "body, unknown",
+    [("/codellama help", ""), ("/codellama", ""), ("/CodeLlama HELP me", ""), ("/codellama fixit", "fixit")],
+)
+def test_help_or_an_unknown_subcommand_queues_a_help_job(receiver: Receiver, body: str, unknown: str) -> None:
+    # Help is answered by a worker: the configuration it shows is read from the repository, which the
+    # receiver has no time for within GitHub's 10 s.
+    response = receiver.post("issue_comment", comment(body), delivery="d-help")
+    assert response.status_code == 202, response.text
+    [job] = receiver.jobs
+    assert (job.kind, job.issue_number, job.unknown_subcommand, job.delivery_id) == (
+        "help",
+        7,
+        unknown,
+        "d-help",
+    )
+    assert receiver.fakes.gate.asked == [WRITER] and receiver.fakes.gate.acknowledged == [70]
+
+
+@pytest.mark.parametrize(
+    "body", ["/codellama help", "/codellama fixit", "/codellama stop", "/codellama retry"]
+)
+def test_every_command_needs_write_permission(receiver: Receiver, body: str) -> None:
+    response = receiver.post("issue_comment", comment(body, login=READER, association="COLLABORATOR"))
+    assert_ignored(response, f"{READER} lacks write permission")
+    assert receiver.jobs == [] and receiver.fakes.gate.acknowledged == []
 
 
 @pytest.mark.parametrize("action", ["edited", "deleted"])

@@ -13,6 +13,7 @@ from core.errors import ConfigurationError, TransientError
 from core.jobs import REPAIR_TASK, RepairRequest
 from core.settings import Settings
 from workers.github.job import run_github_job
+from workers.github.replies import answer_help
 from workers.queue import hand_back, job_lease
 from workers.queue.hand_back import HandBack
 from workers.queue.job_lock import JobLock, LockBusy
@@ -33,6 +34,13 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
     def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
         request = RepairRequest.from_payload(payload)
+        if request.kind == "help":
+            # No lock: help reads the default branch and writes one comment, beside any running job.
+            try:
+                first_line = answer_help(settings, request)
+            except TransientError as exc:
+                raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+            return {"status": "answered", "detail": first_line}
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
         try:
             with hand_back.job_running(), JobLock(locks, lock_name, settings.job_lock_ttl_s):
