@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from string import Template
 
 from bot.commands import Fix, Help, Retry, Stop, Unknown, parse_command
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.events import IssueCommentCreated
 from bot.handlers.filters import is_bot_sender
+from core import command_texts
 from core.errors import GitHubUnavailable
 from core.jobs import RepairRequest
 
@@ -48,17 +50,48 @@ def on_comment_created(ctx: HandlerContext, delivery: Delivery, event: IssueComm
     match command:
         case Fix(instructions):
             outcome = _queue(ctx, replace(request, instructions=instructions), f"fix for {where}")
+        case Retry(instructions):
+            last = ctx.memory.last(repo, event.issue.number)
+            if last is None:
+                return _nothing_to(ctx, request, command_texts.NOTHING_TO_RETRY, "retry")
+            again = replace(
+                last,
+                delivery_id=request.delivery_id,
+                comment_id=request.comment_id,
+                requested_by=login,
+                instructions=instructions or last.instructions,
+            )
+            outcome = _queue(ctx, again, f"retry of {last.delivery_id} for {where}")
+        case Stop():
+            stopped = ctx.memory.request_stop(repo, event.issue.number)
+            if stopped is None:
+                return _nothing_to(ctx, request, command_texts.NOTHING_TO_STOP, "stop")
+            # The worker running (or about to run) that job sees the record and ends it; it says so.
+            outcome = Outcome(200, f"stop of {stopped} on {where}")
         case Help() | Unknown():
             word = command.word if isinstance(command, Unknown) else ""
             outcome = _queue(ctx, replace(request, kind="help", unknown_subcommand=word), f"help on {where}")
-        case Retry() | Stop():
-            return Outcome.ignored(f"{type(command).__name__.lower()} is not handled yet")
     return _acknowledged(ctx, request, outcome, login)
 
 
 def _queue(ctx: HandlerContext, request: RepairRequest, what: str) -> Outcome:
+    # Remembered before it is queued: should queueing fail, a retry or stop of a job that never ran is
+    # harmless, while a queued job that retry and stop cannot find would not be.
+    if request.kind != "help":
+        ctx.memory.remember(request)
     ctx.enqueuer.enqueue(request)
     return Outcome.queued(what)
+
+
+def _nothing_to(ctx: HandlerContext, request: RepairRequest, text: Template, verb: str) -> Outcome:
+    assert request.issue_number is not None
+    body = text.substitute(
+        number=request.issue_number,
+        prefix=ctx.settings.command_prefix,
+        days=max(1, ctx.settings.dedupe_ttl_s // 86400),
+    )
+    ctx.github.reply(request.installation_id, request.repo_full_name, request.issue_number, body)
+    return Outcome(200, f"nothing to {verb} on {request.repo_full_name}#{request.issue_number}")
 
 
 def _acknowledged(ctx: HandlerContext, request: RepairRequest, outcome: Outcome, login: str) -> Outcome:

@@ -155,6 +155,54 @@ def test_every_command_needs_write_permission(receiver: Receiver, body: str) -> 
     assert receiver.jobs == [] and receiver.fakes.gate.acknowledged == []
 
 
+def test_fix_is_remembered_for_retry_and_stop(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix use a stack"), delivery="d-fix")
+    assert receiver.fakes.memory.last(REPO, 7) == receiver.jobs[0]
+
+
+def test_retry_queues_the_last_job_again_with_new_instructions(receiver: Receiver) -> None:
+    receiver.post(
+        "issue_comment", comment("/codellama fix use a stack", on_pull_request=True), delivery="d-1"
+    )
+    response = receiver.post("issue_comment", comment("/codellama retry\nkeep it short"), delivery="d-2")
+    assert response.status_code == 202 and "retry of d-1" in response.json()["reason"], response.text
+    first, again = receiver.jobs
+    assert again.delivery_id == "d-2" and again.instructions == "keep it short"
+    assert again.is_pull_request and (again.kind, again.issue_number) == (first.kind, first.issue_number)
+    assert receiver.fakes.memory.last(REPO, 7) == again  # a second retry repeats the retried job
+    assert receiver.fakes.gate.acknowledged == [70, 70]
+
+
+def test_retry_without_instructions_keeps_the_old_ones(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix use a stack"), delivery="d-1")
+    receiver.post("issue_comment", comment("/codellama retry"), delivery="d-2")
+    assert [job.instructions for job in receiver.jobs] == ["use a stack", "use a stack"]
+
+
+def test_retry_with_nothing_remembered_says_so_and_queues_nothing(receiver: Receiver) -> None:
+    response = receiver.post("issue_comment", comment("/codellama retry"))
+    assert response.status_code == 200 and "nothing to retry" in response.json()["reason"], response.text
+    assert receiver.jobs == []
+    [(number, body)] = receiver.fakes.gate.replies
+    assert number == 7 and "nothing to retry" in body and "`/codellama fix [instructions]`" in body
+
+
+def test_stop_marks_the_last_job_stopped_and_queues_nothing(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix"), delivery="d-1")
+    response = receiver.post("issue_comment", comment("/codellama stop"), delivery="d-2")
+    assert response.status_code == 200 and "stop of d-1" in response.json()["reason"], response.text
+    assert len(receiver.jobs) == 1 and receiver.fakes.memory.stops == {(REPO, 7): "d-1"}
+    assert receiver.fakes.gate.acknowledged == [70, 70] and receiver.fakes.gate.replies == []
+
+
+def test_stop_with_no_job_says_so(receiver: Receiver) -> None:
+    response = receiver.post("issue_comment", comment("/codellama stop"))
+    assert response.status_code == 200 and "nothing to stop" in response.json()["reason"], response.text
+    assert receiver.fakes.memory.stops == {}
+    [(number, body)] = receiver.fakes.gate.replies
+    assert number == 7 and "nothing to stop" in body
+
+
 @pytest.mark.parametrize("action", ["edited", "deleted"])
 def test_edited_or_deleted_command_queues_nothing(receiver: Receiver, action: str) -> None:
     payload = example("issue_comment", f"{action}.payload.json")
