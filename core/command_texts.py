@@ -53,8 +53,8 @@ NOTHING_TO_STOP = Template(
 )
 
 STOPPED = Template(
-    "I stopped the job $when, as $who asked: its test runs were killed and its checkout removed; nothing "
-    "was pushed. `$prefix retry [instructions]` runs it again."
+    "I stopped the job $when, as `$prefix stop` asked: its test runs were killed and its checkout removed; "
+    "nothing was pushed. `$prefix retry [instructions]` runs it again."
 )
 
 

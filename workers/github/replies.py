@@ -76,3 +76,15 @@ def _render(settings: Settings, config: RepoConfig, branch: str, present: bool) 
 def _workdir(settings: Settings) -> str:
     settings.bot_workdir.mkdir(parents=True, exist_ok=True)
     return str(settings.bot_workdir)
+
+
+def report_stopped(settings: Settings, request: RepairRequest, *, started: bool) -> None:
+    """Say on the issue or pull request that its job was stopped (before it started, or mid-way)."""
+    if not request.issue_number:
+        return
+    gateway, _ = _gateway(settings, request)
+    body = command_texts.STOPPED.substitute(
+        when="while it ran" if started else "before it started",
+        prefix=settings.command_prefix,
+    )
+    gateway.comment(request.issue_number, body)
