@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.dedupe import DeliveryLedger
     from bot.enqueue import CeleryEnqueuer
     from bot.github_gate import AppGitHubGate
+    from bot.job_memory import RedisJobMemory
     from core.github_app import GitHubApp
     from core.scrub import install_log_scrubbing, scrubber_for
     from core.startup import check_private_key, wait_for_redis
@@ -33,11 +34,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # included, are scrubbed like a worker's.
     install_log_scrubbing(scrubber_for(settings))
     wait_for_redis(settings)
+    store = redis_conn.connect(settings.redis_url)
     ctx = HandlerContext(
         settings=settings,
-        ledger=DeliveryLedger(redis_conn.connect(settings.redis_url), settings.dedupe_ttl_s),
+        ledger=DeliveryLedger(store, settings.dedupe_ttl_s),
         enqueuer=CeleryEnqueuer(make_celery(settings)),
         github=AppGitHubGate(GitHubApp(settings)),
+        memory=RedisJobMemory(store, settings.dedupe_ttl_s),
     )
     uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
     return 0

@@ -1,4 +1,4 @@
-"""What every webhook handler gets: settings, the ledger, the queue and the GitHub gate."""
+"""What every webhook handler gets: settings, the ledger, the queue, the GitHub gate and the job memory."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from bot.dedupe import Ledger
 from bot.enqueue import Enqueuer
 from bot.github_gate import GitHubGate
+from bot.job_memory import JobMemory
 from core.settings import Settings
 
 
@@ -29,6 +30,7 @@ class HandlerContext:
     ledger: Ledger
     enqueuer: Enqueuer
     github: GitHubGate
+    memory: JobMemory
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The receiver's two live GitHub calls: who may command the bot, and the 👀 acknowledgement."""
+"""The receiver's live GitHub calls: who may command the bot, the 👀 acknowledgement, and a one-line reply
+when a command has nothing to act on."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class GitHubGate(Protocol):
     def acknowledge_comment(
         self, installation_id: int, repo_full_name: str, issue_number: int, comment_id: int
     ) -> None: ...
+
+    def reply(self, installation_id: int, repo_full_name: str, issue_number: int, body: str) -> None: ...
 
 
 class AppGitHubGate:
@@ -53,3 +56,11 @@ class AppGitHubGate:
             raise GitHubUnavailable(f"could not react to comment {comment_id}: HTTP {exc.status}") from exc
         except requests.RequestException as exc:
             raise GitHubUnavailable(f"could not react to comment {comment_id}: {type(exc).__name__}") from exc
+
+    def reply(self, installation_id: int, repo_full_name: str, issue_number: int, body: str) -> None:
+        try:
+            self._repo(installation_id, repo_full_name).get_issue(issue_number).create_comment(body)
+        except GithubException as exc:
+            raise GitHubUnavailable(f"could not reply on #{issue_number}: HTTP {exc.status}") from exc
+        except requests.RequestException as exc:
+            raise GitHubUnavailable(f"could not reply on #{issue_number}: {type(exc).__name__}") from exc

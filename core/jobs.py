@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-JobKind = Literal["issue", "ci"]
+# help: answer `/codellama help` (or an unknown subcommand) with the repository's configuration.
+JobKind = Literal["issue", "ci", "help"]
 
 # The Celery task name is the only thing the receiver knows of the workers.
 REPAIR_TASK = "workers.repair"
@@ -25,6 +26,8 @@ class RepairRequest:
     is_pull_request: bool = False
     instructions: str = ""
     requested_by: str = ""
+    # help jobs: the subcommand the bot did not know, echoed in the answer.
+    unknown_subcommand: str = ""
     # ci jobs: what failed, on which branch and commit.
     head_branch: str | None = None
     head_sha: str | None = None

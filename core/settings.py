@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     github_seconds_between_writes: float = 1.0
     # The login GitHub gives the App's own comments and commits, e.g. "codellama-bot[bot]".
     bot_login: str = "codellama-bot[bot]"
-    command_prefix: str = "/codellama fix"
+    # The word addressing the bot at the start of a comment; a subcommand (fix, retry, stop, help) follows.
+    command_prefix: str = "/codellama"
 
     redis_url: str = "redis://localhost:6379/0"
     # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.

@@ -34,6 +34,7 @@ class DictGate:
     permissions: dict[str, str]
     asked: list[str] = field(default_factory=list)
     acknowledged: list[int] = field(default_factory=list)
+    replies: list[tuple[int, str]] = field(default_factory=list)
 
     def can_write(self, installation_id: int, repo_full_name: str, login: str) -> bool:
         self.asked.append(login)
@@ -43,6 +44,9 @@ class DictGate:
         self, installation_id: int, repo_full_name: str, issue_number: int, comment_id: int
     ) -> None:
         self.acknowledged.append(comment_id)
+
+    def reply(self, installation_id: int, repo_full_name: str, issue_number: int, body: str) -> None:
+        self.replies.append((issue_number, body))
 
 
 class MemoryLedger:
@@ -79,22 +83,46 @@ class MemoryLedger:
         return self.attempts.get((repo_full_name, head_sha), 0)
 
 
+class MemoryJobs:
+    """The JobMemory contract (bot/job_memory.py) in two dicts keyed by (repository, number)."""
+
+    def __init__(self) -> None:
+        self.last_jobs: dict[tuple[str, int], RepairRequest] = {}
+        self.stops: dict[tuple[str, int], str] = {}
+
+    def remember(self, request: RepairRequest) -> None:
+        if request.issue_number is not None:
+            self.last_jobs[(request.repo_full_name, request.issue_number)] = request
+
+    def last(self, repo_full_name: str, number: int) -> RepairRequest | None:
+        return self.last_jobs.get((repo_full_name, number))
+
+    def request_stop(self, repo_full_name: str, number: int) -> str | None:
+        last = self.last(repo_full_name, number)
+        if last is None:
+            return None
+        self.stops[(repo_full_name, number)] = last.delivery_id
+        return last.delivery_id
+
+
 @dataclass
 class Fakes:
     enqueuer: RecordingEnqueuer
     gate: DictGate
     ledger: MemoryLedger
+    memory: MemoryJobs
     ctx: HandlerContext
 
 
 def fakes(permissions: dict[str, str], **settings: object) -> Fakes:
     values: dict[str, object] = {"github_webhook_secret": SECRET, "bot_login": BOT_LOGIN}
     values.update(settings)
-    enqueuer, gate, ledger = RecordingEnqueuer(), DictGate(permissions), MemoryLedger()
+    enqueuer, gate, ledger, memory = RecordingEnqueuer(), DictGate(permissions), MemoryLedger(), MemoryJobs()
     ctx = HandlerContext(
         settings=Settings(**values),  # type: ignore[arg-type]
         ledger=ledger,
         enqueuer=enqueuer,
         github=gate,
+        memory=memory,
     )
-    return Fakes(enqueuer, gate, ledger, ctx)
+    return Fakes(enqueuer, gate, ledger, memory, ctx)

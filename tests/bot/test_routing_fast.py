@@ -121,10 +121,86 @@ def test_comment_by_a_bot_queues_nothing(receiver: Receiver, login: str, user_ty
     assert receiver.jobs == []
 
 
-@pytest.mark.parametrize("body", ["please /codellama fix", "/codellama fixit", "", "looks good to me"])
+@pytest.mark.parametrize("body", ["please /codellama fix", "/codellamafix", "", "looks good to me"])
 def test_comment_without_the_command_queues_nothing(receiver: Receiver, body: str) -> None:
     assert_ignored(receiver.post("issue_comment", comment(body)), "not a command")
     assert receiver.jobs == [] and receiver.fakes.gate.asked == []
+
+
+@pytest.mark.parametrize(
+    "body, unknown",
+    [("/codellama help", ""), ("/codellama", ""), ("/CodeLlama HELP me", ""), ("/codellama fixit", "fixit")],
+)
+def test_help_or_an_unknown_subcommand_queues_a_help_job(receiver: Receiver, body: str, unknown: str) -> None:
+    # Help is answered by a worker: the configuration it shows is read from the repository, which the
+    # receiver has no time for within GitHub's 10 s.
+    response = receiver.post("issue_comment", comment(body), delivery="d-help")
+    assert response.status_code == 202, response.text
+    [job] = receiver.jobs
+    assert (job.kind, job.issue_number, job.unknown_subcommand, job.delivery_id) == (
+        "help",
+        7,
+        unknown,
+        "d-help",
+    )
+    assert receiver.fakes.gate.asked == [WRITER] and receiver.fakes.gate.acknowledged == [70]
+
+
+@pytest.mark.parametrize(
+    "body", ["/codellama help", "/codellama fixit", "/codellama stop", "/codellama retry"]
+)
+def test_every_command_needs_write_permission(receiver: Receiver, body: str) -> None:
+    response = receiver.post("issue_comment", comment(body, login=READER, association="COLLABORATOR"))
+    assert_ignored(response, f"{READER} lacks write permission")
+    assert receiver.jobs == [] and receiver.fakes.gate.acknowledged == []
+
+
+def test_fix_is_remembered_for_retry_and_stop(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix use a stack"), delivery="d-fix")
+    assert receiver.fakes.memory.last(REPO, 7) == receiver.jobs[0]
+
+
+def test_retry_queues_the_last_job_again_with_new_instructions(receiver: Receiver) -> None:
+    receiver.post(
+        "issue_comment", comment("/codellama fix use a stack", on_pull_request=True), delivery="d-1"
+    )
+    response = receiver.post("issue_comment", comment("/codellama retry\nkeep it short"), delivery="d-2")
+    assert response.status_code == 202 and "retry of d-1" in response.json()["reason"], response.text
+    first, again = receiver.jobs
+    assert again.delivery_id == "d-2" and again.instructions == "keep it short"
+    assert again.is_pull_request and (again.kind, again.issue_number) == (first.kind, first.issue_number)
+    assert receiver.fakes.memory.last(REPO, 7) == again  # a second retry repeats the retried job
+    assert receiver.fakes.gate.acknowledged == [70, 70]
+
+
+def test_retry_without_instructions_keeps_the_old_ones(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix use a stack"), delivery="d-1")
+    receiver.post("issue_comment", comment("/codellama retry"), delivery="d-2")
+    assert [job.instructions for job in receiver.jobs] == ["use a stack", "use a stack"]
+
+
+def test_retry_with_nothing_remembered_says_so_and_queues_nothing(receiver: Receiver) -> None:
+    response = receiver.post("issue_comment", comment("/codellama retry"))
+    assert response.status_code == 200 and "nothing to retry" in response.json()["reason"], response.text
+    assert receiver.jobs == []
+    [(number, body)] = receiver.fakes.gate.replies
+    assert number == 7 and "nothing to retry" in body and "`/codellama fix [instructions]`" in body
+
+
+def test_stop_marks_the_last_job_stopped_and_queues_nothing(receiver: Receiver) -> None:
+    receiver.post("issue_comment", comment("/codellama fix"), delivery="d-1")
+    response = receiver.post("issue_comment", comment("/codellama stop"), delivery="d-2")
+    assert response.status_code == 200 and "stop of d-1" in response.json()["reason"], response.text
+    assert len(receiver.jobs) == 1 and receiver.fakes.memory.stops == {(REPO, 7): "d-1"}
+    assert receiver.fakes.gate.acknowledged == [70, 70] and receiver.fakes.gate.replies == []
+
+
+def test_stop_with_no_job_says_so(receiver: Receiver) -> None:
+    response = receiver.post("issue_comment", comment("/codellama stop"))
+    assert response.status_code == 200 and "nothing to stop" in response.json()["reason"], response.text
+    assert receiver.fakes.memory.stops == {}
+    [(number, body)] = receiver.fakes.gate.replies
+    assert number == 7 and "nothing to stop" in body
 
 
 @pytest.mark.parametrize("action", ["edited", "deleted"])

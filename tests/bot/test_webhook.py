@@ -15,6 +15,7 @@ from bot.context import HandlerContext
 from bot.dedupe import DeliveryLedger
 from bot.enqueue import CeleryEnqueuer
 from bot.github_gate import AppGitHubGate
+from bot.job_memory import RedisJobMemory
 from core.errors import ConfigurationError
 from core.github_app import GitHubApp
 from core.jobs import RepairRequest
@@ -58,6 +59,7 @@ def receiver(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[Receiv
             ledger=DeliveryLedger(client, settings.dedupe_ttl_s),
             enqueuer=CeleryEnqueuer(make_celery(settings)),
             github=AppGitHubGate(GitHubApp(settings)),
+            memory=RedisJobMemory(client, settings.dedupe_ttl_s),
         )
         with TestClient(create_app(ctx)) as http:
             yield Receiver(http, world, client, queue_name)
@@ -230,6 +232,7 @@ def test_the_receiver_refuses_to_start_without_a_secret(
         DeliveryLedger(receiver.redis, 60),
         CeleryEnqueuer(make_celery(settings)),
         AppGitHubGate(GitHubApp(settings)),
+        RedisJobMemory(receiver.redis, 60),
     )
     with pytest.raises(ConfigurationError, match="GITHUB_WEBHOOK_SECRET"):
         create_app(ctx)

@@ -16,6 +16,7 @@ from bot.context import HandlerContext
 from bot.dedupe import DeliveryLedger
 from bot.enqueue import CeleryEnqueuer
 from bot.github_gate import AppGitHubGate
+from bot.job_memory import RedisJobMemory
 from core.github_app import GitHubApp
 from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
@@ -36,6 +37,7 @@ def client(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[TestClie
             ledger=DeliveryLedger(store, settings.dedupe_ttl_s),
             enqueuer=CeleryEnqueuer(make_celery(settings)),
             github=AppGitHubGate(GitHubApp(settings)),
+            memory=RedisJobMemory(store, settings.dedupe_ttl_s),
         )
         with TestClient(create_app(ctx)) as http:
             yield http

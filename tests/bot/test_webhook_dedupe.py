@@ -16,6 +16,7 @@ from bot.context import HandlerContext
 from bot.dedupe import DeliveryLedger
 from bot.enqueue import CeleryEnqueuer
 from bot.github_gate import AppGitHubGate
+from bot.job_memory import RedisJobMemory
 from core.github_app import GitHubApp
 from tests import payloads
 from tests.bugs import PARENS, quixbugs_repo
@@ -71,6 +72,7 @@ def _client(world: World, redis_url: str, queue: str, broker_url: str) -> TestCl
         ledger=DeliveryLedger(redis.Redis.from_url(redis_url), settings.dedupe_ttl_s),
         enqueuer=CeleryEnqueuer(make_celery(world.settings(broker_url, queue))),
         github=AppGitHubGate(GitHubApp(settings)),
+        memory=RedisJobMemory(redis.Redis.from_url(redis_url), settings.dedupe_ttl_s),
     )
     return TestClient(create_app(ctx))
 

@@ -199,7 +199,7 @@ def test_the_program_reads_dotenv_itself_empty_values_unset_environment_wins(
         "GITHUB_APP_ID=7\n"
         "GITHUB_PRIVATE_KEY=\n"
         f"GITHUB_PRIVATE_KEY_PATH={key_file}\n"
-        "COMMAND_PREFIX=/codellama fix\n"
+        "COMMAND_PREFIX=/llama\n"
         "TGI_URL=http://from-the-file:8080\n"
         "BOT_BRANCH_PREFIX=\n"
     )
@@ -207,7 +207,7 @@ def test_the_program_reads_dotenv_itself_empty_values_unset_environment_wins(
     monkeypatch.setenv("TGI_URL", "http://from-the-environment:8080")
     settings = load_settings()
     assert settings.github_app_id == 7 and settings.github_private_key is None
-    assert settings.command_prefix == "/codellama fix"
+    assert settings.command_prefix == "/llama"
     assert settings.tgi_url == "http://from-the-environment:8080"
     assert settings.bot_branch_prefix == "codellama/"  # empty: the default
     check_private_key(settings)
@@ -218,7 +218,7 @@ def test_dotenv_example_is_valid_and_only_a_named_file_is_read(
 ) -> None:
     monkeypatch.setenv("CODELLAMA_ENV_FILE", str(REPO_ROOT / ".env.example"))
     settings = load_settings()
-    assert settings.command_prefix == "/codellama fix" and settings.github_private_key is None
+    assert settings.command_prefix == "/codellama" and settings.github_private_key is None
     assert settings.redis_wait_s == 30
     monkeypatch.setenv("CODELLAMA_ENV_FILE", str(tmp_path / "missing.env"))
     with pytest.raises(ConfigurationError, match=r"CODELLAMA_ENV_FILE=.*missing\.env is not a file"):

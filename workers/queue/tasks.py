@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from typing import Any
 
 import redis
@@ -12,15 +13,19 @@ from celery.exceptions import Reject
 from core.errors import ConfigurationError, TransientError
 from core.jobs import REPAIR_TASK, RepairRequest
 from core.settings import Settings
-from workers.github.job import run_github_job
-from workers.queue import hand_back, job_lease
+from workers.github.job import job_dir_for, run_github_job
+from workers.github.replies import answer_help, report_stopped
+from workers.queue import hand_back, job_lease, stop_watch
 from workers.queue.hand_back import HandBack
 from workers.queue.job_lock import JobLock, LockBusy
 from workers.queue.log_scrubbing import scrub_worker_logs
+from workers.queue.stop_watch import Stopped
 
 log = logging.getLogger("codellama.tasks")
 
 MAX_TRANSIENT_RETRIES = 5
+# The status a stopped job ends with (the Check Run's conclusion `cancelled`).
+CANCELLED = "cancelled"
 
 
 def register_tasks(app: Celery, settings: Settings) -> None:
@@ -33,10 +38,26 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
     def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
         request = RepairRequest.from_payload(payload)
+        if request.kind == "help":
+            # No lock: help reads the default branch and writes one comment, beside any running job.
+            try:
+                first_line = answer_help(settings, request)
+            except TransientError as exc:
+                raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+            return {"status": "answered", "detail": first_line}
+        if stop_watch.stop_requested(locks, request):
+            return _stopped(request, started=False)
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
         try:
-            with hand_back.job_running(), JobLock(locks, lock_name, settings.job_lock_ttl_s):
+            with (
+                hand_back.job_running(),
+                JobLock(locks, lock_name, settings.job_lock_ttl_s),
+                stop_watch.watching(locks, request),
+            ):
                 outcome = run_github_job(settings, request)
+        except Stopped:
+            # Acknowledged like a finished job, never retried: a stopped job must not come back.
+            return _stopped(request, started=True)
         except HandBack:
             # The worker is stopping: the job goes back to the queue now, for another worker to take up.
             log.warning("job %s handed back: the worker is stopping", request.delivery_id)
@@ -54,3 +75,14 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
         log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
         return {"status": outcome.status, "detail": outcome.detail}
+
+    def _stopped(request: RepairRequest, *, started: bool) -> dict[str, str]:
+        try:
+            report_stopped(settings, request, started=started)
+        except TransientError as exc:
+            log.warning("job %s stopped, but the comment saying so failed: %s", request.delivery_id, exc)
+        # The job's own `finally` removed its directory; a candidate thread winding down (its test run
+        # killed) may have written into it since.
+        shutil.rmtree(job_dir_for(settings, request), ignore_errors=True)
+        log.info("job %s ended: cancelled (stop requested)", request.delivery_id)
+        return {"status": CANCELLED, "detail": "stopped by /codellama stop"}

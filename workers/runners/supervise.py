@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from workers.runners import live_processes
 from workers.runners.output_buffer import OutputBuffer
 
 
@@ -67,8 +68,16 @@ def _launch_and_wait(
         launched.set()
         return
     out.append(proc)
+    try:
+        live_processes.add(proc.pid)
+    except live_processes.RunsStopped as exc:
+        errors.append(exc)
+        launched.set()
+        proc.wait()
+        return
     launched.set()
     proc.wait()
+    live_processes.discard(proc.pid)
     stop.set()
 
 

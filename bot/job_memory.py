@@ -1,0 +1,52 @@
+"""What the receiver remembers of the jobs it queued, per issue or pull request: the last one (for retry)
+and which one a `/codellama stop` asked to end (for the workers to read)."""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+import redis
+
+from core.job_keys import last_job_key, stop_key
+from core.jobs import RepairRequest
+
+
+class JobMemory(Protocol):
+    """Contract: `last` answers what `remember` stored for the same (repository, number) until it expires;
+    `request_stop` marks that last job stopped and returns its delivery id, or None when there is none.
+    Raises redis_conn.UNAVAILABLE errors when its store does not answer."""
+
+    def remember(self, request: RepairRequest) -> None: ...
+
+    def last(self, repo_full_name: str, number: int) -> RepairRequest | None: ...
+
+    def request_stop(self, repo_full_name: str, number: int) -> str | None: ...
+
+
+class RedisJobMemory:
+    def __init__(self, client: redis.Redis, ttl_s: int) -> None:
+        self._redis = client
+        self._ttl = ttl_s
+
+    def remember(self, request: RepairRequest) -> None:
+        if request.issue_number is None:
+            return
+        key = last_job_key(request.repo_full_name, request.issue_number)
+        self._redis.set(key, json.dumps(request.to_payload()), ex=self._ttl)
+
+    def last(self, repo_full_name: str, number: int) -> RepairRequest | None:
+        raw = self._redis.get(last_job_key(repo_full_name, number))
+        if raw is None:
+            return None
+        try:
+            return RepairRequest.from_payload(json.loads(raw))
+        except (ValueError, TypeError):
+            return None  # written by an older version with other fields: as good as forgotten
+
+    def request_stop(self, repo_full_name: str, number: int) -> str | None:
+        last = self.last(repo_full_name, number)
+        if last is None:
+            return None
+        self._redis.set(stop_key(repo_full_name, number), last.delivery_id, ex=self._ttl)
+        return last.delivery_id

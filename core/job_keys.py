@@ -1,0 +1,13 @@
+"""Redis keys that the receiver writes and the workers read, per issue or pull request."""
+
+from __future__ import annotations
+
+
+def last_job_key(repo_full_name: str, number: int) -> str:
+    """The last RepairRequest queued for this issue or pull request (for `/codellama retry` and `stop`)."""
+    return f"codellama:last-job:{repo_full_name}#{number}"
+
+
+def stop_key(repo_full_name: str, number: int) -> str:
+    """The delivery id of the job `/codellama stop` asked to end; only that job ends, a later one runs."""
+    return f"codellama:stop:{repo_full_name}#{number}"
