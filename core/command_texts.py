@@ -35,8 +35,12 @@ CONFIG = Template("""\
 | `setup` | $setup |
 | `test` | $test |
 | `protected` | $protected |
-| rounds (operator setting) | $rounds |
-| candidates per round (operator setting) | $candidates |""")
+| `auto_fix_ci` | $auto_fix_ci |
+| `allow_test_edits` | $allow_test_edits |
+| rounds (`max_rounds`, at most the operator's) | $rounds |
+| candidates per round (`candidates`, at most the operator's) | $candidates |
+| jobs / model tokens per day (`daily_jobs`, `daily_tokens`) | $daily |
+| `instructions` | $instructions |""")
 
 CONFIG_BROKEN = Template("""\
 

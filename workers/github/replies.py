@@ -18,6 +18,7 @@ from core.settings import Settings
 from workers.checkout.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
 from workers.checkout.workspace import Workspace
 from workers.github.gateway import RepoGateway
+from workers.loop.repair_config import repair_config
 
 
 def _gateway(settings: Settings, request: RepairRequest) -> tuple[RepoGateway, InstallationSession]:
@@ -57,6 +58,8 @@ def _configuration(settings: Settings, gateway: RepoGateway, session: Installati
 
 
 def _render(settings: Settings, config: RepoConfig, branch: str, present: bool) -> str:
+    effective = repair_config(settings, config)
+
     def code(values: tuple[str, ...]) -> str:
         return ", ".join(f"`{v}`" for v in values) if values else "none"
 
@@ -68,8 +71,17 @@ def _render(settings: Settings, config: RepoConfig, branch: str, present: bool) 
         else "none (Python: a virtualenv with the project installed)",
         test=f"`{config.test}`" if config.test else "not set (Python: `pytest`)",
         protected=code(config.protected) + " (CI configuration always is)",
-        rounds=settings.bot_max_iterations,
-        candidates=settings.candidates,
+        auto_fix_ci=(
+            ("on" if config.auto_fix_ci else "off")
+            if isinstance(config.auto_fix_ci, bool)
+            else "on for " + code(config.auto_fix_ci)
+        ),
+        allow_test_edits="yes" if config.allow_test_edits else "no",
+        rounds=effective.max_rounds,
+        candidates=effective.candidates,
+        daily=f"{config.daily_jobs or settings.daily_job_budget:,} / "
+        f"{config.daily_tokens or settings.daily_token_budget:,}",
+        instructions=f"{len(config.instructions):,} characters" if config.instructions else "none",
     )
 
 
