@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
+scripts/install-test-tools.sh
 . scripts/venv.sh
 venv_ensure '.[test]'
 # The tests use their own settings, never .env, and the machine's Redis on 6379 (or one they start).

@@ -13,6 +13,11 @@ BUILD = "build"
 CRASH = "crash"
 
 
+class ReportUnusable(ValueError):
+    """A test runner's machine-readable report cannot be trusted to say which tests failed; the output decides
+    instead."""
+
+
 @dataclass(frozen=True)
 class Frame:
     """One stack frame. `path` is repository-relative when `in_repo`, else as the log printed it."""

@@ -1,5 +1,5 @@
-"""Evidence from a test run that left a machine-readable report (pytest's JUnit XML, Maven Surefire's XML),
-else from its output.
+"""Evidence from a test run that left a machine-readable report (pytest's JUnit XML, Maven Surefire's XML,
+go test's -json events: workers/evidence/test2json.py), else from its output.
 
 The report decides which tests failed and the counts: its ids are exact where the terminal output is
 ambiguous (a parameter holding " - ", spaces or brackets). The output, parsed as before, still gives each
@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.evidence.failures import COLLECTION, TEST, Evidence, Failure
+from workers.evidence.failures import COLLECTION, TEST, Evidence, Failure, ReportUnusable
 from workers.evidence.parse import parse_log
 from workers.evidence.pytraceback import looks_like_exception
+from workers.evidence.test2json import parse_events
 
 MAX_REPORT_CHARS = 4_000_000
 # Of a failure's text, what a prompt excerpt keeps when the output did not show the failure itself.
@@ -28,10 +29,6 @@ EXCERPT_CHARS = 3000
 _EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
 # pytest's message for an error in a fixture's teardown, after which it counts the test itself as passed.
 _TEARDOWN = "failed on teardown"
-
-
-class ReportUnusable(ValueError):
-    """The report cannot be trusted to say which tests failed; the output decides instead."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +40,20 @@ class _Outcome:
     text: str
 
 
-def parse_run(output: str, *, junit: str = "", surefire: str = "", repo_root: Path | None = None) -> Evidence:
-    """What a test run says failed: from its report (pytest's `junit` or Maven's `surefire`) when it left a
-    usable one, else from its output."""
+def parse_run(
+    output: str, *, junit: str = "", surefire: str = "", gojson: str = "", repo_root: Path | None = None
+) -> Evidence:
+    """What a test run says failed: from its report (pytest's `junit`, Maven's `surefire`, or `go test
+    -json`'s event stream, whose `output` is then the plain text rebuilt from it) when it left a usable one,
+    else from its output."""
     from_output = parse_log(output, repo_root=repo_root)
-    if not junit and not surefire:
+    if not junit and not surefire and not gojson:
         return from_output
     try:
-        from_report = parse_junit(junit, repo_root) if junit else parse_surefire(surefire)
+        if junit:
+            from_report = parse_junit(junit, repo_root)
+        else:
+            from_report = parse_surefire(surefire) if surefire else parse_events(gojson)
     except ReportUnusable:
         return from_output
     if not from_report.failures and from_output.failures:

@@ -11,7 +11,7 @@ from pathlib import Path
 from workers.evidence import Evidence
 from workers.evidence.structured import parse_run
 from workers.runners.process import RunResult
-from workers.runners.reports import JUNIT, SUREFIRE
+from workers.runners.reports import GO_JSON, JUNIT, SUREFIRE
 from workers.runners.sandbox import limit_hit
 
 
@@ -44,7 +44,8 @@ def facts_of(run: RunResult, evidence: Evidence) -> SuiteFacts:
 def read_run(run: RunResult, repo_root: Path) -> tuple[SuiteFacts, Evidence]:
     junit = run.report if run.report_format == JUNIT else ""
     surefire = run.report if run.report_format == SUREFIRE else ""
-    evidence = parse_run(run.output, junit=junit, surefire=surefire, repo_root=repo_root)
+    gojson = run.report if run.report_format == GO_JSON else ""
+    evidence = parse_run(run.output, junit=junit, surefire=surefire, gojson=gojson, repo_root=repo_root)
     return facts_of(run, evidence), evidence
 
 

@@ -2,9 +2,11 @@
 
 pytest is asked for one (`--junitxml`): its terminal output is ambiguous where a test id holds spaces,
 " - " or brackets, the report is not. Maven's Surefire writes its reports anyway (target/surefire-reports);
-stale ones are removed before the run so that only this run's are read. A command this module does not
-recognise as a plain pytest or Maven call (a pipeline, a `cd x && ...`, a wrapper such as tox) runs
-unchanged and is read from its output, as before.
+stale ones are removed before the run so that only this run's are read. `go test` is asked for its event
+stream (`-json`), which says which tests passed as well as which failed; the stream replaces the output,
+so the output is rebuilt from it as the plain text the model and the people reading it expect. A command
+this module does not recognise as a plain pytest, Maven or go test call (a pipeline, a `cd x && ...`, a
+wrapper such as tox) runs unchanged and is read from its output, as before.
 
 The report is written by the code under test, so it is collected like untrusted input: only a regular file
 (not a link) directly in the run's directory, at most MAX_REPORT_BYTES, removed after the run whatever
@@ -23,10 +25,12 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from workers.evidence.test2json import has_events, plain_text
 from workers.runners.process import CommandRunner, RunResult
 
 JUNIT = "junit"
 SUREFIRE = "surefire"
+GO_JSON = "go-json"
 # Where Surefire writes, in the project and in modules up to two levels down.
 _SUREFIRE_GLOBS = tuple(f"{'*/' * depth}target/surefire-reports/TEST-*.xml" for depth in range(3))
 # A report of a few thousand tests with short tracebacks is well under 1 MB (for Surefire: all its files).
@@ -40,6 +44,11 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=.*", re.DOTALL)
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 # pytest's own words when an option is unknown to it (a repository that disables the junitxml plugin).
 _UNKNOWN_OPTION = re.compile(r"error: unrecognized arguments: .*--junitxml")
+# go test's flags that make an appended -json wrong: it asks for the stream already, or it compiles without
+# running (-c), or what follows it goes to the test binary (-args; "--" is not documented, so not guessed at).
+_GO_REFUSED = frozenset(("json", "c", "args", ""))
+# Go before 1.10, which has no -json.
+_GO_UNKNOWN_FLAG = "flag provided but not defined: -json"
 
 
 def run_with_report(
@@ -52,6 +61,9 @@ def run_with_report(
     words = _words(command)
     if words is not None and _program(words) in ("mvn", "mvnw"):
         return _run_surefire(runner, command, cwd, timeout_s=timeout_s, output_limit=output_limit)
+    go_json = with_go_json(command)
+    if go_json is not None:
+        return _run_go_json(runner, command, go_json, cwd, timeout_s=timeout_s, output_limit=output_limit)
     name = f".codellama-report-{uuid.uuid4().hex}.xml"
     reporting = with_junit_report(command, name)
     if reporting is None:
@@ -85,6 +97,44 @@ def _run_surefire(
     if not texts:
         return run
     return replace(run, report="<testsuites>" + "".join(texts) + "</testsuites>", report_format=SUREFIRE)
+
+
+def _run_go_json(
+    runner: CommandRunner, command: str, go_json: str, cwd: Path, *, timeout_s: float, output_limit: int
+) -> RunResult:
+    run = runner.run(go_json, cwd, timeout_s=timeout_s, output_limit=output_limit)
+    if not has_events(run.output):
+        if _GO_UNKNOWN_FLAG in run.output:
+            return runner.run(command, cwd, timeout_s=timeout_s, output_limit=output_limit)
+        return replace(run, command=command)  # no test ran (go missing, no module): the output says why
+    text = plain_text(run.output)
+    if run.output_truncated:
+        # A stream cut in the middle under-counts what passed and may miss failures: not a report.
+        return replace(run, command=command, output=text)
+    return replace(run, command=command, output=text, report=run.output, report_format=GO_JSON)
+
+
+def with_go_json(command: str) -> str | None:
+    """`command` with go test asked for its -json event stream, or None when it is not a plain `go test`
+    call whose options this module understands.
+
+    -v is no obstacle: the stream holds what -v prints, and go test accepts both.
+    """
+    words = _words(command)
+    if words is None:
+        return None
+    assignments = words[: len(words) - len(_command_words(words))]
+    words = _command_words(words)
+    if len(words) < 2 or Path(words[0]).name != "go" or words[1] != "test":
+        return None
+    if any(w.startswith("GOFLAGS=") and "json" in w for w in assignments):
+        return None
+    for word in words[2:]:
+        if word.startswith("#"):
+            return None  # a comment: the appended flag would be part of it
+        if word.startswith("-") and word.lstrip("-").split("=", 1)[0] in _GO_REFUSED:
+            return None
+    return f"{command} -json"
 
 
 def surefire_reports(cwd: Path) -> list[Path]:
@@ -144,6 +194,7 @@ def _words(command: str) -> list[str] | None:
         return None
     lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
+    lexer.commenters = ""  # a comment's words are kept, so that an option is never appended into one
     try:
         words = list(lexer)
     except ValueError:

@@ -246,6 +246,12 @@ def test_go_failure_details() -> None:
     assert panic.frames[-1].line == 6 and panic.frames[-1].path.endswith("panic/main_test.go")
 
 
+def test_go_output_a_test_printed_to_look_like_an_event_is_plain_output() -> None:
+    for line in ['{"Action": ' + "[" * 100_000, '{"Action": "fail"} trailing', '["Action"]']:
+        evidence = parse_log(f"=== RUN   TestA\n{line}\n--- FAIL: TestA (0.00s)\nFAIL\tpkg\t0.01s\n")
+        assert evidence.failing_test_ids == ["pkg.TestA"]
+
+
 def test_surefire_fixtures_from_the_corpus() -> None:
     evidence = parse(SWEBENCH / "testing/java/fixtures/test_failure.txt")
     assert [f.test_id for f in evidence.failures] == [
