@@ -185,3 +185,39 @@ def http_backend(
         elif name:
             reply_headers.append((name.strip(), value.strip()))
     return CgiReply(status, reply_headers, payload)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: str  # GitHub's words: added, removed, modified, renamed
+    additions: int
+    deletions: int
+    blob_sha: str
+    patch: str  # the hunks only, from the first @@, as GitHub's `patch` field has them
+
+
+_STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed"}
+
+
+def changed_files(bare_path: Path, base_sha: str, head_sha: str) -> list[FileChange]:
+    """What a pull request changes: head against its merge base with base, as GitHub's files list shows."""
+    span = f"{base_sha}...{head_sha}"
+    statuses = [line.split("\t") for line in git("diff", "--name-status", span, cwd=bare_path).splitlines()]
+    changes = []
+    for code, *paths in statuses:
+        path = paths[-1]
+        numstat = git("diff", "--numstat", span, "--", path, cwd=bare_path).split("\t")
+        patch = git("diff", span, "--", path, cwd=bare_path)
+        blob = git("rev-parse", f"{head_sha}:{path}", cwd=bare_path).strip() if code[0] != "D" else "0" * 40
+        changes.append(
+            FileChange(
+                path,
+                _STATUS.get(code[0], "changed"),
+                int(numstat[0]) if numstat[0].isdigit() else 0,
+                int(numstat[1]) if len(numstat) > 1 and numstat[1].isdigit() else 0,
+                blob,
+                patch[patch.find("@@") :].rstrip("\n") if "@@" in patch else "",
+            )
+        )
+    return changes

@@ -7,7 +7,17 @@ import secrets
 from typing import Any
 
 from tests.stand_ins import git_http
-from tests.stand_ins.github_state import CheckRun, CheckSuite, Comment, Issue, Job, Pull, WorkflowRun, World
+from tests.stand_ins.github_state import (
+    CheckRun,
+    CheckSuite,
+    Comment,
+    Issue,
+    Job,
+    Pull,
+    ReviewComment,
+    WorkflowRun,
+    World,
+)
 
 
 def seed_issue(
@@ -36,6 +46,29 @@ def seed_comment(world: World, full_name: str, number: int, body: str, user: str
         raise KeyError(f"{full_name} has no issue or pull request #{number}")
     comment = Comment(world.new_id(), full_name, number, body, user)
     world.comments[comment.comment_id] = comment
+    world.user_id(user)
+    return comment
+
+
+def seed_review_comment(
+    world: World, full_name: str, number: int, path: str, line: int, body: str, user: str
+) -> ReviewComment:
+    """A comment on line `line` of `path` as the pull request's head has it, in a review of its own."""
+    repo = world.repo(full_name)
+    pull = repo.pulls[number]
+    head = git_http.branch_sha(repo.bare_path, pull.head) or ""
+    lines = git_http.git("show", f"{head}:{path}", cwd=repo.bare_path).splitlines()
+    if not 1 <= line <= len(lines):
+        raise ValueError(f"{path} has {len(lines)} lines at the head of #{number}, not line {line}")
+    # GitHub's diff_hunk ends with the line commented on; a few lines of context before it.
+    start = max(1, line - 3)
+    hunk = f"@@ -{start},{line - start + 1} +{start},{line - start + 1} @@\n" + "\n".join(
+        f" {text}" for text in lines[start - 1 : line]
+    )
+    comment = ReviewComment(
+        world.new_id(), full_name, number, world.new_id(), path, line, body, user, hunk, head
+    )
+    world.review_comments[comment.comment_id] = comment
     world.user_id(user)
     return comment
 

@@ -18,6 +18,9 @@ Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
   IssueComment.create_reaction("eyes")         POST /repos/o/r/issues/comments/{id}/reactions (201, 200 again)
   Repository.get_pull(n), get_pulls(state=, head="o:branch", base=)
                                                GET  /repos/o/r/pulls[/{n}]
+  PullRequest.edit(body=, title=)              PATCH /repos/o/r/pulls/{n}
+  PullRequest.get_review_comments()            GET  /repos/o/r/pulls/{n}/comments
+  PullRequest.get_files()                      GET  /repos/o/r/pulls/{n}/files  (git diff base...head)
   Repository.create_pull(base, head, title, body)
                                                POST /repos/o/r/pulls  (422 like GitHub: unknown head or base,
                                                     "A pull request already exists for o:branch.", no commits)
@@ -51,11 +54,12 @@ from tests.stand_ins.github_seed import (
     seed_comment,
     seed_issue,
     seed_pull,
+    seed_review_comment,
     seed_workflow_run,
 )
 from tests.stand_ins.github_shapes import Json, Render
 from tests.stand_ins.github_shapes_ci import render_run, render_suite
-from tests.stand_ins.github_shapes_pull import render_pull
+from tests.stand_ins.github_shapes_pull import render_pull, render_review_comment
 from tests.stand_ins.github_state import App, Installation, Repo, World, now
 
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
@@ -196,6 +200,14 @@ class GitHubStandIn:
     def add_issue_comment(self, full_name: str, number: int, body: str, user: str = "alice") -> Json:
         with self.world.lock:
             return self.render.comment(seed_comment(self.world, full_name, number, body, user))
+
+    def add_review_comment(
+        self, full_name: str, number: int, path: str, line: int, body: str, user: str = "alice"
+    ) -> Json:
+        """A review comment on line `line` of `path` at the pull request's head."""
+        with self.world.lock:
+            found = seed_review_comment(self.world, full_name, number, path, line, body, user)
+            return render_review_comment(self.render, self.world.repo(full_name), found)
 
     def add_workflow_run(
         self,

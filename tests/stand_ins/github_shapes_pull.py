@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.stand_ins import git_http
 from tests.stand_ins.github_shapes import Json, Render, node_id, stamp
-from tests.stand_ins.github_state import Pull, Repo
+from tests.stand_ins.github_state import Pull, Repo, ReviewComment
 
 
 def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
@@ -66,7 +66,11 @@ def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
         "mergeable_state": "unknown",
         "merged_by": None,
         "comments": len(r.world.comments_on(repo.full_name, pull.number)),
-        "review_comments": 0,
+        "review_comments": sum(
+            1
+            for c in r.world.review_comments.values()
+            if (c.full_name, c.pull_number) == (repo.full_name, pull.number)
+        ),
         "maintainer_can_modify": False,
         "commits": 1,
         "additions": 0,
@@ -102,3 +106,53 @@ def minimal_pulls(r: Render, repo: Repo, head_branch: str | None, head_sha: str)
             "base": {"ref": pull.base, "sha": base_sha, "repo": brief},
         })  # fmt: skip
     return found
+
+
+def render_review_comment(r: Render, repo: Repo, c: ReviewComment) -> Json:
+    a = f"{r.api}/repos/{repo.full_name}/pulls/comments/{c.comment_id}"
+    pull_url = f"{r.api}/repos/{repo.full_name}/pulls/{c.pull_number}"
+    html = f"{r.web}/{repo.full_name}/pull/{c.pull_number}#discussion_r{c.comment_id}"
+    return {
+        "url": a,
+        "pull_request_review_id": c.review_id,
+        "id": c.comment_id,
+        "node_id": node_id("PullRequestReviewComment", c.comment_id),
+        "diff_hunk": c.diff_hunk,
+        "path": c.path,
+        "position": 1,
+        "original_position": 1,
+        "commit_id": c.commit_id,
+        "original_commit_id": c.commit_id,
+        "user": r.user(c.user),
+        "body": c.body,
+        "created_at": stamp(c.created_at),
+        "updated_at": stamp(c.created_at),
+        "html_url": html,
+        "pull_request_url": pull_url,
+        "author_association": r.association(repo, c.user),
+        "_links": {"self": {"href": a}, "html": {"href": html}, "pull_request": {"href": pull_url}},
+        "start_line": None,
+        "original_start_line": None,
+        "start_side": None,
+        "line": c.line,
+        "original_line": c.line,
+        "side": "RIGHT",
+        "subject_type": "line",
+        "reactions": r.rollup(a, []),
+    }
+
+
+def render_file(r: Render, repo: Repo, change: git_http.FileChange, head_sha: str) -> Json:
+    raw = f"{r.web}/{repo.full_name}/raw/{head_sha}/{change.path}"
+    return {
+        "sha": change.blob_sha,
+        "filename": change.path,
+        "status": change.status,
+        "additions": change.additions,
+        "deletions": change.deletions,
+        "changes": change.additions + change.deletions,
+        "blob_url": f"{r.web}/{repo.full_name}/blob/{head_sha}/{change.path}",
+        "raw_url": raw,
+        "contents_url": f"{r.api}/repos/{repo.full_name}/contents/{change.path}?ref={head_sha}",
+        "patch": change.patch,
+    }

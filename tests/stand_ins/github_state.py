@@ -90,6 +90,23 @@ class Pull:
 
 
 @dataclass
+class ReviewComment:
+    """A comment on a line of a pull request's diff (GitHub's "pull request review comment")."""
+
+    comment_id: int
+    full_name: str
+    pull_number: int
+    review_id: int
+    path: str
+    line: int
+    body: str
+    user: str
+    diff_hunk: str
+    commit_id: str
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
 class Job:
     job_id: int
     run_id: int
@@ -173,6 +190,7 @@ class World:
         self.repos: dict[str, Repo] = {}
         self.comments: dict[int, Comment] = {}
         self.reactions: dict[int, list[Reaction]] = {}
+        self.review_comments: dict[int, ReviewComment] = {}
         self.runs: dict[int, WorkflowRun] = {}
         self.jobs: dict[int, Job] = {}
         self.suites: dict[int, CheckSuite] = {}

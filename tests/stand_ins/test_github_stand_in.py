@@ -489,6 +489,9 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
     token, app_jwt = stand.token(), stand.app_auth().create_jwt()
     push_change(stand, token, "feature", "NOTES", "a change\n")
     pull = {"title": "t", "head": "feature", "base": "main"}
+    push_change(stand, token, "codellama/fix-1", "NOTES", "one\ntwo\n")
+    reviewed = stand.gh.add_pull(REPO, "codellama/fix-1", "main")
+    review_comment = stand.gh.add_review_comment(REPO, reviewed, "NOTES", 2, "say three")
     r, i = f"/repos/{REPO}", f"/app/installations/{INSTALLATION_ID}"
     # (method, OpenAPI path template, concrete path, credential, JSON body, expected status)
     T, A = "/repos/{owner}/{repo}", "/app/installations/{installation_id}"  # OpenAPI templates
@@ -518,6 +521,9 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
         ("GET", T + "/pulls/{pull_number}", f"{r}/pulls/{number + 1}", token, None, 200),
         ("GET", T + "/issues/{issue_number}", f"{r}/issues/{number + 1}", token, None, 200),
         ("GET", T + "/pulls", f"{r}/pulls?head=octo-org:feature", token, None, 200),
+        ("GET", T + "/pulls/{pull_number}/comments", f"{r}/pulls/{reviewed}/comments", token, None, 200),
+        ("GET", T + "/pulls/{pull_number}/files", f"{r}/pulls/{reviewed}/files", token, None, 200),
+        ("PATCH", T + "/pulls/{pull_number}", f"{r}/pulls/{reviewed}", token, {"body": "b"}, 200),
         ("GET", T + "/actions/runs/{run_id}", f"{r}/actions/runs/{run['id']}", token, None, 200),
         ("GET", T + "/actions/runs/{run_id}/jobs", f"{r}/actions/runs/{run['id']}/jobs", token,
          None, 200),
@@ -539,6 +545,8 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
             f"{method} {path} {status} {problem}" for problem in schema.problems(documented, answer.json())
         ]
     assert found == []
+    review_schema = schema.response_schema("GET", T + "/pulls/{pull_number}/comments", 200)["items"]
+    assert schema.problems(review_schema, review_comment) == []
     # The seed helpers return the JSON the API serves, so webhook payloads built from them are faithful too.
     assert (
         schema.problems(
@@ -546,6 +554,24 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
         )
         == []
     )
+
+
+def test_a_pull_requests_files_review_comments_and_body_are_served_as_pygithub_reads_them(
+    stand: Stand,
+) -> None:
+    token = stand.token()
+    push_change(stand, token, "codellama/fix-1", "NOTES", "one\ntwo\n")
+    number = stand.gh.add_pull(REPO, "codellama/fix-1", "main", body="ledger")
+    stand.gh.add_review_comment(REPO, number, "NOTES", 2, "say three", user="bob")
+    pull = stand.client().get_repo(REPO).get_pull(number)
+    [note] = list(pull.get_review_comments())
+    assert (note.path, note.line, note.body, note.user.login) == ("NOTES", 2, "say three", "bob")
+    assert note.diff_hunk.endswith("\n two")
+    [changed] = list(pull.get_files())
+    assert (changed.filename, changed.status, changed.additions) == ("NOTES", "added", 2)
+    assert changed.patch.startswith("@@") and "+two" in changed.patch
+    pull.edit(body="ledger\n- revision 1")
+    assert stand.gh.pulls(REPO)[0]["body"] == "ledger\n- revision 1"
 
 
 def test_the_shape_checker_itself_catches_a_missing_or_mistyped_field() -> None:
