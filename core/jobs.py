@@ -26,6 +26,8 @@ class RepairRequest:
     is_pull_request: bool = False
     instructions: str = ""
     requested_by: str = ""
+    # A revision asked for in a pull request review (changes requested, or a review comment's command).
+    review_id: int | None = None
     # help jobs: the subcommand the bot did not know, echoed in the answer.
     unknown_subcommand: str = ""
     # ci jobs: what failed, on which branch and commit.

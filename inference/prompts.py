@@ -38,6 +38,26 @@ Fix the problem reported in this issue.
 $body
 $instructions""")
 
+# A revision of the bot's own pull request: the reviewers' words and the change as it stands.
+TASK_REVISION = Template("""\
+Revise pull request #$number, "$title", on branch `$branch`. It already changes the code (its diff is
+below); reviewers asked for changes. Keep what they did not object to and change what they asked for.
+Edit the files as they are now, with the pull request's change applied.
+$instructions
+
+### Review comments
+$comments
+
+### The pull request's current diff against `$base`
+```diff
+$diff
+```""")
+
+REVIEW_COMMENT = Template("""\
+- `$path` line $line, @$user:
+  > $code
+  $body""")
+
 TASK_CI = Template("""\
 Continuous integration failed on branch `$branch` at commit $sha. Make the failing tests pass.""")
 

@@ -104,13 +104,21 @@ class Workspace:
         commit = self.repo.index.commit(message, author=BOT_AUTHOR, committer=BOT_AUTHOR)
         return commit.hexsha
 
-    def push(self, branch: str) -> None:
-        """Force-push: the branch belongs to the bot, and a retried job must be able to replace it."""
+    def push(self, branch: str, *, fast_forward_only: bool = False) -> None:
+        """Force-push: the branch belongs to the bot, and a retried job must be able to replace it. With
+        `fast_forward_only` (a revision of a pull request people review), a branch that moved since the clone
+        is left alone and JobFailed says so: someone else's commit is never overwritten."""
         token = _current(self._token)  # asked for now: a job can outlive the token it cloned with
+        force = [] if fast_forward_only else ["--force"]
         with self.repo.git.custom_environment(**_git_env(token)):
             try:
-                self.repo.git.push("--force", "origin", f"HEAD:refs/heads/{branch}")
+                self.repo.git.push(*force, "origin", f"HEAD:refs/heads/{branch}")
             except git.GitCommandError as exc:
+                if fast_forward_only and "[rejected]" in str(exc.stderr):
+                    raise JobFailed(
+                        f"the branch `{branch}` moved while I worked on it, so I did not push my commit; "
+                        "comment `/codellama retry` to revise it as it is now"
+                    ) from exc
                 raise GitHubUnavailable(
                     f"git push of {branch} failed: {scrub(str(exc.stderr), token or '')}"
                 ) from exc

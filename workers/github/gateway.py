@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from itertools import islice
 
 from github import Github, GithubException
 from github.Repository import Repository
@@ -32,6 +33,28 @@ class PullInfo:
     head_ref: str
     head_repo: str
     base_ref: str
+    head_sha: str
+    title: str = ""
+    body: str = ""
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A review comment on a line of a pull request; `code` is that line as the comment saw it."""
+
+    path: str
+    line: int | None
+    user: str
+    body: str
+    code: str
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    path: str
+    status: str
+    patch: str  # empty for a binary file or one too large for GitHub to show
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,46 @@ class RepoGateway:
         except GithubException as exc:
             raise _unavailable(f"reading pull request #{number}", exc) from exc
         head_repo = pr.head.repo.full_name if pr.head.repo else ""
-        return PullInfo(number, pr.head.ref, head_repo, pr.base.ref)
+        return PullInfo(
+            number,
+            pr.head.ref,
+            head_repo,
+            pr.base.ref,
+            pr.head.sha,
+            pr.title or "",
+            pr.body or "",
+            pr.html_url,
+        )
+
+    def review_notes(self, number: int, limit: int) -> list[ReviewNote]:
+        """The pull request's review comments, the latest `limit` of them, oldest first."""
+        try:
+            found = list(self._repo.get_pull(number).get_review_comments())
+        except GithubException as exc:
+            raise _unavailable(f"reading the review comments of #{number}", exc) from exc
+        # An outdated comment has no `line` on the current diff; the line it was made on still says where.
+        return [
+            ReviewNote(c.path, c.line or c.original_line, c.user.login if c.user else "ghost", c.body or "",
+                       (c.diff_hunk or "").rsplit("\n", 1)[-1][1:])
+            for c in found[-limit:]
+        ]  # fmt: skip
+
+    def changed_files(self, number: int, limit: int) -> list[ChangedFile]:
+        """What the pull request changes against its base, file by file (GitHub's own diff)."""
+        try:
+            files = self._repo.get_pull(number).get_files()
+            return [ChangedFile(f.filename, f.status, f.patch or "") for f in islice(files, limit)]
+        except GithubException as exc:
+            raise _unavailable(f"reading the files of #{number}", exc) from exc
+
+    def edit_pull_body(self, number: int, body: str) -> None:
+        try:
+            self._repo.get_pull(number).edit(body=self.scrub(body))
+        except GithubException as exc:
+            raise _unavailable(f"editing the description of #{number}", exc) from exc
+
+    def commit_url(self, sha: str) -> str:
+        return f"{self._repo.html_url}/commit/{sha}"
 
     def failed_job_logs(self, run_id: int) -> list[FailedJobLog]:
         """The logs of a workflow run's failed jobs, via the Actions job-logs API (a redirect)."""

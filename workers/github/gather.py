@@ -9,8 +9,16 @@ from core.errors import JobFailed
 from core.jobs import RepairRequest
 from inference import prompts
 from workers.evidence import Evidence, parse_log
-from workers.github.gateway import RepoGateway
-from workers.loop.text_caps import BODY_CHARS, INSTRUCTIONS_CHARS, TITLE_CHARS, capped
+from workers.github import revision_text
+from workers.github.gateway import PullInfo, RepoGateway
+from workers.loop.text_caps import (
+    BODY_CHARS,
+    DIFF_FILES_MAX,
+    INSTRUCTIONS_CHARS,
+    REVIEW_COMMENTS_MAX,
+    TITLE_CHARS,
+    capped,
+)
 
 
 @dataclass(frozen=True)
@@ -25,15 +33,17 @@ class Target:
     comment_on: int | None
     require_failure: bool
     ci_logs: tuple[str, ...] = ()
+    # The bot's own pull request this job revises: a new commit on its branch, never a pull request.
+    revision: PullInfo | None = None
 
 
-def target_for(request: RepairRequest, gateway: RepoGateway) -> Target:
+def target_for(request: RepairRequest, gateway: RepoGateway, bot_branch_prefix: str) -> Target:
     if request.kind == "issue":
-        return _issue_target(request, gateway)
+        return _issue_target(request, gateway, bot_branch_prefix)
     return _ci_target(request, gateway)
 
 
-def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
+def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefix: str) -> Target:
     number = request.issue_number or 0
     issue = gateway.issue(number)
     base = gateway.default_branch
@@ -41,6 +51,8 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         pull = gateway.pull(number)
         if pull.head_repo != gateway.full_name:
             raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
+        if pull.head_ref.startswith(bot_branch_prefix):
+            return _revision_target(request, gateway, pull)
         base = pull.head_ref
     # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
     title = capped(issue.title, TITLE_CHARS, "title")
@@ -65,6 +77,23 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         link_line=link,
         comment_on=number,
         require_failure=False,
+    )
+
+
+def _revision_target(request: RepairRequest, gateway: RepoGateway, pull: PullInfo) -> Target:
+    """The bot's own pull request, revised on its branch from the head it has now: a branch that moves
+    meanwhile makes the push fail rather than overwrite someone's commit."""
+    notes = gateway.review_notes(pull.number, REVIEW_COMMENTS_MAX)
+    files = gateway.changed_files(pull.number, DIFF_FILES_MAX)
+    return Target(
+        checkout_ref=pull.head_sha,
+        base_branch=pull.head_ref,
+        task_text=revision_text.task_text(request, pull, notes, files),
+        query_text=revision_text.query_text(request, pull, notes),
+        link_line="",
+        comment_on=pull.number,
+        require_failure=False,
+        revision=pull,
     )
 
 

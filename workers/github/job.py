@@ -23,10 +23,11 @@ from core.settings import Settings
 from workers.checkout.repo_config import CONFIG_PATH, RepoConfigError, load_repo_config
 from workers.checkout.workspace import Workspace
 from workers.evidence.fingerprint import failure_fingerprint
-from workers.github import report_text
+from workers.github import report_text, revision_text
 from workers.github.cost_guards import Hold, HoldKind, hold_before_start, hold_for_repository, record_end
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
+from workers.github.revision import publish_revision
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
@@ -39,6 +40,7 @@ class JobStatus(StrEnum):
     """How a GitHub job ended; the three in the middle are the repair's own endings (RepairStatus)."""
 
     PULL_REQUEST = "pull_request"
+    REVISED = "revised"  # a new commit on the bot's own pull request
     ALREADY_DONE = "already_done"
     GAVE_UP = "gave_up"
     NOT_REPRODUCED = "not_reproduced"
@@ -89,9 +91,12 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         # A redelivered job whose first run got as far as the pull request: nothing more to do.
         return JobOutcome(JobStatus.ALREADY_DONE, existing)
     try:
-        target = target_for(request, gateway)
+        target = target_for(request, gateway, settings.bot_branch_prefix)
     except JobFailed as exc:
         return _report_failure(gateway, request, None, str(exc))
+    if target.revision and revision_text.done_by(target.revision.body, request.delivery_id):
+        # A redelivered revision whose first run got as far as the ledger: its commit is there.
+        return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
     memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
     # From CI's own log, before anything is cloned: a failure given up on before costs nothing again.
     fingerprint = (
@@ -197,6 +202,9 @@ class _GitHubEntry:
             if target.comment_on:
                 gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
             return JobOutcome(JobStatus(result.status), result.reason, result.spend.tokens)
+        if target.revision:
+            url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
+            return JobOutcome(JobStatus.REVISED, url, result.spend.tokens)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())

@@ -9,6 +9,12 @@ from core.errors import JobFailed
 TITLE_CHARS = 256  # GitHub's own limit on an issue title
 BODY_CHARS = 8_000
 INSTRUCTIONS_CHARS = 4_000
+# A revision's review comments and the pull request's diff: the most recent comments and the first files.
+REVIEW_COMMENT_CHARS = 1_500
+REVIEW_COMMENTS_CHARS = 8_000
+REVIEW_COMMENTS_MAX = 50
+DIFF_CHARS = 12_000
+DIFF_FILES_MAX = 100
 
 
 def capped(text: str, limit: int, what: str) -> str:

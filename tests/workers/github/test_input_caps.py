@@ -73,7 +73,7 @@ def test_a_job_caps_the_issue_title_body_and_instructions_with_a_marker(
         requested_by="alice",
         instructions="I" * 10_000,
     )
-    target = target_for(request, gateway)
+    target = target_for(request, gateway, "codellama/")
     assert "T" * TITLE_CHARS + "\n[… title cut: 744 more characters" in target.task_text
     assert "B" * BODY_CHARS + "\n[… issue body cut: 42,000 more characters" in target.task_text
     assert "I" * INSTRUCTIONS_CHARS + "\n[… instructions cut: 6,000 more characters" in target.task_text
