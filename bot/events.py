@@ -106,6 +106,52 @@ class CheckSuiteCompleted(_Model):
     installation: Installation
 
 
+class PullHead(_Model):
+    ref: Branch
+    # null when the fork the pull request came from is gone.
+    repo: Repository | None
+
+
+class PullRequest(_Model):
+    number: GitHubId
+    head: PullHead
+
+
+class Review(_Model):
+    id: GitHubId
+    # "approved", "changes_requested", "commented" or "dismissed" (lower case in webhooks, unlike REST).
+    state: Word
+    body: CommentBody | None
+    user: Account
+    author_association: Word
+
+
+class PullRequestReviewSubmitted(_Model):
+    action: Literal["submitted"]
+    review: Review
+    pull_request: PullRequest
+    repository: Repository
+    sender: Account
+    installation: Installation
+
+
+class ReviewComment(_Model):
+    id: GitHubId
+    pull_request_review_id: GitHubId
+    body: CommentBody
+    user: Account
+    author_association: Word
+
+
+class PullRequestReviewCommentCreated(_Model):
+    action: Literal["created"]
+    comment: ReviewComment
+    pull_request: PullRequest
+    repository: Repository
+    sender: Account
+    installation: Installation
+
+
 E = TypeVar("E", bound=BaseModel)
 
 

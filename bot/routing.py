@@ -10,9 +10,17 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from bot.context import Delivery, HandlerContext, Outcome
-from bot.events import CheckSuiteCompleted, IssueCommentCreated, WorkflowRunCompleted, parse_event
+from bot.events import (
+    CheckSuiteCompleted,
+    IssueCommentCreated,
+    PullRequestReviewCommentCreated,
+    PullRequestReviewSubmitted,
+    WorkflowRunCompleted,
+    parse_event,
+)
 from bot.handlers.ci import on_check_suite_completed, on_workflow_run_completed
 from bot.handlers.comments import on_comment_created
+from bot.handlers.reviews import on_review_comment_created, on_review_submitted
 from bot.refused import Refused
 
 E = TypeVar("E", bound=BaseModel)
@@ -37,6 +45,10 @@ ROUTES: dict[tuple[str, str | None], EventRoute[Any]] = {
     ("issue_comment", "created"): EventRoute(IssueCommentCreated, on_comment_created),
     ("workflow_run", "completed"): EventRoute(WorkflowRunCompleted, on_workflow_run_completed),
     ("check_suite", "completed"): EventRoute(CheckSuiteCompleted, on_check_suite_completed),
+    ("pull_request_review", "submitted"): EventRoute(PullRequestReviewSubmitted, on_review_submitted),
+    ("pull_request_review_comment", "created"): EventRoute(
+        PullRequestReviewCommentCreated, on_review_comment_created
+    ),
 }
 _ROUTED_EVENTS = frozenset(event for event, _ in ROUTES)
 

@@ -49,7 +49,7 @@ def on_comment_created(ctx: HandlerContext, delivery: Delivery, event: IssueComm
     where = f"{repo}#{event.issue.number}"
     match command:
         case Fix(instructions):
-            outcome = _queue(ctx, replace(request, instructions=instructions), f"fix for {where}")
+            outcome = queue_job(ctx, replace(request, instructions=instructions), f"fix for {where}")
         case Retry(instructions):
             last = ctx.memory.last(repo, event.issue.number)
             if last is None:
@@ -61,7 +61,7 @@ def on_comment_created(ctx: HandlerContext, delivery: Delivery, event: IssueComm
                 requested_by=login,
                 instructions=instructions or last.instructions,
             )
-            outcome = _queue(ctx, again, f"retry of {last.delivery_id} for {where}")
+            outcome = queue_job(ctx, again, f"retry of {last.delivery_id} for {where}")
         case Stop():
             stopped = ctx.memory.request_stop(repo, event.issue.number)
             if stopped is None:
@@ -70,11 +70,13 @@ def on_comment_created(ctx: HandlerContext, delivery: Delivery, event: IssueComm
             outcome = Outcome(200, f"stop of {stopped} on {where}")
         case Help() | Unknown():
             word = command.word if isinstance(command, Unknown) else ""
-            outcome = _queue(ctx, replace(request, kind="help", unknown_subcommand=word), f"help on {where}")
+            outcome = queue_job(
+                ctx, replace(request, kind="help", unknown_subcommand=word), f"help on {where}"
+            )
     return _acknowledged(ctx, request, outcome, login)
 
 
-def _queue(ctx: HandlerContext, request: RepairRequest, what: str) -> Outcome:
+def queue_job(ctx: HandlerContext, request: RepairRequest, what: str) -> Outcome:
     # Remembered before it is queued: should queueing fail, a retry or stop of a job that never ran is
     # harmless, while a queued job that retry and stop cannot find would not be.
     if request.kind != "help":
