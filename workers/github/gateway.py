@@ -32,6 +32,7 @@ class PullInfo:
     head_ref: str
     head_repo: str
     base_ref: str
+    head_sha: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class RepoGateway:
         except GithubException as exc:
             raise _unavailable(f"reading pull request #{number}", exc) from exc
         head_repo = pr.head.repo.full_name if pr.head.repo else ""
-        return PullInfo(number, pr.head.ref, head_repo, pr.base.ref)
+        return PullInfo(number, pr.head.ref, head_repo, pr.base.ref, pr.head.sha)
 
     def failed_job_logs(self, run_id: int) -> list[FailedJobLog]:
         """The logs of a workflow run's failed jobs, via the Actions job-logs API (a redirect)."""

@@ -25,6 +25,8 @@ class Target:
     comment_on: int | None
     require_failure: bool
     ci_logs: tuple[str, ...] = ()
+    # The commit the job's Check Run goes on: CI's failing head, a pull request's head; an issue has none.
+    check_sha: str | None = None
 
 
 def target_for(request: RepairRequest, gateway: RepoGateway) -> Target:
@@ -37,11 +39,12 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
     number = request.issue_number or 0
     issue = gateway.issue(number)
     base = gateway.default_branch
+    check_sha = None
     if request.is_pull_request:
         pull = gateway.pull(number)
         if pull.head_repo != gateway.full_name:
             raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
-        base = pull.head_ref
+        base, check_sha = pull.head_ref, pull.head_sha
     # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
     title = capped(issue.title, TITLE_CHARS, "title")
     body = capped(issue.body, BODY_CHARS, "issue body")
@@ -65,6 +68,7 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         link_line=link,
         comment_on=number,
         require_failure=False,
+        check_sha=check_sha,
     )
 
 
@@ -86,6 +90,7 @@ def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         comment_on=request.pull_numbers[0] if request.pull_numbers else None,
         require_failure=True,
         ci_logs=tuple(log.text for log in logs),
+        check_sha=sha,
     )
 
 

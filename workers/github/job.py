@@ -8,7 +8,6 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -20,33 +19,17 @@ from core.scrub import scrubber_for
 from core.settings import Settings
 from workers.checkout.repo_config import RepoConfigError
 from workers.checkout.workspace import Workspace
-from workers.github import report_text
+from workers.github import check_text, report_text
+from workers.github.check_run import CheckRunReporter, Checks, GitHubCheckWriter, NoCheck
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
+from workers.github.outcome import JobOutcome, JobStatus
+from workers.loop.progress import Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
 
 log = logging.getLogger("codellama.job")
-
-
-class JobStatus(StrEnum):
-    """How a GitHub job ended; the three in the middle are the repair's own endings (RepairStatus)."""
-
-    PULL_REQUEST = "pull_request"
-    ALREADY_DONE = "already_done"
-    GAVE_UP = "gave_up"
-    NOT_REPRODUCED = "not_reproduced"
-    NOT_CODE = "not_code"
-    MODEL_UNAVAILABLE = "model_unavailable"
-    FAILED = "failed"
-    BAD_CONFIG = "bad_config"
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    status: JobStatus
-    detail: str
 
 
 def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
@@ -70,13 +53,49 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         target = target_for(request, gateway)
     except JobFailed as exc:
         return _report_failure(gateway, request, None, str(exc))
+    check = _open_check(settings, app, session, gateway, target)
+    try:
+        outcome = _repair(settings, request, gateway, target, session, check)
+    except TransientError as exc:
+        check.finish(check_text.cancelled(f"interrupted by {exc}; the job is retried on a new check run"))
+        raise  # the task retries these
+    except BaseException:
+        # The worker is stopping (SIGTERM hands the job back to the queue) or being killed.
+        check.finish(check_text.cancelled("the worker stopped; the job goes back to the queue"))
+        raise
+    check.finish(check_text.completed(outcome))
+    return outcome
+
+
+def _open_check(
+    settings: Settings, app: GitHubApp, session: InstallationSession, gateway: RepoGateway, target: Target
+) -> Checks:
+    """The job's Check Run on the commit it works on, created queued; an issue has no commit to show it on.
+    It gets a client of its own: its writes happen on another thread than the job's."""
+    if target.check_sha is None:
+        return NoCheck()
+    repo = app.client(session.auth(), lazy=True).get_repo(gateway.full_name, lazy=True)
+    writer = GitHubCheckWriter(repo, target.check_sha, gateway.scrub)
+    reporter = CheckRunReporter(writer, interval_s=settings.github_check_run_interval_s)
+    return reporter.start("a worker picked it up")
+
+
+def _repair(
+    settings: Settings,
+    request: RepairRequest,
+    gateway: RepoGateway,
+    target: Target,
+    session: InstallationSession,
+    progress: Progress,
+) -> JobOutcome:
     job_dir = job_dir_for(settings, request)
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
+    branch = request.branch_name(settings.bot_branch_prefix)
     try:
         entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch)
         with model_from(settings) as model:
-            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub))
+            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub), progress)
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
@@ -136,7 +155,7 @@ class _GitHubEntry:
         if not result.success:
             if target.comment_on:
                 gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
-            return JobOutcome(JobStatus(result.status), result.reason)
+            return JobOutcome(JobStatus(result.status), result.reason, result)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -146,7 +165,7 @@ class _GitHubEntry:
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-        return JobOutcome(JobStatus.PULL_REQUEST, url)
+        return JobOutcome(JobStatus.PULL_REQUEST, url, result)
 
 
 def _title(request: RepairRequest, target: Target) -> str:
