@@ -14,9 +14,10 @@ from workers.loop.progress import Localizing, Phase, Publishing, Reproducing, Ro
 # GitHub refuses an output summary over 65,535 characters (422); the ledger of a long job can get there.
 SUMMARY_CHARS = 60_000
 TESTS_SHOWN = 10
+WHY_CHARS = 200  # of the reasons a file ranks high; the full list is in the worker's log
 _RUNNING, _DONE = "in_progress", "completed"
 
-QUEUED = Template("The job is queued for a worker ($why).")
+QUEUED = Template("Waiting to start: $why.")
 
 SETTING_UP = "Cloning the repository, reading `.github/codellama.yml` and running its set-up commands."
 REPRODUCING = Template("Running the tests on the unchanged code to see the failure.\n$reported")
@@ -66,7 +67,9 @@ def for_phase(phase: Phase) -> CheckText:
             )
         case Localizing(failing=failing, files=files):
             seen = f"Failing here: {_tests(failing)}.\n" if failing else ""
-            top = "".join(f"\n- `{path}`" + (f": {why}" if why else "") for path, why in files)
+            top = "".join(
+                f"\n- `{path}`" + (f": {_cut(why, WHY_CHARS)}" if why else "") for path, why in files
+            )
             text = LOCALIZING.substitute(failing=seen, files=f"\nTop files:{top}" if top else "")
             return CheckText(_RUNNING, "Localizing", text.strip())
         case Round():
@@ -120,4 +123,8 @@ def _tests(ids: Sequence[str]) -> str:
 
 
 def _cap(text: str) -> str:
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 2] + "\n…"
+    return _cut(text, SUMMARY_CHARS)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

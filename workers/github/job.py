@@ -74,10 +74,10 @@ def _open_check(
     It gets a client of its own: its writes happen on another thread than the job's."""
     if target.check_sha is None:
         return NoCheck()
-    repo = app.client(session.auth(), lazy=True).get_repo(gateway.full_name, lazy=True)
+    repo = app.client(session.auth(), lazy=True).get_repo(gateway.full_name)
     writer = GitHubCheckWriter(repo, target.check_sha, gateway.scrub)
     reporter = CheckRunReporter(writer, interval_s=settings.github_check_run_interval_s)
-    return reporter.start("a worker picked it up")
+    return reporter.start("a worker has picked the job up")
 
 
 def _repair(

@@ -43,9 +43,11 @@ def test_each_phase_says_what_the_job_is_doing_with_its_numbers() -> None:
     assert all(t.conclusion is None for t in texts)
 
 
-def test_a_long_list_of_failing_tests_is_cut_with_a_count() -> None:
+def test_long_lists_of_failing_tests_and_reasons_are_cut() -> None:
     many = tuple(f"t{i}" for i in range(25))
     assert "and 15 more" in check_text.for_phase(Reproducing(many)).summary
+    why = check_text.for_phase(Localizing((), (("a.py", "coverage " * 100),))).summary
+    assert len(why) < 300 and why.endswith("…")
 
 
 def test_a_fix_succeeds_with_its_pull_request_and_an_unfixed_repair_is_neutral_with_its_ledger() -> None:
