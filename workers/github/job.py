@@ -61,7 +61,8 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         raise  # the task retries these
     except BaseException:
         # The worker is stopping (SIGTERM hands the job back to the queue) or being killed.
-        check.finish(check_text.cancelled("the worker stopped; the job goes back to the queue"))
+        # Briefly: a worker handing its job back must let go at once.
+        check.finish(check_text.cancelled("the worker stopped; the job goes back to the queue"), timeout_s=5)
         raise
     check.finish(check_text.completed(outcome))
     return outcome
