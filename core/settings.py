@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
     github_seconds_between_requests: float = 0.25
     github_seconds_between_writes: float = 1.0
+    # The job's Check Run is edited at most once per this many seconds (its last state is always written).
+    github_check_run_interval_s: float = Field(default=5.0, ge=0)
     # The login GitHub gives the App's own comments and commits, e.g. "codellama-bot[bot]".
     bot_login: str = "codellama-bot[bot]"
     # The word addressing the bot at the start of a comment; a subcommand (fix, retry, stop, help) follows.

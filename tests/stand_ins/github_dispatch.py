@@ -12,14 +12,26 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.stand_ins import git_http, github_auth, github_routes_ci, github_routes_pull, github_routes_repo
+from tests.stand_ins import (
+    git_http,
+    github_auth,
+    github_routes_checks,
+    github_routes_ci,
+    github_routes_pull,
+    github_routes_repo,
+)
 from tests.stand_ins.github_rest import DOCS, Call, Reply, not_found, unauthorized
 from tests.stand_ins.github_shapes import Render
 from tests.stand_ins.github_state import World
 
 # GitHub Enterprise Server's REST root; PyGithub accepts base_url=http://host:port/api/v3.
 API_PREFIX = "/api/v3"
-ROUTES = github_routes_repo.ROUTES + github_routes_pull.ROUTES + github_routes_ci.ROUTES
+ROUTES = (
+    github_routes_repo.ROUTES
+    + github_routes_pull.ROUTES
+    + github_routes_ci.ROUTES
+    + github_routes_checks.ROUTES
+)
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
 LOG_PATH = re.compile(r"^/_actions/logs/(?P<job_id>\d+)$")
 

@@ -140,6 +140,13 @@ class CheckRun:
     name: str
     conclusion: str | None
     output: dict[str, str | None]
+    # Check runs an App writes through the API carry their own status and times; seeded ones derive them.
+    status: str | None = None
+    details_url: str | None = None
+    started_at: datetime = field(default_factory=now)
+    completed_at: datetime | None = None
+    # Every state the API was asked to give it, oldest first, so that tests can read the sequence.
+    history: list[dict[str, str | None]] = field(default_factory=list)
 
 
 @dataclass

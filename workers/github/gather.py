@@ -35,6 +35,8 @@ class Target:
     ci_logs: tuple[str, ...] = ()
     # The bot's own pull request this job revises: a new commit on its branch, never a pull request.
     revision: PullInfo | None = None
+    # The commit the job's Check Run goes on: CI's failing head, a pull request's head; an issue has none.
+    check_sha: str | None = None
 
 
 def target_for(request: RepairRequest, gateway: RepoGateway, bot_branch_prefix: str) -> Target:
@@ -47,13 +49,14 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
     number = request.issue_number or 0
     issue = gateway.issue(number)
     base = gateway.default_branch
+    check_sha = None
     if request.is_pull_request:
         pull = gateway.pull(number)
         if pull.head_repo != gateway.full_name:
             raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
         if pull.head_ref.startswith(bot_branch_prefix):
             return _revision_target(request, gateway, pull)
-        base = pull.head_ref
+        base, check_sha = pull.head_ref, pull.head_sha
     # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
     title = capped(issue.title, TITLE_CHARS, "title")
     body = capped(issue.body, BODY_CHARS, "issue body")
@@ -77,6 +80,7 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
         link_line=link,
         comment_on=number,
         require_failure=False,
+        check_sha=check_sha,
     )
 
 
@@ -115,6 +119,7 @@ def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         comment_on=request.pull_numbers[0] if request.pull_numbers else None,
         require_failure=True,
         ci_logs=tuple(log.text for log in logs),
+        check_sha=sha,
     )
 
 
