@@ -297,6 +297,11 @@ class GitHubStandIn:
         with self.world.lock:
             return [self.render.comment(c) for c in self.world.comments_on(full_name, number)]
 
+    def comment_history(self, comment_id: int) -> list[str]:
+        """The bodies a comment had before its current one, oldest first."""
+        with self.world.lock:
+            return list(self.world.comments[comment_id].history)
+
     def check_runs(self, full_name: str, head_sha: str, name: str | None = None) -> list[Json]:
         """The check runs on a commit (optionally only those called `name`), oldest first."""
         with self.world.lock:

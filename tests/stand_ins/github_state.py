@@ -53,6 +53,8 @@ class Comment:
     user: str
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
+    # Every body the comment had before its current one, oldest first: tests read a comment's edits.
+    history: list[str] = field(default_factory=list)
 
 
 @dataclass

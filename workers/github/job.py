@@ -28,6 +28,7 @@ from workers.github.cost_guards import Hold, hold_before_start, hold_for_reposit
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
 from workers.github.outcome import JobOutcome, JobStatus
+from workers.github.progress_comment import CommentWriter, ProgressComment
 from workers.github.revision import publish_revision
 from workers.loop.progress import Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
@@ -101,11 +102,21 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
 def _open_check(
     settings: Settings, app: GitHubApp, session: InstallationSession, gateway: RepoGateway, target: Target
 ) -> Checks:
-    """The job's Check Run on the commit it works on, created queued; an issue has no commit to show it on.
-    It gets a client of its own: its writes happen on another thread than the job's."""
-    if target.check_sha is None:
+    """The job's Check Run on the commit it works on, created queued; an issue has no commit to show it on,
+    so its progress goes in one comment that the answer replaces. Either gets a client of its own: its writes
+    happen on another thread than the job's."""
+    if target.check_sha is None and target.comment_on is None:
         return NoCheck()
     repo = app.client(session.auth(), lazy=True).get_repo(gateway.full_name)
+    if target.check_sha is None:
+        assert target.comment_on is not None
+        comment_writer = CommentWriter(repo, target.comment_on, gateway.scrub)
+        progress = ProgressComment(
+            CheckRunReporter(comment_writer, interval_s=settings.github_check_run_interval_s), comment_writer
+        )
+        gateway.answer_in(target.comment_on, progress.answer)
+        progress.start("a worker has picked the job up")
+        return progress
     writer = GitHubCheckWriter(repo, target.check_sha, gateway.scrub)
     reporter = CheckRunReporter(writer, interval_s=settings.github_check_run_interval_s)
     return reporter.start("a worker has picked the job up")

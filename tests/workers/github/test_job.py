@@ -92,13 +92,20 @@ def test_when_no_answer_works_the_issue_hears_what_was_tried(
     world: World, tmp_path: Path, redis_url: str
 ) -> None:
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
+    settings = _settings(world, tmp_path, "", redis_url)
     with TGIStandIn([PARENS_WRONG, PARENS_WRONG]) as tgi:
-        outcome = run_github_job(_settings(world, tmp_path, tgi.url, redis_url), _issue_request(number))
+        every_phase = {"tgi_url": tgi.url, "github_check_run_interval_s": 0}
+        outcome = run_github_job(settings.model_copy(update=every_phase), _issue_request(number))
     assert outcome.status == "gave_up"
     assert world.gh.pulls(REPO) == []
+    # One comment: it showed the job's progress, and the answer replaced it.
     [comment] = world.gh.issue_comments(REPO, number)
     assert "could not fix" in comment["body"] and "assert True == False" in comment["body"]
     assert "round 2" in comment["body"] and "/codellama fix" in comment["body"]
+    assert "updated as it goes" not in comment["body"]
+    history = world.gh.comment_history(comment["id"])
+    assert history[0].startswith("**Queued**") and all("updated as it goes" in h for h in history), history
+    assert any(h.startswith("**Round 2 of 2**") for h in history), history
 
 
 def test_a_model_server_that_stays_down_ends_the_job_with_a_comment(
