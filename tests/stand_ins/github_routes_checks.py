@@ -42,6 +42,7 @@ def _apply(check_run: CheckRun, body: dict[str, Any]) -> None:
     """Take the fields GitHub takes; a conclusion completes the run, as on GitHub."""
     if "output" in body:
         check_run.output = {k: body["output"].get(k) for k in ("title", "summary", "text")}
+        check_run.annotations.extend(body["output"].get("annotations") or [])
     if "details_url" in body:
         check_run.details_url = body["details_url"]
     if "status" in body:

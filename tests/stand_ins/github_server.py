@@ -314,6 +314,10 @@ class GitHubStandIn:
             ]
         return sorted(found, key=lambda run: run["id"])
 
+    def check_run_annotations(self, check_run_id: int) -> list[dict[str, object]]:
+        with self.world.lock:
+            return [dict(a) for a in self.world.check_runs[check_run_id].annotations]
+
     def check_run_history(self, check_run_id: int) -> list[dict[str, str | None]]:
         """Every state the API gave this check run, oldest first: status, conclusion, title, summary,
         details_url."""

@@ -149,6 +149,8 @@ class CheckRun:
     completed_at: datetime | None = None
     # Every state the API was asked to give it, oldest first, so that tests can read the sequence.
     history: list[dict[str, str | None]] = field(default_factory=list)
+    # As GitHub keeps them: every annotation any update sent, in order.
+    annotations: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass

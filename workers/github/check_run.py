@@ -73,10 +73,17 @@ class GitHubCheckWriter:
             fields["conclusion"] = state.conclusion
         if state.details_url is not None:
             fields["details_url"] = state.details_url
+        if state.annotations:
+            fields["output"]["annotations"] = [self._scrubbed(a) for a in state.annotations]
         if self._run is None:
             self._run = self._repo.create_check_run(name=CHECK_NAME, head_sha=self._head_sha, **fields)
         else:
             self._run.edit(**fields)
+
+    def _scrubbed(self, annotation: dict[str, Any]) -> dict[str, Any]:
+        # raw_details quotes the fix's code, which may quote what a test printed.
+        texts = {k: self._scrub(v) for k, v in annotation.items() if k in ("message", "raw_details")}
+        return {**annotation, **texts}
 
 
 class CheckRunReporter:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Template
+from typing import Any
 
+from workers.github.fix_annotations import fix_annotations
 from workers.github.outcome import JobOutcome, JobStatus
 from workers.github.report_text import attempt_lines
 from workers.loop.progress import Localizing, Phase, Publishing, Reproducing, Round, SettingUp
@@ -48,6 +50,8 @@ class CheckText:
     summary: str
     conclusion: str | None = None
     details_url: str | None = None
+    # On the lines the fix changes (workers/github/fix_annotations.py), with the final state only.
+    annotations: tuple[dict[str, Any], ...] = ()
 
     @property
     def final(self) -> bool:
@@ -103,13 +107,13 @@ def completed(outcome: JobOutcome) -> CheckText:
     ledger of attempts), `failure` when the job itself could not run."""
     status, detail, result = outcome.status, outcome.detail, outcome.result
     ledger = _ledger(outcome)
+    annotations = tuple(fix_annotations(result.diff, detail)) if result is not None else ()
     if status == JobStatus.PULL_REQUEST:
-        return CheckText(
-            _DONE, "Fixed", _cap(SUCCESS.substitute(url=detail, ledger=ledger)), "success", detail
-        )
+        text = _cap(SUCCESS.substitute(url=detail, ledger=ledger))
+        return CheckText(_DONE, "Fixed", text, "success", detail, annotations)
     if status == JobStatus.REVISED:
         text = _cap(REVISED.substitute(url=detail, ledger=ledger))
-        return CheckText(_DONE, "Revised", text, "success", detail)
+        return CheckText(_DONE, "Revised", text, "success", detail, annotations)
     if status in _HELD_TITLES:
         return CheckText(_DONE, _HELD_TITLES[status], _cap(HELD.substitute(detail=detail)), "neutral")
     if status == JobStatus.ALREADY_DONE:

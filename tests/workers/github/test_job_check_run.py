@@ -76,6 +76,11 @@ def test_a_ci_job_that_succeeds_shows_each_phase_then_success_with_its_pull_requ
     assert (last["status"], last["conclusion"], last["title"]) == ("completed", "success", "Fixed")
     assert last["details_url"] == outcome.detail and outcome.detail in (last["summary"] or "")
     assert "round 1, candidate 1" in (last["summary"] or "")
+    # The fix's line is annotated on the commit, with the code that replaces it.
+    [check] = world.gh.check_runs(REPO, world.base_sha, CHECK_NAME)
+    [note] = world.gh.check_run_annotations(check["id"])
+    assert (note["path"], note["start_line"], note["end_line"]) == (PARENS_PATH, 12, 12), note
+    assert note["raw_details"] == "    return depth == 0" and outcome.detail in str(note["message"])
 
 
 def test_a_command_on_a_pull_request_that_gives_up_ends_neutral_with_its_ledger_on_the_head(
