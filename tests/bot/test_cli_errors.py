@@ -20,6 +20,7 @@ from tests.checkouts import commit_files, parens_checkout
 from tests.conftest import free_port, wait_until
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
+from workers.edits import EDIT_FORMATS
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
@@ -122,6 +123,13 @@ CASES: list[tuple[str, Callable[[Places], list[str]], dict[str, str], int, tuple
         {"BOT_MAX_ITERATIONS": "many"},
         2,
         ("BOT_MAX_ITERATIONS",),
+    ),
+    (
+        "serve with an unknown edit format",
+        lambda p: ["serve"],
+        {"EDIT_FORMAT": "udiff-simple"},
+        2,
+        ("EDIT_FORMAT", *EDIT_FORMATS),
     ),
     ("worker concurrency 0", lambda p: ["worker", "--concurrency", "0"], {}, 2, ("--concurrency",)),
     (
