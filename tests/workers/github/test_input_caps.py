@@ -12,10 +12,9 @@ import pytest
 
 from core.errors import JobFailed
 from core.github_app import GitHubApp
-from core.jobs import RepairRequest
 from tests.bugs import PARENS_RIGHT
 from tests.checkouts import parens_checkout, run_fix
-from tests.github_world import INSTALLATION_ID, REPO, World, github_world
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.log_bombs import MIB, gzip_bomb, zip_bomb, zip_of_many
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github import gateway as github_io
@@ -60,16 +59,7 @@ def test_a_job_caps_the_issue_title_body_and_instructions_with_a_marker(
     world: World, gateway: RepoGateway
 ) -> None:
     number = world.gh.add_issue(REPO, "T" * 1000, "B" * 50_000)
-    request = RepairRequest(
-        kind="issue",
-        installation_id=INSTALLATION_ID,
-        repo_full_name=REPO,
-        delivery_id="d",
-        issue_number=number,
-        comment_id=1,
-        requested_by="alice",
-        instructions="I" * 10_000,
-    )
+    request = issue_request(number, instructions="I" * 10_000)
     target = target_for(request, gateway)
     assert "T" * TITLE_CHARS + "\n[… title cut: 744 more characters" in target.task_text
     assert "B" * BODY_CHARS + "\n[… issue body cut: 42,000 more characters" in target.task_text

@@ -12,7 +12,7 @@ import pytest
 from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, quixbugs_repo
 from tests.checkouts import commit_files, parens_checkout, run_fix
-from tests.github_world import INSTALLATION_ID, REPO, World, github_world
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github.job import run_github_job
 from workers.loop.reproduce import cannot_run
@@ -167,15 +167,7 @@ def test_a_job_whose_test_command_cannot_run_says_so_and_asks_nothing(
 ) -> None:
     world = fixed_world
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
-    request = RepairRequest(
-        kind="issue",
-        installation_id=INSTALLATION_ID,
-        repo_full_name=REPO,
-        delivery_id="d",
-        issue_number=number,
-        comment_id=1,
-        requested_by="alice",
-    )
+    request = issue_request(number)
     with TGIStandIn([PARENS_RIGHT] * 16) as tgi:
         settings = world.settings(redis_url, "unused", tgi_url=tgi.url, bot_workdir=tmp_path / "work")
         outcome = run_github_job(settings, request)
