@@ -9,9 +9,9 @@ import pytest
 
 from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
-from tests.github_world import INSTALLATION_ID, REPO, World, github_world
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.stand_ins.tgi_server import TGIStandIn
-from tests.workers.github.test_job import _issue_request, _push_branch, _settings
+from tests.workers.github.test_job import _push_branch, _settings
 from workers.github.check_run import CHECK_NAME
 from workers.github.job import run_github_job
 
@@ -91,7 +91,7 @@ def test_a_command_on_a_pull_request_that_gives_up_ends_neutral_with_its_ledger_
     head = world.gh.pulls(REPO)[0]["head"]["sha"]
     with TGIStandIn([PARENS_WRONG, PARENS_WRONG]) as tgi:
         settings = _settings(world, tmp_path, tgi.url, redis_url)
-        request = _issue_request(number, pull=True)
+        request = issue_request(number, is_pull_request=True)
         outcome = run_github_job(settings.model_copy(update={"github_check_run_interval_s": 0}), request)
     assert outcome.status == "gave_up", outcome
     assert world.gh.check_runs(REPO, world.base_sha, CHECK_NAME) == []  # on the pull request's head only
