@@ -45,6 +45,8 @@ def _apply(check_run: CheckRun, body: dict[str, Any]) -> None:
         check_run.annotations.extend(body["output"].get("annotations") or [])
     if "details_url" in body:
         check_run.details_url = body["details_url"]
+    if "actions" in body:
+        check_run.actions = [a.get("identifier") for a in body["actions"]]
     if "status" in body:
         check_run.status = body["status"]
     if "conclusion" in body:
@@ -58,6 +60,7 @@ def _apply(check_run: CheckRun, body: dict[str, Any]) -> None:
             "title": check_run.output.get("title"),
             "summary": check_run.output.get("summary"),
             "details_url": check_run.details_url,
+            "actions": ",".join(check_run.actions),
         }
     )
 

@@ -149,6 +149,7 @@ class CheckRun:
     completed_at: datetime | None = None
     # Every state the API was asked to give it, oldest first, so that tests can read the sequence.
     history: list[dict[str, str | None]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # the identifiers of its buttons
     # As GitHub keeps them: every annotation any update sent, in order.
     annotations: list[dict[str, object]] = field(default_factory=list)
 

@@ -17,6 +17,7 @@ from github import GithubException
 from github.CheckRun import CheckRun
 from github.Repository import Repository
 
+from core.jobs import CHECK_RUN_NAME
 from core.scrub import Scrubber
 from workers.github import check_text
 from workers.github.check_text import CheckText
@@ -25,7 +26,7 @@ from workers.loop.progress import Phase
 
 log = logging.getLogger("codellama.check_run")
 
-CHECK_NAME = "codellama-bot"
+CHECK_NAME = CHECK_RUN_NAME
 # After this many failed writes in a row the check is left as it is: GitHub is down or refuses us.
 MAX_FAILURES = 3
 # Answers that retrying cannot change: no `checks: write` (403), the commit or repository is gone (404),
@@ -73,6 +74,8 @@ class GitHubCheckWriter:
             fields["conclusion"] = state.conclusion
         if state.details_url is not None:
             fields["details_url"] = state.details_url
+        if state.actions:
+            fields["actions"] = list(state.actions)
         if state.annotations:
             fields["output"]["annotations"] = [self._scrubbed(a) for a in state.annotations]
         if self._run is None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any
 
+from core.jobs import RETRY_ACTION
 from workers.github.fix_annotations import fix_annotations
 from workers.github.outcome import JobOutcome, JobStatus
 from workers.github.report_text import attempt_lines
@@ -52,6 +53,8 @@ class CheckText:
     details_url: str | None = None
     # On the lines the fix changes (workers/github/fix_annotations.py), with the final state only.
     annotations: tuple[dict[str, Any], ...] = ()
+    # Buttons on the completed check; pressing one sends check_run.requested_action to the receiver.
+    actions: tuple[dict[str, str], ...] = ()
 
     @property
     def final(self) -> bool:
@@ -93,6 +96,9 @@ _UNFIXED_TITLES = {
 }
 
 
+# GitHub's limits: label 20 characters, description 40, identifier 20.
+RETRY = {"label": "Retry", "description": "Run the repair again", "identifier": RETRY_ACTION}
+
 # Jobs a guard or the repository's config held back: nothing ran, and nothing is wrong with the bot.
 _HELD_TITLES = {
     JobStatus.AUTO_FIX_OFF: "Automatic repairs off for this branch",
@@ -115,14 +121,16 @@ def completed(outcome: JobOutcome) -> CheckText:
         text = _cap(REVISED.substitute(url=detail, ledger=ledger))
         return CheckText(_DONE, "Revised", text, "success", detail, annotations)
     if status in _HELD_TITLES:
-        return CheckText(_DONE, _HELD_TITLES[status], _cap(HELD.substitute(detail=detail)), "neutral")
+        held = _cap(HELD.substitute(detail=detail))
+        return CheckText(_DONE, _HELD_TITLES[status], held, "neutral", actions=(RETRY,))
     if status == JobStatus.ALREADY_DONE:
         return CheckText(_DONE, "Fixed", ALREADY_DONE.substitute(url=detail), "success", detail)
     if status in _UNFIXED_TITLES:
         reason = (result.reason if result else detail) or "no fix was found"
         text = UNFIXED.substitute(reason=reason[:1].upper() + reason[1:], ledger=ledger)
-        return CheckText(_DONE, _UNFIXED_TITLES[status], _cap(text), "neutral")
-    return CheckText(_DONE, "Could not run", _cap(FAILED.substitute(detail=detail)), "failure")
+        return CheckText(_DONE, _UNFIXED_TITLES[status], _cap(text), "neutral", actions=(RETRY,))
+    failed = _cap(FAILED.substitute(detail=detail))
+    return CheckText(_DONE, "Could not run", failed, "failure", actions=(RETRY,))
 
 
 def cancelled(why: str) -> CheckText:

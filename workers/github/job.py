@@ -78,6 +78,9 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
     memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
     try:
+        if target.check_sha is not None:
+            # Kept as long as deliveries are: a "Re-run" of this commit's check runs this job again.
+            memory.remember_check_job(target.check_sha, request, settings.dedupe_ttl_s)
         check = _open_check(settings, app, session, gateway, target)
         try:
             outcome = _guarded(settings, request, gateway, target, session, check, memory)

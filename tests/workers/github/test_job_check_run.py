@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import redis
 
+from bot.job_memory import RedisJobMemory
 from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
 from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
@@ -102,6 +104,10 @@ def test_a_command_on_a_pull_request_that_gives_up_ends_neutral_with_its_ledger_
     assert "| candidates tested | passed | model tokens spent |" in rounds[-1]
     last = history[-1]
     assert (last["status"], last["conclusion"], last["title"]) == ("completed", "neutral", "Gave up")
+    assert last["actions"] == "retry"  # its button runs the job again (tests/bot/test_rerun_routing.py)
+    # What a "Re-run" of this check runs again: the worker remembers it for the receiver.
+    memory = RedisJobMemory(redis.Redis.from_url(redis_url), ttl_s=60)
+    assert memory.for_commit(REPO, head) == request
     summary = last["summary"] or ""
     assert "round 1, candidate 1" in summary and "round 2, candidate 1" in summary and "2 round(s)" in summary
     # The person still hears it in the pull request's conversation too.
