@@ -196,6 +196,12 @@ class RepoGateway:
             raise _unavailable("opening the pull request", exc) from exc
         return str(pr.html_url)
 
+    def has_comment_containing(self, number: int, text: str) -> bool:
+        try:
+            return any(text in (c.body or "") for c in self._repo.get_issue(number).get_comments())
+        except GithubException as exc:
+            raise _unavailable(f"reading the comments of #{number}", exc) from exc
+
     def answer_in(self, number: int, answer: Callable[[str], bool]) -> None:
         """Comments on `number` go to `answer` first (the job's progress comment, which the first one
         replaces); a new comment is made when it returns False."""

@@ -66,13 +66,14 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     gateway = RepoGateway(app.client(session.auth()), request.repo_full_name, scrubber=scrubber_for(settings))
     branch = request.branch_name(settings.bot_branch_prefix)
     existing = gateway.open_pull_for(branch)
-    if existing:
-        # A redelivered job whose first run got as far as the pull request: nothing more to do.
-        return JobOutcome(JobStatus.ALREADY_DONE, existing)
     try:
         target = target_for(request, gateway, settings.bot_branch_prefix)
     except JobFailed as exc:
+        if existing:
+            return JobOutcome(JobStatus.ALREADY_DONE, existing)
         return _report_failure(gateway, request, None, str(exc))
+    if existing:
+        return _already_done(settings, app, session, gateway, target, existing)
     if target.revision and revision_text.done_by(target.revision.body, request.delivery_id):
         # A redelivered revision whose first run got as far as the ledger: its commit is there.
         return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
@@ -100,6 +101,26 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
         return outcome
     finally:
         memory.close()
+
+
+def _already_done(
+    settings: Settings,
+    app: GitHubApp,
+    session: InstallationSession,
+    gateway: RepoGateway,
+    target: Target,
+    url: str,
+) -> JobOutcome:
+    """A redelivered job whose first run got as far as the pull request (and then died, or its ack was
+    lost): nothing is repaired again, but what the first run may not have got to is done: the comment
+    linking the pull request, and a completed check."""
+    if target.comment_on and not gateway.has_comment_containing(target.comment_on, url):
+        gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
+    outcome = JobOutcome(JobStatus.ALREADY_DONE, url)
+    if target.check_sha is not None:
+        check = _open_check(settings, app, session, gateway, target)
+        check.finish(check_text.completed(outcome))
+    return outcome
 
 
 def _open_check(

@@ -73,6 +73,32 @@ def test_a_comment_on_a_pull_request_is_fixed_against_that_pull_requests_branch(
         assert tgi.prompts() == []
     assert again.status == "already_done" and again.detail == fix["html_url"]
     assert len(world.gh.pulls(REPO)) == 2
+    links = [c for c in world.gh.issue_comments(REPO, number) if fix["html_url"] in c["body"]]
+    assert len(links) == 1  # not said twice
+
+
+def test_a_redelivered_job_whose_first_run_died_after_the_pull_request_links_it_and_completes_its_check(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    _push_branch(world, tmp_path, "feature")
+    number = world.gh.add_pull(REPO, "feature", "main", title="Add notes")
+    request = issue_request(number, is_pull_request=True)
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        settings = _settings(world, tmp_path, tgi.url, redis_url)
+        first = run_github_job(settings, request)
+    assert first.status == "pull_request", first
+    # As if the first run's worker died after opening the pull request, before its comment and check.
+    with world.gh.world.lock:
+        world.gh.world.comments.clear()
+    head = next(p for p in world.gh.pulls(REPO) if p["number"] == number)["head"]["sha"]
+    with TGIStandIn([]) as tgi:
+        again = run_github_job(settings.model_copy(update={"tgi_url": tgi.url}), request)
+        assert tgi.requests == []
+    assert again.status == "already_done" and again.detail == first.detail
+    [comment] = world.gh.issue_comments(REPO, number)
+    assert first.detail in comment["body"]
+    last = world.gh.check_runs(REPO, head)[-1]
+    assert (last["status"], last["conclusion"], last["details_url"]) == ("completed", "success", first.detail)
 
 
 def test_when_no_answer_works_the_issue_hears_what_was_tried(
