@@ -94,7 +94,7 @@ def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]
     by_text: dict[str, int] = {}
     by_change: dict[tuple[tuple[str, str | None], ...], int] = {}
     pool.prepare(1)
-    scratch = pool.acquire()  # only read: held so that no test run changes it meanwhile
+    scratch = pool.acquire()  # only read: a checkout at the base commit, like those answers are written into
     try:
         root = scratch.workspace.root
         listing = checkout_files(root)
@@ -115,7 +115,7 @@ def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]
         pool.release(scratch)
     order = sorted(plans, key=lambda i: (change_size(plans[i].old, plans[i].new), i))
     started = time.monotonic()
-    results.update(_test_in_waves(pool, ctx, [(results[i], plans[i]) for i in order], order))
+    results.update(_test_in_waves(pool, ctx, [(i, results[i], plans[i]) for i in order]))
     final = [
         _copy(results[duplicate_of[i]], duplicate_of[i]) if i in duplicate_of else results[i]
         for i in range(len(generations))
@@ -124,7 +124,7 @@ def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]
 
 
 def _test_in_waves(
-    pool: SlotPool, ctx: JudgeContext, queue: list[tuple[CandidateResult, PlannedAnswer]], order: list[int]
+    pool: SlotPool, ctx: JudgeContext, queue: list[tuple[int, CandidateResult, PlannedAnswer]]
 ) -> dict[int, CandidateResult]:
     """Test the queue in order, pool.size at a time in parallel; stop after a wave with a winner."""
     done: dict[int, CandidateResult] = {}
@@ -132,15 +132,15 @@ def _test_in_waves(
     threads = ThreadPoolExecutor(max_workers=max(min(len(queue), pool.size), 1))
     try:
         for start in range(0, len(queue), pool.size):
-            wave = range(start, min(start + pool.size, len(queue)))
+            wave, rest = queue[start : start + pool.size], queue[start + pool.size :]
             if time.monotonic() >= ctx.deadline:
                 why = "not tested: the wall-time budget is spent"
-                return done | {order[j]: replace(queue[j][0], note=why) for j in range(start, len(queue))}
-            tested = list(threads.map(lambda j: _test(pool, ctx, *queue[j]), wave))
-            done.update((order[j], result) for j, result in zip(wave, tested, strict=True))
+                return done | {i: replace(c, note=why) for i, c, _ in wave + rest}
+            tested = list(threads.map(lambda item: _test(pool, ctx, item[1], item[2]), wave))
+            done.update((i, result) for (i, _, _), result in zip(wave, tested, strict=True))
             if any(result.passed for result in tested):
                 why = "not tested: another candidate already won"
-                return done | {order[j]: replace(queue[j][0], note=why) for j in range(wave.stop, len(queue))}
+                return done | {i: replace(c, note=why) for i, c, _ in rest}
         return done
     finally:
         # A hand-back (SIGTERM) or a soft time limit must not wait for test runs in flight; their sandboxes
