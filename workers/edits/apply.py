@@ -2,6 +2,8 @@
 
 Edits are applied in memory first, in answer order (several edits to one file build on each other); the
 guards and the syntax check run on the result; only if nothing was refused are files written.
+plan_answer stops before the writing, so that the repair loop can write an answer into another checkout
+at the same commit (the slot where it is tested) without applying it twice.
 """
 
 from __future__ import annotations
