@@ -66,6 +66,18 @@ def is_test_path(path: str) -> bool:
     return not posix.endswith(".py") and bool(_TEST_OR_TESTING_DIR.search(posix))
 
 
+def may_be_test_path(path: str) -> bool:
+    """is_test_path, or a Python file under test/ or testing/: what the edit guards keep from weakening.
+
+    Such a file is library code (django/test/testcases.py), a test helper the tests import (test/utils.py),
+    or a test module found by a project's own pattern (pytest's testing/python/collect.py, collected through
+    python_files). Retrieval ranks it as code; the guards cannot tell which it is, and the costs differ: a
+    wrongly guarded library file costs a refusal that tells the model to fix the code elsewhere (or the
+    repository allows test edits), a wrongly unguarded test lets a repair pass by weakening what is tested.
+    """
+    return is_test_path(path) or bool(_TEST_OR_TESTING_DIR.search(path.replace("\\", "/")))
+
+
 def checkout_files(root: Path) -> list[str]:
     """Every file of the checkout as a POSIX path relative to `root`, in a file-system-independent order.
 
