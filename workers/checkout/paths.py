@@ -80,7 +80,7 @@ def normalise(spelled: str) -> Spelling:
     return Spelling(tuple(parts), foreign)
 
 
-def without_diff_prefix(path: str) -> str | None:
+def _without_diff_prefix(path: str) -> str | None:
     """`x` for `a/x` or `b/x`, else None."""
     return path[2:] if path.startswith(_DIFF_PREFIXES) and len(path) > 2 else None
 
@@ -106,7 +106,7 @@ class PathPlacer:
             found = self._best(spelling.parts, foreign=True, top_name=only_this_checkout)
             return Placement(spelling.text, found)
         tries = [spelling.text]
-        bare = without_diff_prefix(spelling.text)
+        bare = _without_diff_prefix(spelling.text)
         if bare is not None:
             tries.append(bare)
         for text in tries:
