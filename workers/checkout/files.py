@@ -11,6 +11,8 @@ import re
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from workers.checkout.paths import PathPlacer, Placement
+
 # Directories that hold no file of the project itself: version control, environments, caches, build output.
 # Applied to `git ls-files` too, so a committed node_modules/ or venv is treated like an ignored one.
 SKIP_DIRS = frozenset(
@@ -62,6 +64,18 @@ def is_test_path(path: str) -> bool:
     if _TEST_FILE.search(posix) or _TEST_DIR.search(posix):
         return True
     return not posix.endswith(".py") and bool(_TEST_OR_TESTING_DIR.search(posix))
+
+
+def may_be_test_path(path: str) -> bool:
+    """is_test_path, or a Python file under test/ or testing/: what the edit guards keep from weakening.
+
+    Such a file is library code (django/test/testcases.py), a test helper the tests import (test/utils.py),
+    or a test module found by a project's own pattern (pytest's testing/python/collect.py, collected through
+    python_files). Retrieval ranks it as code; the guards cannot tell which it is, and the costs differ: a
+    wrongly guarded library file costs a refusal that tells the model to fix the code elsewhere (or the
+    repository allows test edits), a wrongly unguarded test lets a repair pass by weakening what is tested.
+    """
+    return is_test_path(path) or bool(_TEST_OR_TESTING_DIR.search(path.replace("\\", "/")))
 
 
 def checkout_files(root: Path) -> list[str]:
@@ -126,25 +140,17 @@ def _walked_files(root: Path) -> list[str]:
 
 
 class CheckoutIndex:
-    """The checkout's files by file name, to place a relative path a runner printed from a subdirectory.
+    """The checkout's file list with the one placing rule (workers/checkout/paths.py) over it.
 
     Built on first use and kept for the index's life: make a new one when files may have come or gone.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._by_name: dict[str, list[str]] | None = None
+        self._placer: PathPlacer | None = None
 
-    def place(self, printed: str) -> str | None:
-        """The one file of the checkout whose path ends with `printed`; None when there is none or several."""
-        path = PurePosixPath(printed)
-        tail = "/" + path.as_posix()
-        candidates = [c for c in self._index().get(path.name, ()) if ("/" + c).endswith(tail)]
-        return candidates[0] if len(candidates) == 1 else None
-
-    def _index(self) -> dict[str, list[str]]:
-        if self._by_name is None:
-            self._by_name = {}
-            for rel in checkout_files(self.root):
-                self._by_name.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
-        return self._by_name
+    def place(self, spelled: str) -> Placement:
+        """The file(s) of the checkout that best match `spelled`; see workers/checkout/paths.py."""
+        if self._placer is None:
+            self._placer = PathPlacer(checkout_files(self.root))
+        return self._placer.place(spelled)

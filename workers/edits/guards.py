@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from workers.checkout.files import is_test_path
+from workers.checkout.files import may_be_test_path
 from workers.checkout.path_globs import matching_glob
 from workers.edits.records import EditPolicy, Refused
 
@@ -70,7 +70,7 @@ def check_change(path: str, before: str | None, after: str | None, policy: EditP
     """Refuse an edit that deletes or skips tests, or removes assertions, unless tests are the request."""
     if policy.allow_test_edits:
         return
-    is_test = is_test_path(path)
+    is_test = may_be_test_path(path)
     if after is None:
         if is_test:
             raise Refused(f"deleting the test file {path} is not allowed; fix the code the tests exercise")

@@ -1,17 +1,19 @@
 """Turn the path a model wrote into a path inside the repository, or refuse.
 
-Models write `a/src/x.py` (diff habit), `./src/x.py`, `/home/user/project/src/x.py`, or just `x.py`. Each is
-resolved only when exactly one repository file fits; whatever the spelling, the result must stay inside the
-repository, outside `.git/`, and must not pass through a symlink that leads out.
+Models write `a/src/x.py` (diff habit), `./src/x.py`, `/home/user/project/src/x.py`, or just `x.py`. Which
+file that means is the checkout's one placing rule (workers/checkout/paths.py); this module keeps what is
+particular to writing: an ambiguous path is refused naming the candidates, a path that fits no file is a new
+file, and whatever the spelling, the result must stay inside the repository, outside `.git/`, and must not
+pass through a symlink that leads out.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
 from pathlib import Path, PurePosixPath
 
 from workers.checkout.files import checkout_files
+from workers.checkout.paths import PathPlacer, normalise
 from workers.edits.records import Refused
 
 
@@ -30,46 +32,34 @@ def resolve_path(root: Path, raw: str, files: list[str] | None = None) -> str:
         raise Refused("the edit names no file; put the file's path on the line before the edit")
     root_real = Path(os.path.realpath(root))
     listing = files if files is not None else checkout_files(root)
-    existing = set(listing)
-    candidate = _candidate(root_real, text, existing, listing)
+    candidate = _candidate(root_real, text, listing)
     _check_inside(root_real, candidate)
     return candidate
 
 
-def _candidate(root_real: Path, text: str, existing: set[str], listing: list[str]) -> str:
+def _candidate(root_real: Path, text: str, listing: list[str]) -> str:
     if text.startswith("/"):
         absolute = Path(os.path.normpath(text))
         for base in (root_real, Path(os.path.abspath(root_real))):
             if absolute.is_relative_to(base):
                 return absolute.relative_to(base).as_posix()
-        # An absolute path from the model's imagination ("/home/user/project/src/x.py"): accept it only if
-        # its tail names exactly one repository file.
-        parts = absolute.parts[1:]
-        for k in range(len(parts)):
-            tail = "/".join(parts[k:])
-            if tail in existing:
-                return tail
-        raise Refused(f"{text} is outside the repository; give the path relative to the repository root")
-    if ".." in PurePosixPath(text).parts:
+    elif ".." in PurePosixPath(text).parts:
         raise Refused(f"{text} leaves the repository (it contains ..); give a path inside it")
-    text = posixpath.normpath(text)
-    if text[:2] in ("a/", "b/"):
-        text = text[:2] + posixpath.normpath(_clean(text[2:]))
-    if text in existing:
-        return text
-    # Diff prefixes: "a/x" and "b/x" mean "x" unless the repository really has a top-level a/ or b/.
-    if text[:2] in ("a/", "b/") and text[2:] in existing:
-        return text[2:]
-    matches = [f for f in listing if f.endswith("/" + text)]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        shown = ", ".join(sorted(matches)[:5])
-        raise Refused(f"{text} matches several files ({shown}); give the full path from the repository root")
-    if text[:2] in ("a/", "b/"):
-        return text[2:]
-    # A path that exists nowhere is a new file, created where it says.
-    return text
+    # The model was asked to edit this repository: whatever it writes means a file here.
+    placement = PathPlacer(listing).place(text, only_this_checkout=True)
+    if placement.ambiguous:
+        shown = ", ".join(placement.matches[:5])
+        raise Refused(
+            f"{placement.spelled} matches several files ({shown}); give the full path from the repository "
+            "root"
+        )
+    if placement.path is not None:
+        return placement.path
+    if normalise(text).foreign:
+        # An absolute path from the model's imagination whose tail names no repository file.
+        raise Refused(f"{text} is outside the repository; give the path relative to the repository root")
+    # A path that exists nowhere is a new file, created where it says (without a diff prefix).
+    return placement.spelled
 
 
 def _check_inside(root_real: Path, rel: str) -> None:

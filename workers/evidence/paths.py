@@ -93,7 +93,8 @@ class PathResolver:
         """(path, in_repo): repository-relative when the file belongs to the repository."""
         known = self._cache.get(raw_path)
         if known is None:
-            known = _relative(self.repo_root, self.repo_name, tuple(self.roots), self.base, raw_path)
+            roots = tuple(self.roots)
+            known = _relative(self.repo_root, self._checkout, self.repo_name, roots, self.base, raw_path)
             if not known[1] and self._checkout is not None:
                 known = self._placed(raw_path) or known
             self._cache[raw_path] = known
@@ -105,12 +106,17 @@ class PathResolver:
         if not path or _is_absolute(path) or path.startswith("../") or _is_library(path):
             return None
         assert self._checkout is not None
-        placed = self._checkout.place(path)
+        placed = self._checkout.place(path).path
         return (placed, True) if placed else None
 
 
 def _relative(
-    repo_root: Path | None, repo_name: str | None, roots: tuple[str, ...], base: str | None, raw_path: str
+    repo_root: Path | None,
+    checkout: CheckoutIndex | None,
+    repo_name: str | None,
+    roots: tuple[str, ...],
+    base: str | None,
+    raw_path: str,
 ) -> tuple[str, bool]:
     path = raw_path.strip().replace("\\", "/")
     if path.startswith("file://"):
@@ -120,12 +126,12 @@ def _relative(
     if base and not _is_absolute(path) and not path.startswith("../"):
         # Relative to the runner's directory, which may sit below the repository's top.
         path = base + _normal(path)
-    if repo_root is not None:
+    if repo_root is not None and checkout is not None:
         inside = _inside(repo_root, path)
         if inside is not None:
             return inside, (repo_root / inside).is_file()
         stripped = _strip_prefix(path, roots, repo_name)
-        return _check_in(repo_root, raw_path, stripped if stripped is not None else path)
+        return _check_in(repo_root, checkout, raw_path, stripped if stripped is not None else path)
     stripped = _strip_prefix(path, roots, repo_name)
     if stripped is not None:
         return stripped, True
@@ -170,17 +176,13 @@ def _normal(path: str) -> str:
     return str(PurePosixPath(path)) if path else path
 
 
-def _check_in(repo_root: Path, raw_path: str, path: str) -> tuple[str, bool]:
+def _check_in(repo_root: Path, checkout: CheckoutIndex, raw_path: str, path: str) -> tuple[str, bool]:
     """With a checkout at hand, a path is the repository's only if the file is there."""
     if _is_absolute(path):
-        # An absolute path from another machine: the longest tail of it that exists here. One bare file name
-        # is too weak a match ("utils.py" of some other tree), so a tail keeps at least a directory.
-        parts = PurePosixPath(path).parts[1:]
-        for start in range(len(parts) - 1):
-            tail = PurePosixPath(*parts[start:])
-            if (repo_root / tail).is_file():
-                return tail.as_posix(), True
-        return raw_path, False
+        # An absolute path from another machine: the checkout's placing rule (enough of its tail, one best
+        # file) decides; where that other machine kept the checkout is unknowable.
+        placed = checkout.place(path).path
+        return (placed, True) if placed else (raw_path, False)
     normal = _normal(path)
     if (repo_root / normal).is_file():
         return normal, True

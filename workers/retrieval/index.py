@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.checkout.files import is_test_path
+from workers.checkout.paths import PathPlacer
 from workers.retrieval.chunks import Chunk, chunk_file
 from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
 from workers.retrieval.repo import language_of, read_text, source_files
@@ -44,8 +45,6 @@ class RepoIndex:
         self.definitions: dict[str, list[Chunk]] = defaultdict(list)
         # Dotted module name and each suffix of it -> files ("db.models.query" -> django/db/models/query.py).
         self.modules: dict[str, list[str]] = defaultdict(list)
-        # File name -> paths, for issue text that names "query.py" without its directory.
-        self.basenames: dict[str, list[str]] = defaultdict(list)
         documents: list[list[str]] = []
         for path in files:
             self._add(path, documents)
@@ -79,7 +78,6 @@ class RepoIndex:
         lines = text.splitlines()
         info = FileInfo(path, chunks, len(lines), [c.start_line for c in chunks[1:]])
         self.files[path] = info
-        self.basenames[path.rsplit("/", 1)[-1]].append(path)
         if path.endswith(".py"):
             parts = path[:-3].split("/")
             if parts[-1] == "__init__":
@@ -97,22 +95,13 @@ class RepoIndex:
             self.chunks.append(chunk)
 
     def resolve_path(self, mentioned: str) -> str | None:
-        """The repository file a path from a log or an issue means, matching the longest path suffix.
+        """The one source or test file a path from a log, an issue or a stack frame means, by the checkout's
+        placing rule (workers/checkout/paths.py); None when no file fits or several fit equally well."""
+        return self._placer.place(mentioned).path
 
-        Handles absolute paths from other machines (/usr/lib/python3/site-packages/django/db/x.py) and CI
-        checkouts (/home/runner/work/repo/repo/src/x.py) alike.
-        """
-        mentioned = mentioned.replace("\\", "/").lstrip("./")
-        if mentioned in self.files or mentioned in self._test_set:
-            return mentioned
-        parts = mentioned.split("/")
-        candidates = self.basenames.get(parts[-1], []) + [t for t in self.test_paths if t.endswith(parts[-1])]
-        best, best_len = None, 0
-        for path in candidates:
-            common = _common_suffix(path.split("/"), parts)
-            if common > best_len or (common == best_len and best is not None and len(path) < len(best)):
-                best, best_len = path, common
-        return best
+    @functools.cached_property
+    def _placer(self) -> PathPlacer:
+        return PathPlacer([*self.files, *self.test_paths])
 
     def resolve_module(self, dotted: str) -> tuple[str, str] | None:
         """`django.db.models.query.QuerySet.count` -> (django/db/models/query.py, "QuerySet.count")."""
@@ -148,10 +137,6 @@ class RepoIndex:
     def lexical_chunk_files(self) -> list[str]:
         return list(dict.fromkeys(c.path for c in self.lexical_chunks))
 
-    @functools.cached_property
-    def _test_set(self) -> set[str]:
-        return set(self.test_paths)
-
     @functools.lru_cache(maxsize=1)  # noqa: B019 - one index per localization, freed with it
     def _test_modules(self) -> dict[str, list[str]]:
         """Dotted names of test modules ("admin_views.tests"), for unittest-style test ids."""
@@ -162,13 +147,6 @@ class RepoIndex:
                 for i in range(len(parts)):
                     modules[".".join(parts[i:])].append(path)
         return modules
-
-
-def _common_suffix(a: list[str], b: list[str]) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return n
 
 
 def _covered_lines(chunks: list[Chunk], line_count: int) -> bytearray:

@@ -78,5 +78,5 @@ def test_without_git_the_walk_skips_the_same_directories(tmp_path: Path) -> None
 def test_the_index_places_a_printed_tail_only_when_one_file_fits(tmp_path: Path) -> None:
     _write(tmp_path, "app/models/user.py", "app/views/user.py", "app/models/order.py")
     index = CheckoutIndex(tmp_path)
-    assert index.place("models/order.py") == "app/models/order.py"
-    assert index.place("user.py") is None
+    assert index.place("models/order.py").path == "app/models/order.py"
+    assert index.place("user.py").matches == ("app/models/user.py", "app/views/user.py")

@@ -138,3 +138,12 @@ def test_data_files_are_checked_by_their_parsers() -> None:
     assert error is not None and "YAML" in error.detail
     assert introduced_error("config.yml", "a: [\n", "a: [\nb: 1\n") is None  # was broken before
     assert introduced_error("package.json", '{"a": 1}\n', '{"a": 2}\n') is None
+
+
+@pytest.mark.parametrize("path", ["test/utils.py", "testing/python/collect.py", "pkg/testing/fixtures.py"])
+def test_python_files_under_test_directories_are_guarded(path: str) -> None:
+    # Test helpers, or test modules found by a project's own pattern (pytest collects testing/python/*.py):
+    # retrieval ranks them as code, but the guards keep them from being weakened.
+    before = "def check(x):\n    assert x == 1\n    assert x > 0\n"
+    with pytest.raises(Refused, match="removes an assertion"):
+        check_change(path, before, "def check(x):\n    assert x == 1\n", STRICT)

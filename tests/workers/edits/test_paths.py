@@ -105,3 +105,22 @@ def test_new_file_keeps_its_path(repo: Path) -> None:
 def test_directory_is_refused(repo: Path) -> None:
     with pytest.raises(Refused, match="directory"):
         resolve_path(repo, "python_programs")
+
+
+def test_a_diff_prefix_on_a_bare_name_places_the_one_file(repo: Path) -> None:
+    # "a/gcd.py" used to become a new top-level gcd.py beside python_programs/gcd.py.
+    assert resolve_path(repo, "a/gcd.py") == "python_programs/gcd.py"
+
+
+def test_a_top_level_file_from_another_machine(repo: Path) -> None:
+    (repo / "setup.py").write_text("\n")
+    assert resolve_path(repo, "/home/dev/checkout/setup.py") == "setup.py"
+    assert resolve_path(repo, "C:\\Users\\dev\\QuixBugs\\python_programs\\gcd.py") == "python_programs/gcd.py"
+
+
+def test_a_foreign_path_matching_two_files_is_refused(repo: Path) -> None:
+    for top in ("one", "two"):
+        (repo / top / "pkg").mkdir(parents=True)
+        (repo / top / "pkg" / "mod.py").write_text("\n")
+    with pytest.raises(Refused, match=r"several files \(one/pkg/mod.py, two/pkg/mod.py\)"):
+        resolve_path(repo, "/home/dev/elsewhere/pkg/mod.py")

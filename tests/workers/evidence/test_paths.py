@@ -133,3 +133,15 @@ def test_relative_path_printed_below_the_top_is_placed_only_when_unique(tmp_path
     assert resolver.relative("tests/test_views.py") == ("api/tests/test_views.py", True)
     assert resolver.relative("app/models.py") == ("app/models.py", False)  # two candidates: no guess
     assert resolver.relative("x/a.js") == ("x/a.js", False)  # installed code is not indexed
+
+
+def test_a_foreign_path_is_placed_by_the_checkouts_rule(tmp_path: Path) -> None:
+    for name in ("backend/app/models.py", "backend/app/views.py", "web/app/views.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("\n")
+    resolver = PathResolver(repo_root=tmp_path)
+    # The other machine kept the checkout one level lower: its tail still names one file, though not at
+    # the checkout's top (this used to be left out of the repository).
+    assert resolver.relative("/srv/build/app/models.py") == ("backend/app/models.py", True)
+    # Two files fit as well as each other: no guess.
+    assert resolver.relative("/srv/build/app/views.py") == ("/srv/build/app/views.py", False)

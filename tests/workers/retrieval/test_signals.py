@@ -117,3 +117,19 @@ def test_error_message_in_an_issue_finds_the_code_that_raises_it(tmp_path: Path)
     assert (
         message_fragments("AttributeError: 'Poly3DCollection' object has no attribute '_facecolors2d'") == []
     )
+
+
+def test_issue_paths_use_the_checkouts_placing_rule(tmp_path: Path) -> None:
+    for name in ("pkg/models/query.py", "pkg/models/sql/query.py", "pkg/__init__.py", "tests/test_query.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    index = RepoIndex.build(tmp_path)
+    assert index.resolve_path("a/pkg/models/query.py") == "pkg/models/query.py"  # pasted from a diff
+    assert index.resolve_path("/usr/lib/python3/site-packages/pkg/models/sql/query.py") == (
+        "pkg/models/sql/query.py"
+    )
+    assert index.resolve_path(".\\tests\\test_query.py") == "tests/test_query.py"
+    # Two files named query.py: no guess (the shorter path used to win), and a written directory that
+    # differs is another file (any __init__.py used to match by its name alone).
+    assert index.resolve_path("query.py") is None
+    assert index.resolve_path("other/__init__.py") is None
