@@ -100,26 +100,20 @@ def _flag(value: Any) -> bool:
     return value
 
 
-def _count(value: Any) -> int | None:
-    """A whole number from 1 to MAX_COUNT; null means the operator's setting."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
-    if not 1 <= value <= MAX_COUNT:
-        raise PydanticCustomError("kind", "{what}", {"what": str(value)})
-    return value
+def _whole_number(most: int | None) -> Any:
+    """A validator for a whole number from 1 to `most` (no upper limit when None); null means the
+    operator's setting."""
 
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
+        if value < 1 or (most is not None and value > most):
+            raise PydanticCustomError("kind", "{what}", {"what": str(value)})
+        return value
 
-def _budget(value: Any) -> int | None:
-    """A whole number of at least 1; null means the operator's setting."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PydanticCustomError("kind", "{what}", {"what": _kind(value)})
-    if value < 1:
-        raise PydanticCustomError("kind", "{what}", {"what": str(value)})
-    return value
+    return check
 
 
 def _auto_fix(value: Any) -> bool | tuple[str, ...]:
@@ -156,11 +150,11 @@ class RepoConfig(BaseModel):
     protected: Annotated[tuple[str, ...], BeforeValidator(_globs)] = ()
     auto_fix_ci: Annotated[bool | tuple[str, ...], BeforeValidator(_auto_fix)] = True
     allow_test_edits: Annotated[bool, BeforeValidator(_flag)] = False
-    max_rounds: Annotated[int | None, BeforeValidator(_count)] = None
-    candidates: Annotated[int | None, BeforeValidator(_count)] = None
+    max_rounds: Annotated[int | None, BeforeValidator(_whole_number(MAX_COUNT))] = None
+    candidates: Annotated[int | None, BeforeValidator(_whole_number(MAX_COUNT))] = None
     instructions: Annotated[str, BeforeValidator(_instructions)] = ""
-    daily_jobs: Annotated[int | None, BeforeValidator(_budget)] = None
-    daily_tokens: Annotated[int | None, BeforeValidator(_budget)] = None
+    daily_jobs: Annotated[int | None, BeforeValidator(_whole_number(None))] = None
+    daily_tokens: Annotated[int | None, BeforeValidator(_whole_number(None))] = None
 
     def fixes_ci_on(self, branch: str) -> bool:
         """Whether a red CI on `branch` is repaired without being asked (commands always work)."""

@@ -84,7 +84,7 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
             memory.remember_check_job(target.check_sha, request, settings.dedupe_ttl_s)
         check = _open_check(settings, app, session, gateway, target)
         try:
-            outcome = _guarded(settings, request, gateway, target, session, check, memory)
+            outcome = _guarded(_Job(settings, request, gateway, target, session, memory), check)
         except TransientError as exc:
             check.finish(check_text.cancelled(f"interrupted by {exc}; the job is retried on a new check run"))
             raise  # the task retries these
@@ -146,45 +146,45 @@ def _open_check(
     return reporter.start("a worker has picked the job up")
 
 
-def _guarded(
-    settings: Settings,
-    request: RepairRequest,
-    gateway: RepoGateway,
-    target: Target,
-    session: InstallationSession,
-    progress: Progress,
-    memory: RepoMemory,
-) -> JobOutcome:
+@dataclass(frozen=True)
+class _Job:
+    """What every step of one job works with."""
+
+    settings: Settings
+    request: RepairRequest
+    gateway: RepoGateway
+    target: Target
+    session: InstallationSession
+    memory: RepoMemory
+
+
+def _guarded(job: _Job, progress: Progress) -> JobOutcome:
     """The repair, unless a cost or loop guard holds it; what it spent and how it ended are counted."""
+    request, target = job.request, job.target
     # From CI's own log, before anything is cloned: a failure given up on before costs nothing again.
     fingerprint = (
         failure_fingerprint(ci_evidence(target, None, request.repo_full_name))
         if request.kind == "ci"
         else None
     )
-    hold = hold_before_start(settings, memory, request, fingerprint)
+    hold = hold_before_start(job.settings, job.memory, request, fingerprint)
     if hold:
-        return _held(gateway, target, _Held.of(hold))
-    outcome = _repair(settings, request, gateway, target, session, progress, memory)
-    _record_end(settings, memory, request, gateway, target, outcome, fingerprint)
+        return _held(job.gateway, target, _Held.of(hold))
+    outcome = _repair(job, progress)
+    _record_end(job, outcome, fingerprint)
     return outcome
 
 
-def _repair(
-    settings: Settings,
-    request: RepairRequest,
-    gateway: RepoGateway,
-    target: Target,
-    session: InstallationSession,
-    progress: Progress,
-    memory: RepoMemory,
-) -> JobOutcome:
+def _repair(job: _Job, progress: Progress) -> JobOutcome:
+    settings, request, gateway, target = job.settings, job.request, job.gateway, job.target
     job_dir = job_dir_for(settings, request)
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
     branch = request.branch_name(settings.bot_branch_prefix)
     try:
-        entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch, memory)
+        entry = _GitHubEntry(
+            settings, request, gateway, target, job.session.token, job_dir, branch, job.memory
+        )
         with model_from(settings) as model:
             return run_pipeline(entry, ScrubbedModel(model, gateway.scrub), progress)
     except ModelUnavailable as exc:
@@ -280,19 +280,12 @@ def _held(gateway: RepoGateway, target: Target, held: _Held) -> JobOutcome:
     return JobOutcome(held.status, held.detail)
 
 
-def _record_end(
-    settings: Settings,
-    memory: RepoMemory,
-    request: RepairRequest,
-    gateway: RepoGateway,
-    target: Target,
-    outcome: JobOutcome,
-    fingerprint: str | None,
-) -> None:
+def _record_end(job: _Job, outcome: JobOutcome, fingerprint: str | None) -> None:
+    settings, request, gateway, target = job.settings, job.request, job.gateway, job.target
     sha = (request.head_sha or "")[:7]
     paused = record_end(
         settings,
-        memory,
+        job.memory,
         request,
         opened_pull=outcome.status == JobStatus.PULL_REQUEST,
         gave_up=outcome.status == JobStatus.GAVE_UP,
