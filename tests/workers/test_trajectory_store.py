@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from core.scrub import Scrubber
 from workers.loop import trajectory
 from workers.loop.trajectory import OMITTED, Trajectory
@@ -40,7 +42,7 @@ def test_a_record_is_written_scrubbed_whole_and_with_its_version(tmp_path: Path)
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left beside it
 
 
-def test_texts_are_capped_and_the_record_stops_growing_at_its_total(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_texts_are_capped_and_the_record_stops_growing_at_its_total(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trajectory, "TOTAL_CHARS", 1000)
     record = Trajectory("bench", "j")
     assert record.text("x" * 900, 100, tail=True).endswith("x" * 100)
