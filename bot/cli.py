@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.exits import OneLineParser, raise_on_sigterm, run_guarded
 from core.settings import Settings, load_settings
-from workers.local.arguments import existing_directory, port_number, positive_int
+from workers.local.arguments import existing_directory, new_file, port_number, positive_int
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -86,7 +86,12 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
 
     with model_from(settings) as model:
         fixed = run_local_fix(
-            settings, Path(args.path), model, test_command=args.test, issue_text=args.issue or ""
+            settings,
+            Path(args.path),
+            model,
+            test_command=args.test,
+            issue_text=args.issue or "",
+            trajectory_path=args.trajectory,
         )
     result = fixed.result
     if result.status == RepairStatus.NOT_REPRODUCED:
@@ -141,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("path", type=existing_directory)
     fix.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")
     fix.add_argument("--issue", help="what is wrong, in words, to guide the repair")
+    fix.add_argument(
+        "--trajectory",
+        type=new_file,
+        metavar="FILE",
+        help="write the job's record (prompts, answers, verdicts) to FILE as JSON, not under BOT_DATA_DIR",
+    )
     fix.set_defaults(handler=_fix)
     apply = sub.add_parser("apply", help="apply a model answer to a checkout and report each edit")
     from workers.edits.cli import add_arguments as add_apply_arguments

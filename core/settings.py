@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     tgi_backoff_base_s: float = 1.0
 
     bot_workdir: Path = Path("/tmp/codellama-bot")
+    # Where what outlives a job is kept (trajectories: workers/trajectory_store.py); BOT_WORKDIR/data unset.
+    bot_data_dir: Path | None = None
+    # Trajectories older than this many days are deleted when a job writes its own.
+    trajectory_retention_days: float = Field(default=30.0, gt=0)
     bot_max_iterations: int = Field(default=4, ge=1, le=20)
     # How many times one head SHA may trigger a CI repair before the bot stops trying.
     bot_max_attempts_per_sha: int = Field(default=1, ge=1)
@@ -107,6 +111,9 @@ class Settings(BaseSettings):
         if self.github_private_key and self.github_private_key_path:
             raise ConfigurationError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
         return self
+
+    def data_dir(self) -> Path:
+        return self.bot_data_dir if self.bot_data_dir is not None else self.bot_workdir / "data"
 
     def private_key_pem(self) -> str:
         """The App's private key as PEM text, from whichever setting holds it."""

@@ -21,6 +21,7 @@ from workers.checkout.workspace import Workspace
 from workers.loop.progress import SILENT, Progress, Publishing, SettingUp
 from workers.loop.repair_config import RepairConfig, repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
+from workers.loop.trajectory import Trajectory, outcome_of, plain
 from workers.runners.process import CommandRunner
 from workers.runners.sandbox import make_runner
 
@@ -62,12 +63,20 @@ class Entry(Protocol[T]):
     def publish(self, prepared: Prepared, result: RepairResult) -> T: ...
 
 
-def run_pipeline(entry: Entry[T], model: TextModel, progress: Progress = SILENT) -> T:
-    """`progress` hears each phase as it starts (see workers/loop/progress.py)."""
+def run_pipeline(
+    entry: Entry[T], model: TextModel, progress: Progress = SILENT, trajectory: Trajectory | None = None
+) -> T:
+    """`progress` hears each phase as it starts (see workers/loop/progress.py); `trajectory`, when given,
+    records what went in and came out (see workers/loop/trajectory.py); the caller writes it."""
     progress.phase(SettingUp())
     with entry.prepare() as (prepared, task):
-        loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, progress)
+        if trajectory is not None:
+            config = plain(prepared.config) | {"test_command": task.test_command}
+            trajectory.started(task.repository, prepared.workspace.head_sha, config)
+        loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, progress, trajectory)
         result = loop.run(task)
+        if trajectory is not None:
+            trajectory.ended(outcome_of(result, trajectory))
         progress.phase(Publishing())
         return entry.publish(prepared, result)
 

@@ -4,23 +4,29 @@ directory, its runner the sandbox, the loop's budgets from the settings with the
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import git
 
+from core.scrub import scrubber_for
 from core.settings import Settings
 from inference import prompts
 from inference.protocol import TextModel
 from workers.benchmark.corpus import BenchTask
 from workers.checkout.workspace import Workspace
+from workers.loop.progress import SILENT
 from workers.loop.repair_loop import RepairResult, RepairStatus, RepairTask
 from workers.loop.selection import read_run
 from workers.loop.targeted import targeted_command
+from workers.loop.trajectory import Trajectory
 from workers.pipeline import Prepared, prepare_checkout, run_pipeline
 from workers.runners.process import CommandRunner
+from workers.trajectory_store import keep_trajectory, recording
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,10 @@ class TaskOutcome:
 def run_task(
     task: BenchTask, model: TextModel, settings: Settings, *, k: int, rounds: int, work: Path
 ) -> TaskOutcome:
-    return run_pipeline(_BenchEntry(task, settings, k, rounds, work / task.name), model)
+    record = Trajectory("bench", f"{task.name}-{time.strftime('%Y%m%dT%H%M%S')}")
+    record.request = {"task": task.name, "k": k, "rounds": rounds}
+    with recording(record, partial(keep_trajectory, settings, scrub=scrubber_for(settings))):
+        return run_pipeline(_BenchEntry(task, settings, k, rounds, work / task.name), model, SILENT, record)
 
 
 @dataclass

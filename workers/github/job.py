@@ -32,10 +32,12 @@ from workers.github.progress_comment import CommentWriter, ProgressComment
 from workers.github.revision import publish_revision
 from workers.loop.progress import Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
+from workers.loop.trajectory import Trajectory
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
 from workers.queue.repo_memory import RepoMemory
 from workers.queue.stop_watch import Stopped
+from workers.trajectory_store import keep_trajectory, recording
 
 log = logging.getLogger("codellama.job")
 
@@ -50,6 +52,10 @@ class _Held(Exception):
     @classmethod
     def of(cls, hold: Hold) -> _Held:
         return cls(JobStatus(hold.kind.value), hold.detail, tell=hold.tell)
+
+
+# The outcomes whose detail is the pull request's (or the revision's) address.
+_LINKED = (JobStatus.PULL_REQUEST, JobStatus.REVISED, JobStatus.ALREADY_DONE)
 
 
 def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
@@ -176,6 +182,17 @@ def _guarded(job: _Job, progress: Progress) -> JobOutcome:
 
 
 def _repair(job: _Job, progress: Progress) -> JobOutcome:
+    request = job.request
+    record = Trajectory("github", request.delivery_id)
+    record.request, record.repository = request.to_payload(), request.repo_full_name
+    with recording(record, partial(keep_trajectory, job.settings, scrub=job.gateway.scrub)):
+        outcome = _attempt(job, progress, record)
+        record.ended({"job_status": str(outcome.status), "detail": outcome.detail})
+        record.links = [outcome.detail] if outcome.status in _LINKED else []
+    return outcome
+
+
+def _attempt(job: _Job, progress: Progress, record: Trajectory) -> JobOutcome:
     settings, request, gateway, target = job.settings, job.request, job.gateway, job.target
     job_dir = job_dir_for(settings, request)
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
@@ -186,7 +203,7 @@ def _repair(job: _Job, progress: Progress) -> JobOutcome:
             settings, request, gateway, target, job.session.token, job_dir, branch, job.memory
         )
         with model_from(settings) as model:
-            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub), progress)
+            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub), progress, record)
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -69,4 +70,28 @@ def readable_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text} is a directory; pass a file")
     if not os.access(path, os.R_OK):
         raise argparse.ArgumentTypeError(f"{text} cannot be read (permission denied)")
+    return path
+
+
+def new_file(text: str) -> Path:
+    """A file to create: not there yet (nothing is overwritten), in a directory that exists and can be
+    written, so a job is not run only to find its record has nowhere to go."""
+    path = Path(text)
+    if not text:
+        raise argparse.ArgumentTypeError("expected the path of a file to write")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; pass the path of a file to create")
+    if path.exists() or path.is_symlink():
+        raise argparse.ArgumentTypeError(
+            f"{text} already exists; pass a new file's path (nothing is overwritten)"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{parent} is not a directory; create it first")
+    try:  # a real file, not os.access: root passes that check on a read-only or virtual file system
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{parent} cannot be written ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
     return path

@@ -6,23 +6,32 @@ the fix is left on a new branch.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from core.errors import JobFailed
+from core.scrub import Scrubber, scrubber_for
 from core.settings import Settings
 from inference import prompts
 from inference.protocol import TextModel
 from workers.checkout.git_preflight import check_checkout
 from workers.checkout.repo_config import load_repo_config
 from workers.checkout.workspace import Workspace
+from workers.loop.progress import SILENT
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.loop.text_caps import INSTRUCTIONS_CHARS, check_cap
+from workers.loop.trajectory import Trajectory
 from workers.pipeline import Prepared, prepare_checkout, run_pipeline
+from workers.trajectory_store import keep_trajectory, recording, write_trajectory
+
+log = logging.getLogger("codellama.fix")
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,9 @@ def run_local_fix(
     *,
     test_command: str | None,
     issue_text: str,
+    trajectory_path: Path | None = None,
 ) -> LocalFixResult:
+    """Repair the checkout at `path`; its trajectory goes to `trajectory_path`, else under BOT_DATA_DIR."""
     check_cap(issue_text, INSTRUCTIONS_CHARS, "--issue")
     check_checkout(path)  # not a repository, git's "dubious ownership", no commit: one line each
     origin = Workspace.open(path)
@@ -46,7 +57,25 @@ def run_local_fix(
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")
     load_repo_config(origin.root)  # a bad config fails here, before the worktree and the model are touched
     model.check_ready()
-    return run_pipeline(_LocalEntry(settings, path, origin, test_command, issue_text), model)
+    record = Trajectory("fix", f"{time.strftime('%Y%m%dT%H%M%S')}-{origin.head_sha[:7]}")
+    record.request = {"path": str(path.resolve()), "test_command": test_command, "issue": issue_text}
+    scrub = scrubber_for(settings)
+    with recording(record, partial(_write, settings, trajectory_path, scrub)):
+        fixed = run_pipeline(
+            _LocalEntry(settings, path, origin, test_command, issue_text), model, SILENT, record
+        )
+        record.links = [f"branch {fixed.branch}"] if fixed.branch else []
+    return fixed
+
+
+def _write(settings: Settings, path: Path | None, scrub: Scrubber, record: Trajectory) -> None:
+    if path is None:
+        keep_trajectory(settings, record, scrub)
+        return
+    try:
+        write_trajectory(record, path, scrub)
+    except OSError as exc:  # checked writable at start; the disk may have filled since
+        log.warning("the trajectory was not written to %s: %s", path, exc)
 
 
 @dataclass(frozen=True)

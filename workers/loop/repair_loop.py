@@ -21,6 +21,7 @@ from workers.loop.progress import SILENT, Localizing, Progress, Reproducing, Rou
 from workers.loop.refusals import give_up_reason
 from workers.loop.repair_config import RepairConfig
 from workers.loop.selection import choose_targets, read_run
+from workers.loop.trajectory import Trajectory
 from workers.retrieval import build_context, locate
 from workers.retrieval.rank import top_files
 from workers.runners.process import CommandRunner, RunResult
@@ -105,12 +106,15 @@ class RepairLoop:
         workspace: Workspace,
         config: RepairConfig,
         progress: Progress = SILENT,
+        trajectory: Trajectory | None = None,
     ) -> None:
         self.model = model
         self.runner = runner
         self.workspace = workspace
         self.config = config
         self.progress = progress
+        # Nobody reads a trajectory that was not passed in; recording it anyway keeps the loop unbranched.
+        self.trajectory = trajectory or Trajectory("unrecorded", "")
 
     def run_tests(self, task: RepairTask, spend: Spend | None = None) -> RunResult:
         run = run_with_report(
@@ -139,6 +143,7 @@ class RepairLoop:
         result = RepairResult(False, "", found.base, spend=spend, base_runs=list(found.runs))
         result.flaky, result.cause = found.flaky, found.cause
         result.reported = reported
+        self.trajectory.reproduced(list(found.runs))
         if found.status == repro.ReproStatus.NOT_REPRODUCED:
             return _end(result, RepairStatus.NOT_REPRODUCED, "the tests pass on this commit here, twice")
         if found.status == repro.ReproStatus.NOT_CODE:
@@ -162,7 +167,9 @@ class RepairLoop:
                 spend.rounds += 1
                 self._round_progress(spend, result)
                 prompt = conversation.prompt(budget, self.model.count_tokens)
+                self.trajectory.round_started(spend.rounds, prompt)
                 verdict = judge_round(pool, ctx, self._generate(prompt, spend))
+                self.trajectory.judged(verdict)
                 spend.test_s += verdict.test_s
                 spend.candidates_tested += sum(c.tested for c in verdict.results)
                 for index, cand in enumerate(verdict.results):
@@ -210,18 +217,23 @@ class RepairLoop:
         )
         started = time.monotonic()
         results = self.model.generate_many(prompt, params)
-        spend.model_s += time.monotonic() - started
+        model_s = time.monotonic() - started
+        spend.model_s += model_s
         answers = [r for r in results if isinstance(r, Generation)]
         if not answers:
             # Every request failed: the first error says why (ModelUnavailable ends the job).
             raise next(r for r in results if isinstance(r, Exception))
         prompt_tokens = None
+        spent_on_prompts = spend.prompt_tokens
         for answer in answers:
             if answer.prompt_tokens is None and prompt_tokens is None:
                 prompt_tokens = self.model.count_tokens(prompt)
             spend.prompt_tokens += answer.prompt_tokens or prompt_tokens or 0
             spend.generated_tokens += answer.generated_tokens
         spend.candidates_generated += len(answers)
+        self.trajectory.answered(
+            answers, prompt_tokens=spend.prompt_tokens - spent_on_prompts, model_s=model_s
+        )
         return answers
 
     def _first_request(self, task: RepairTask, evidence: Evidence, before: RunResult, budget: int) -> str:
@@ -263,6 +275,7 @@ class RepairLoop:
             count_tokens=self.model.count_tokens,
         )
         log.info("context: %d tokens over %s", context.tokens, ", ".join(context.files))
+        self.trajectory.localized(evidence_text, ranked, context)
         return prompts.render(
             prompts.REPAIR,
             repository=task.repository,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
@@ -73,6 +74,12 @@ def test_bench_with_a_model_that_is_never_right_repairs_nothing_and_uses_every_r
     assert "repaired: 0/2 = 0.0%   (gave_up 2)" in done.stdout
     assert "rounds used: mean 2.00" in done.stdout and "generated mean 4.00" in done.stdout
     assert "tasks where the model drew at least one right sample: 0" in done.stdout
+    # Each task is a job of its own, with its own record under BOT_DATA_DIR (BOT_WORKDIR/data when unset).
+    kept = sorted((tmp_path / "work" / "data" / "trajectories").glob("bench_*/*.json"))
+    records = [json.loads(path.read_text()) for path in kept]
+    assert len(records) == 2 and all(r["kind"] == "bench" for r in records)
+    assert all(r["outcome"]["status"] == "gave_up" and len(r["rounds"]) == 2 for r in records)
+    assert all(len(r["rounds"][1]["answers"]) == 2 for r in records)
 
 
 @pytest.mark.slow

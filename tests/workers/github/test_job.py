@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -328,3 +329,31 @@ def test_a_failure_given_up_on_is_not_paid_for_again_and_repeated_give_ups_pause
         # A command still works.
         number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
         assert run_github_job(settings, issue_request(number, delivery_id="cmd")).status == "gave_up"
+
+
+def test_a_job_keeps_its_trajectory_under_the_data_dir_with_secrets_masked(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    secret = "ghp_" + "T0kenInTheIssue" * 3  # shaped like a GitHub token: the scrubber masks it by shape
+    number = world.gh.add_issue(REPO, "`((` counts as balanced", f"my token is {secret}")
+    settings = _settings(world, tmp_path, "", redis_url).model_copy(
+        update={"bot_data_dir": tmp_path / "data"}
+    )
+    request = issue_request(number, delivery_id="traj-1", instructions=f"fix it, {secret}")
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        outcome = run_github_job(settings.model_copy(update={"tgi_url": tgi.url}), request)
+        sent = tgi.prompts()
+    assert outcome.status == "pull_request"
+    path = tmp_path / "data" / "trajectories" / REPO.replace("/", "_") / "traj-1.json"
+    text = path.read_text()
+    assert secret not in text
+    record = json.loads(text)
+    assert record["version"] == 1 and record["kind"] == "github" and record["repository"] == REPO
+    assert record["request"]["instructions"] == "fix it, ***" and record["commit"] == world.base_sha
+    assert record["config"]["candidates"] == 1 and record["ranking"][0]["reasons"]
+    [round_one] = record["rounds"]
+    assert [round_one["prompt"]] == sent and "***" in round_one["prompt"]
+    assert round_one["answers"][0]["text"] == PARENS_RIGHT
+    [candidate] = round_one["candidates"]
+    assert candidate["passed"] and candidate["test_run"]["exit_code"] == 0
+    assert record["outcome"]["job_status"] == "pull_request" and record["links"] == [outcome.detail]
