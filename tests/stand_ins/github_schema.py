@@ -48,6 +48,12 @@ def response_schema(method: str, template: str, status: int) -> Schema:
     return resolve(response["content"]["application/json"]["schema"])
 
 
+def request_schema(method: str, template: str) -> Schema:
+    """The JSON schema GitHub documents for the body of `method template`."""
+    body = resolve(spec()["paths"][template][method.lower()]["requestBody"])
+    return resolve(body["content"]["application/json"]["schema"])
+
+
 def resolve(node: Schema) -> Schema:
     while "$ref" in node:
         target: Any = spec()
