@@ -8,6 +8,7 @@ import subprocess
 import git
 import pytest
 from github import GithubException
+from github.PullRequest import ReviewComment
 
 from tests.stand_ins import github_schema as schema
 from tests.stand_ins.test_github_stand_in import REPO, Stand, app_key, clone, git_env, stand
@@ -52,7 +53,7 @@ def test_a_forks_pull_request_is_read_through_the_base_repository_and_takes_sugg
     work.git.fetch("origin", f"refs/pull/{number}/head", env=git_env(token))
     assert work.git.rev_parse("FETCH_HEAD") == newer
 
-    comment = {"path": BITCOUNT, "line": 4, "side": "RIGHT", "body": "```suggestion\nx\n```"}
+    comment: ReviewComment = {"path": BITCOUNT, "line": 4, "side": "RIGHT", "body": "```suggestion\nx\n```"}
     review = pull.create_review(commit=pull.base.repo.get_commit(newer), body="Try this", event="COMMENT",
                                 comments=[comment])  # fmt: skip
     assert (

@@ -25,6 +25,7 @@ from workers.checkout.workspace import Workspace
 from workers.evidence.fingerprint import failure_fingerprint
 from workers.github import report_text, revision_text
 from workers.github.cost_guards import Hold, HoldKind, hold_before_start, hold_for_repository, record_end
+from workers.github.fork_review import already_offered, publish_suggestions
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
 from workers.github.revision import publish_revision
@@ -41,6 +42,7 @@ class JobStatus(StrEnum):
 
     PULL_REQUEST = "pull_request"
     REVISED = "revised"  # a new commit on the bot's own pull request
+    SUGGESTED = "suggested"  # a review with suggestions on a fork's pull request
     ALREADY_DONE = "already_done"
     GAVE_UP = "gave_up"
     NOT_REPRODUCED = "not_reproduced"
@@ -97,6 +99,8 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     if target.revision and revision_text.done_by(target.revision.body, request.delivery_id):
         # A redelivered revision whose first run got as far as the ledger: its commit is there.
         return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
+    if target.fork_pull and (offered := already_offered(gateway, target.fork_pull, request)):
+        return JobOutcome(JobStatus.ALREADY_DONE, offered)
     memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
     # From CI's own log, before anything is cloned: a failure given up on before costs nothing again.
     fingerprint = (
@@ -173,7 +177,7 @@ class _GitHubEntry:
     def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
         target = self.target
         workspace = Workspace.clone(
-            self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref
+            self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref, target.fetch_ref
         )
         repo = load_repo_config(workspace.root)
         if self.request.kind == "ci" and not repo.fixes_ci_on(target.base_branch):
@@ -205,6 +209,10 @@ class _GitHubEntry:
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
             return JobOutcome(JobStatus.REVISED, url, result.spend.tokens)
+        if target.fork_pull:
+            url = publish_suggestions(gateway, prepared.workspace, target.fork_pull, self.request, result,
+                                      link_line=target.link_line, command=command)  # fmt: skip
+            return JobOutcome(JobStatus.SUGGESTED, url, result.spend.tokens)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -238,7 +246,7 @@ def _record_end(
         settings,
         memory,
         request,
-        opened_pull=outcome.status == JobStatus.PULL_REQUEST,
+        opened_pull=outcome.status in (JobStatus.PULL_REQUEST, JobStatus.SUGGESTED),
         gave_up=outcome.status == JobStatus.GAVE_UP,
         fingerprint=fingerprint,
         tokens=outcome.tokens,
