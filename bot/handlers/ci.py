@@ -84,7 +84,7 @@ def _queue_ci_repair(
         return Outcome.ignored("run triggered by a bot")
     branch, sha, repo = failure.branch, failure.sha, failure.repo
     if branch is None:
-        return Outcome.ignored("no head branch (a tag or a detached run)")
+        return Outcome.ignored("no head branch (a tag, a detached run, or a fork's head in a check suite)")
     if is_bot_branch(branch, ctx.settings):
         return Outcome.ignored(f"{branch} is one of the bot's own branches")
     request = RepairRequest(
