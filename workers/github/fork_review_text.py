@@ -33,15 +33,15 @@ $outside
 *Offered by codellama-bot. Comment `/codellama fix` with instructions on this pull request to ask again.*
 $marker""")
 
-HOW_SUGGESTIONS = (
+HOW_SUGGESTIONS = Template(
     '$count suggestion(s) on the lines below. Add each to a batch ("Add suggestion to batch") and commit '
     "them together, so the tests see the whole fix."
 )
 
 OUTSIDE = Template("""
 ### Changes that cannot be suggestions
-GitHub takes suggestions only on lines this pull request's diff shows$why, so these are here as a patch \
-for `git apply` from the root of your checkout:
+GitHub takes suggestions only on lines this pull request's diff shows (not in new or deleted files, nor \
+in files it does not touch), so these are here as a patch for `git apply` from the root of your checkout:
 
 ${fence}diff
 $diff${fence}
@@ -65,12 +65,9 @@ def review_body(
     outside_diff: str,
     delivery_id: str,
 ) -> str:
+    how = HOW_SUGGESTIONS.substitute(count=suggestions) if suggestions else "a patch, below."
     if suggestions and outside_diff:
-        how = Template(HOW_SUGGESTIONS).substitute(count=suggestions) + " The rest is a patch, further down."
-    elif suggestions:
-        how = Template(HOW_SUGGESTIONS).substitute(count=suggestions)
-    else:
-        how = "a patch, below."
+        how += " The rest is a patch, further down."
     return REVIEW_BODY.substitute(
         link_line=link_line,
         fork=f"`{fork}`" if fork else "(deleted)",
@@ -93,5 +90,4 @@ def _outside(diff: str) -> str:
         return ""
     runs = [len(run) for run in re.findall(r"`+", diff)]
     fence = "`" * max(3, max(runs, default=0) + 1)
-    why = " (or new files, or files it does not touch)"
-    return OUTSIDE.substitute(why=why, fence=fence, diff=diff if diff.endswith("\n") else diff + "\n")
+    return OUTSIDE.substitute(fence=fence, diff=diff if diff.endswith("\n") else diff + "\n")
