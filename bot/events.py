@@ -106,6 +106,43 @@ class CheckSuiteCompleted(_Model):
     installation: Installation
 
 
+class App(_Model):
+    id: GitHubId
+
+
+class CheckRun(_Model):
+    id: GitHubId
+    name: CommentBody
+    head_sha: Sha
+    # null for a check run made without an App (a commit status shown as a check).
+    app: App | None
+
+
+class CheckRunRerequested(_Model):
+    """Someone pressed "Re-run" on a check run."""
+
+    action: Literal["rerequested"]
+    check_run: CheckRun
+    repository: Repository
+    sender: Account
+    installation: Installation
+
+
+class RequestedAction(_Model):
+    identifier: CommentBody
+
+
+class CheckRunRequestedAction(_Model):
+    """Someone pressed one of a check run's own buttons."""
+
+    action: Literal["requested_action"]
+    check_run: CheckRun
+    requested_action: RequestedAction
+    repository: Repository
+    sender: Account
+    installation: Installation
+
+
 class PullHead(_Model):
     ref: Branch
     # null when the fork the pull request came from is gone.

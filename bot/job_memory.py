@@ -8,7 +8,7 @@ from typing import Protocol
 
 import redis
 
-from core.job_keys import last_job_key, stop_key
+from core.job_keys import commit_job_key, last_job_key, stop_key
 from core.jobs import RepairRequest
 
 
@@ -23,6 +23,10 @@ class JobMemory(Protocol):
 
     def request_stop(self, repo_full_name: str, number: int) -> str | None: ...
 
+    def for_commit(self, repo_full_name: str, head_sha: str) -> RepairRequest | None:
+        """The job whose Check Run is on this commit (the worker remembers it when it opens the check)."""
+        ...
+
 
 class RedisJobMemory:
     def __init__(self, client: redis.Redis, ttl_s: int) -> None:
@@ -36,7 +40,13 @@ class RedisJobMemory:
         self._redis.set(key, json.dumps(request.to_payload()), ex=self._ttl)
 
     def last(self, repo_full_name: str, number: int) -> RepairRequest | None:
-        raw = self._redis.get(last_job_key(repo_full_name, number))
+        return self._read(last_job_key(repo_full_name, number))
+
+    def for_commit(self, repo_full_name: str, head_sha: str) -> RepairRequest | None:
+        return self._read(commit_job_key(repo_full_name, head_sha))
+
+    def _read(self, key: str) -> RepairRequest | None:
+        raw = self._redis.get(key)
         if raw is None:
             return None
         try:

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.events import (
+    CheckRunRequestedAction,
+    CheckRunRerequested,
     CheckSuiteCompleted,
     IssueCommentCreated,
     PullRequestReviewCommentCreated,
@@ -20,6 +22,7 @@ from bot.events import (
 )
 from bot.handlers.ci import on_check_suite_completed, on_workflow_run_completed
 from bot.handlers.comments import on_comment_created
+from bot.handlers.rerun import on_check_run_requested_action, on_check_run_rerequested
 from bot.handlers.reviews import on_review_comment_created, on_review_submitted
 from bot.refused import Refused
 
@@ -49,6 +52,8 @@ ROUTES: dict[tuple[str, str | None], EventRoute[Any]] = {
     ("pull_request_review_comment", "created"): EventRoute(
         PullRequestReviewCommentCreated, on_review_comment_created
     ),
+    ("check_run", "rerequested"): EventRoute(CheckRunRerequested, on_check_run_rerequested),
+    ("check_run", "requested_action"): EventRoute(CheckRunRequestedAction, on_check_run_requested_action),
 }
 _ROUTED_EVENTS = frozenset(event for event, _ in ROUTES)
 

@@ -1,4 +1,4 @@
-"""Redis keys that the receiver writes and the workers read, per issue or pull request."""
+"""Redis keys that the receiver and the workers share: per issue or pull request, and per commit."""
 
 from __future__ import annotations
 
@@ -11,3 +11,9 @@ def last_job_key(repo_full_name: str, number: int) -> str:
 def stop_key(repo_full_name: str, number: int) -> str:
     """The delivery id of the job `/codellama stop` asked to end; only that job ends, a later one runs."""
     return f"codellama:stop:{repo_full_name}#{number}"
+
+
+def commit_job_key(repo_full_name: str, head_sha: str) -> str:
+    """The RepairRequest whose Check Run is on this commit (written by the worker): a "Re-run" or the
+    check's Retry button runs it again."""
+    return f"codellama:check-job:{repo_full_name}@{head_sha}"

@@ -10,6 +10,10 @@ JobKind = Literal["issue", "ci", "help"]
 
 # The Celery task name is the only thing the receiver knows of the workers.
 REPAIR_TASK = "workers.repair"
+# The Check Run every job on a commit shows; the receiver re-runs a job when someone re-runs this check.
+CHECK_RUN_NAME = "codellama-bot"
+# The check's button that runs the job again (check_run.requested_action carries it back).
+RETRY_ACTION = "retry"
 
 
 @dataclass(frozen=True)

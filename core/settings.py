@@ -5,12 +5,18 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigurationError
+
+# The names of the edit formats (workers/edits/formats.py registers one class under each). They live here,
+# below workers/, so that a bad EDIT_FORMAT stops start-up naming the valid ones; the registry refuses to
+# load unless it holds exactly these names.
+EditFormatName = Literal["search_replace", "unified_diff", "whole_file"]
+EDIT_FORMAT_NAMES: tuple[str, ...] = get_args(EditFormatName)
 
 
 class Settings(BaseSettings):
@@ -31,6 +37,8 @@ class Settings(BaseSettings):
     # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
     github_seconds_between_requests: float = 0.25
     github_seconds_between_writes: float = 1.0
+    # The job's Check Run is edited at most once per this many seconds (its last state is always written).
+    github_check_run_interval_s: float = Field(default=5.0, ge=0)
     # The login GitHub gives the App's own comments and commits, e.g. "codellama-bot[bot]".
     bot_login: str = "codellama-bot[bot]"
     # The word addressing the bot at the start of a comment; a subcommand (fix, retry, stop, help) follows.
@@ -63,7 +71,7 @@ class Settings(BaseSettings):
     top_p: float = 0.95
     candidates: int = Field(default=4, ge=1, le=16)
     # How the prompt asks for edits; every format is read whatever is asked (workers/edits/formats.py).
-    edit_format: Literal["search_replace", "unified_diff", "whole_file"] = "search_replace"
+    edit_format: EditFormatName = "search_replace"
     # Per-job repair budgets: the loop stops before a round that would start past any of them and
     # reports what it spent. The wall budget stays below JOB_TIME_LIMIT_S so the job can still report.
     repair_token_budget: int = Field(default=400_000, ge=1)

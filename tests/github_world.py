@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from core.jobs import RepairRequest
 from core.settings import Settings
 from tests.stand_ins.github_server import GitHubStandIn
 
@@ -64,3 +65,17 @@ def github_world(
         gh.add_installation(APP_ID, INSTALLATION_ID, [REPO])
         gh.set_permission(REPO, MAINTAINER, "write")
         yield World(gh, pem, sha)
+
+
+def issue_request(number: int, **fields: object) -> RepairRequest:
+    """The job a maintainer's `/codellama fix` on issue `number` of REPO queues; `fields` replace any part."""
+    request: dict[str, object] = {
+        "kind": "issue",
+        "installation_id": INSTALLATION_ID,
+        "repo_full_name": REPO,
+        "delivery_id": "d",
+        "issue_number": number,
+        "comment_id": 1,
+        "requested_by": MAINTAINER,
+    }
+    return RepairRequest(**{**request, **fields})  # type: ignore[arg-type]

@@ -8,11 +8,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import git
-
 from core.settings import load_settings
 from inference.tgi_client import TGIModel
 from tests.bugs import search_replace
+from tests.checkouts import commit_files
 from workers.checkout.workspace import Workspace
 from workers.loop.repair_config import repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
@@ -47,13 +46,7 @@ UNAPPLIABLE = search_replace("calc.py", "    return a / b", "    return a + b", 
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Workspace:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    repo = git.Repo.init(root, initial_branch="main")
-    repo.git.add("--all")
-    repo.index.commit("base")
-    return Workspace(repo)
+    return Workspace(commit_files(root, files))
 
 
 def sandbox_runner(job_dir: Path) -> CommandRunner:

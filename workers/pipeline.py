@@ -18,6 +18,7 @@ from workers.checkout.repo_config import RepoConfig, load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
+from workers.loop.progress import SILENT, Progress, Publishing, SettingUp
 from workers.loop.repair_config import RepairConfig, repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
 from workers.runners.process import CommandRunner
@@ -61,9 +62,13 @@ class Entry(Protocol[T]):
     def publish(self, prepared: Prepared, result: RepairResult) -> T: ...
 
 
-def run_pipeline(entry: Entry[T], model: TextModel) -> T:
+def run_pipeline(entry: Entry[T], model: TextModel, progress: Progress = SILENT) -> T:
+    """`progress` hears each phase as it starts (see workers/loop/progress.py)."""
+    progress.phase(SettingUp())
     with entry.prepare() as (prepared, task):
-        result = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config).run(task)
+        loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, progress)
+        result = loop.run(task)
+        progress.phase(Publishing())
         return entry.publish(prepared, result)
 
 

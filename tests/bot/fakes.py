@@ -89,6 +89,7 @@ class MemoryJobs:
     def __init__(self) -> None:
         self.last_jobs: dict[tuple[str, int], RepairRequest] = {}
         self.stops: dict[tuple[str, int], str] = {}
+        self.by_commit: dict[tuple[str, str], RepairRequest] = {}  # written by workers in production
 
     def remember(self, request: RepairRequest) -> None:
         if request.issue_number is not None:
@@ -96,6 +97,9 @@ class MemoryJobs:
 
     def last(self, repo_full_name: str, number: int) -> RepairRequest | None:
         return self.last_jobs.get((repo_full_name, number))
+
+    def for_commit(self, repo_full_name: str, head_sha: str) -> RepairRequest | None:
+        return self.by_commit.get((repo_full_name, head_sha))
 
     def request_stop(self, repo_full_name: str, number: int) -> str | None:
         last = self.last(repo_full_name, number)

@@ -15,10 +15,12 @@ import git
 import pytest
 
 from bot.exits import INTERNAL, INTERRUPTED, TERMINATED, run_guarded
-from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
+from tests.bugs import PARENS_RIGHT
+from tests.checkouts import commit_files, parens_checkout
 from tests.conftest import free_port, wait_until
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
+from workers.edits import EDIT_FORMATS
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
@@ -94,10 +96,7 @@ class Places:
 
     def _repo(self, name: str) -> Path:
         path = self._dir(name)
-        (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-        repo = git.Repo.init(path)
-        repo.git.add("--all")
-        repo.index.commit("initial")
+        commit_files(path, {"calc.py": "def add(a, b):\n    return a - b\n"}, "initial")
         return path
 
 
@@ -124,6 +123,13 @@ CASES: list[tuple[str, Callable[[Places], list[str]], dict[str, str], int, tuple
         {"BOT_MAX_ITERATIONS": "many"},
         2,
         ("BOT_MAX_ITERATIONS",),
+    ),
+    (
+        "serve with an unknown edit format",
+        lambda p: ["serve"],
+        {"EDIT_FORMAT": "udiff-simple"},
+        2,
+        ("EDIT_FORMAT", *EDIT_FORMATS),
     ),
     ("worker concurrency 0", lambda p: ["worker", "--concurrency", "0"], {}, 2, ("--concurrency",)),
     (
@@ -280,21 +286,12 @@ def test_debug_shows_the_traceback_of_an_expected_error_too(places: Places) -> N
     assert done.returncode == 2 and "Traceback" in done.stderr
 
 
-def _checkout(root: Path) -> Path:
-    for rel, text in quixbugs_repo(PARENS).items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    repo = git.Repo.init(root, initial_branch="main")
-    repo.git.add("--all")
-    repo.index.commit("QuixBugs is_valid_parenthesization, buggy")
-    return root
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)])
 def test_stopping_fix_while_the_model_thinks(tmp_path: Path, sig: signal.Signals, code: int) -> None:
     """Ctrl-C (or SIGTERM) while four answers are being generated: prompt exit, one line, cleaned up."""
-    checkout = _checkout(tmp_path / "checkout")
+    checkout = tmp_path / "checkout"
+    parens_checkout(checkout)
     env = child_env(
         {"CANDIDATES": "4", "TGI_RETRIES": "1", "TGI_TIMEOUT_S": "600", "BOT_WORKDIR": str(tmp_path)}
     )

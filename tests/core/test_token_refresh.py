@@ -14,10 +14,9 @@ from github import GithubException
 from core.errors import GitHubUnavailable
 from core.github_app import GitHubApp, InstallationToken
 from core.installation_session import InstallationSession
-from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
 from tests.conftest import wait_until
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, World, github_world
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.checkout.workspace import Workspace
 from workers.github.job import run_github_job
@@ -115,16 +114,7 @@ def test_a_job_that_outlives_its_first_token_still_pushes_opens_the_pull_request
                 bot_max_iterations=1,
                 tgi_retries=0,
             ),
-            RepairRequest(
-                kind="issue",
-                installation_id=INSTALLATION_ID,
-                repo_full_name=REPO,
-                delivery_id="token-refresh",
-                issue_number=number,
-                comment_id=1,
-                is_pull_request=False,
-                requested_by=MAINTAINER,
-            ),
+            issue_request(number, delivery_id="token-refresh"),
         )
     assert outcome.status == "pull_request", outcome
     assert time.monotonic() - started > LIFETIME.total_seconds()  # the job did outlive its first token

@@ -101,7 +101,16 @@ def test_red_workflow_run_becomes_a_pull_request_against_the_failing_branch(stac
     ):
         assert stack.deliver("workflow_run", payload, "e2e-ci").status_code == 202
         pr = stack.pull_request()
+        [check] = wait_until(
+            lambda: [c for c in gh.check_runs(REPO, sha, "codellama-bot") if c["status"] == "completed"],
+            30,
+            "the job's check run to complete",
+        )
     assert pr["head"]["ref"] == f"codellama/fix-ci-{sha[:7]}", worker.log()
+    # The failing commit shows the job: queued, in progress (throttled by the default interval), success.
+    assert (check["conclusion"], check["details_url"]) == ("success", pr["html_url"])
+    states = [h["status"] for h in gh.check_run_history(check["id"])]
+    assert states[0] == "queued" and "in_progress" in states and states[-1] == "completed", states
     assert pr["base"]["ref"] == "main"
     # The job log came from the stand-in's Actions logs API, through its redirect.
     assert any(path.endswith("/logs") and status == 302 for _, path, status in gh.requests)

@@ -24,6 +24,8 @@ from tests.conftest import free_port, wait_until
 from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, github_world
 from tests.scenes import Scene, bot_env
 from tests.stand_ins.tgi_server import TGIStandIn
+from tests.workers.github.test_job import _push_branch
+from workers.github.check_run import CHECK_NAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -58,16 +60,35 @@ def blocking_scene(tmp_path: Path, redis_url: str, queue_name: str) -> Iterator[
         os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.parametrize("on", ["issue", "pull request"])
 def test_stop_ends_a_running_job_within_30_s_and_leaves_nothing(
-    blocking_scene: tuple[Scene, str], redis_url: str, queue_name: str
+    blocking_scene: tuple[Scene, str], redis_url: str, queue_name: str, on: str
 ) -> None:
     scene, marker = blocking_scene
     gh = scene.world.gh
+    head = None
+    if on == "pull request":
+        _push_branch(scene.world, scene.tmp, "feature")
+        number = gh.add_pull(REPO, "feature", "main", title="Add notes")
+        head = gh.pulls(REPO)[0]["head"]["sha"]
     with (
         processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
         processes.worker(scene.env, scene.tmp / "worker.log") as worker,
     ):
-        number = scene.deliver_fix_command("d-fix")
+        if head is None:
+            number = scene.deliver_fix_command("d-fix")
+        else:
+            fix = gh.add_issue_comment(REPO, number, "/codellama fix", user=MAINTAINER)
+            command = payloads.issue_comment(
+                REPO,
+                INSTALLATION_ID,
+                number=number,
+                comment_id=fix["id"],
+                body="/codellama fix",
+                login=MAINTAINER,
+                on_pull_request=True,
+            )
+            assert scene.deliver("issue_comment", command, "d-fix").status_code == 202
         wait_until(lambda: _processes_with(marker), 180, "the job's test run to start")
         jobs = scene.tmp / "work" / "jobs"
         assert any(jobs.iterdir()), "the running job has a checkout"
@@ -91,7 +112,17 @@ def test_stop_ends_a_running_job_within_30_s_and_leaves_nothing(
         assert list(jobs.iterdir()) == [], "the job's checkout or worktrees are left"
         comments = [c["body"] for c in gh.issue_comments(REPO, number)]
         assert any("I stopped the job while it ran" in body for body in comments), comments
-        assert gh.pulls(REPO) == []
+        assert [p["number"] for p in gh.pulls(REPO)] == ([] if head is None else [number])
+        if head is not None:
+            # The pull request's head shows the job's check, ended as stopped.
+            [check] = gh.check_runs(REPO, head, CHECK_NAME)
+            last = gh.check_run_history(check["id"])[-1]
+            assert (last["status"], last["conclusion"], last["title"]) == (
+                "completed",
+                "cancelled",
+                "Stopped",
+            )
+            assert "stop command" in (last["summary"] or "")
         # Acknowledged, not retried or handed back: nothing waits in the queue or unacknowledged.
         client = redis.Redis.from_url(redis_url)
         wait_until(lambda: client.hlen("unacked") == 0, 10, "the stopped job to be acknowledged")

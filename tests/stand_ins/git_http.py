@@ -90,6 +90,12 @@ def branch_sha(bare_path: Path, branch: str) -> str | None:
     return out.stdout.strip() or None
 
 
+def branches_at(bare_path: Path, sha: str) -> list[str]:
+    """The branches whose tip is `sha`."""
+    out = git("for-each-ref", f"--points-at={sha}", "--format=%(refname:short)", "refs/heads", cwd=bare_path)
+    return out.split()
+
+
 def has_commits_beyond(bare_path: Path, base_sha: str, head_sha: str) -> bool:
     """Whether head has a commit base lacks: GitHub refuses a pull request with nothing to merge."""
     return git("rev-list", "--count", f"{base_sha}..{head_sha}", cwd=bare_path).strip() != "0"

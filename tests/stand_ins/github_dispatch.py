@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.stand_ins import (
     git_http,
     github_auth,
+    github_routes_checks,
     github_routes_ci,
     github_routes_pull,
     github_routes_repo,
@@ -31,6 +32,7 @@ ROUTES = (
     github_routes_repo.ROUTES
     + github_routes_pull.ROUTES
     + github_routes_ci.ROUTES
+    + github_routes_checks.ROUTES
     + github_routes_reviews.ROUTES
 )
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")

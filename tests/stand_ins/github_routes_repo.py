@@ -151,6 +151,7 @@ def edit_comment(call: Call) -> Reply:
     body = call.body.get("body") if isinstance(call.body, dict) else None
     if not isinstance(body, str) or not body:
         return invalid({"resource": "IssueComment", "field": "body", "code": "missing_field"})
+    comment.history.append(comment.body)
     comment.body, comment.updated_at = body, now()
     return Reply(200, call.render.comment(comment))
 

@@ -1,8 +1,9 @@
-"""Checks JSON against the response schemas of GitHub's OpenAPI description (shared/corpora/github-openapi).
+"""Checks JSON against the request and response schemas of GitHub's OpenAPI description
+(shared/corpora/github-openapi).
 
 Not a full JSON Schema validator: it checks what a client relies on, namely that every `required` property is
-present, that values have the declared JSON type (honouring `nullable`), enums and date-time formats, and it
-recurses into nested objects, arrays, $ref, allOf, anyOf and oneOf.
+present, that values have the declared JSON type (honouring `nullable`), enums, string lengths and date-time
+formats, and it recurses into nested objects, arrays, $ref, allOf, anyOf and oneOf.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def response_schema(method: str, template: str, status: int) -> Schema:
 
 def request_schema(method: str, template: str) -> Schema:
     """The JSON schema GitHub documents for the body of `method template`."""
-    body = resolve(spec()["paths"][template][method.lower()]["requestBody"])
+    operation = spec()["paths"][template][method.lower()]
+    body = resolve(operation["requestBody"])
     return resolve(body["content"]["application/json"]["schema"])
 
 
@@ -92,6 +94,8 @@ def problems(schema: Schema, value: Any, where: str = "$") -> list[str]:
         return [*found, f"{where}: expected {declared}, got {type(value).__name__} {value!r:.60}"]
     if "enum" in schema and value not in schema["enum"]:
         found.append(f"{where}: {value!r} is not one of {schema['enum']}")
+    if isinstance(value, str) and len(value) > schema.get("maxLength", len(value)):
+        found.append(f"{where}: {len(value)} characters, more than {schema['maxLength']}")
     if schema.get("format") == "date-time" and isinstance(value, str):
         try:
             datetime.fromisoformat(value.replace("Z", "+00:00"))

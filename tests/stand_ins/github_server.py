@@ -31,6 +31,10 @@ Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
                                                     token-free plain-text URL on this server
   Repository.get_check_suite(id), CheckSuite.get_check_runs(), Repository.get_check_run(id)
                                                GET  /repos/o/r/check-suites/{id}[/check-runs], check-runs/{id}
+  Repository.create_check_run(...), CheckRun.edit(...)
+                                               POST /repos/o/r/check-runs, PATCH /repos/o/r/check-runs/{id}
+                                                    (bodies checked against the OpenAPI description: 422
+                                                    like GitHub; the commit must exist; history kept)
   PullRequest.create_review(commit, body, event, comments), get_reviews()
                                                POST, GET /repos/o/r/pulls/{n}/reviews (the body checked
                                                     against GitHub's OpenAPI request schema; line comments
@@ -65,7 +69,7 @@ from tests.stand_ins.github_seed import (
     seed_workflow_run,
 )
 from tests.stand_ins.github_shapes import Json, Render
-from tests.stand_ins.github_shapes_ci import render_run, render_suite
+from tests.stand_ins.github_shapes_ci import render_check_run, render_run, render_suite
 from tests.stand_ins.github_shapes_pull import render_pull, render_review_comment
 from tests.stand_ins.github_state import App, Installation, Repo, World, now
 
@@ -335,6 +339,33 @@ class GitHubStandIn:
     def issue_comments(self, full_name: str, number: int) -> list[Json]:
         with self.world.lock:
             return [self.render.comment(c) for c in self.world.comments_on(full_name, number)]
+
+    def comment_history(self, comment_id: int) -> list[str]:
+        """The bodies a comment had before its current one, oldest first."""
+        with self.world.lock:
+            return list(self.world.comments[comment_id].history)
+
+    def check_runs(self, full_name: str, head_sha: str, name: str | None = None) -> list[Json]:
+        """The check runs on a commit (optionally only those called `name`), oldest first."""
+        with self.world.lock:
+            found = [
+                render_check_run(self.render, run)
+                for suite in self.world.suites.values()
+                if (suite.full_name, suite.head_sha) == (full_name, head_sha)
+                for run in suite.check_runs
+                if name in (None, run.name)
+            ]
+        return sorted(found, key=lambda run: run["id"])
+
+    def check_run_annotations(self, check_run_id: int) -> list[dict[str, object]]:
+        with self.world.lock:
+            return [dict(a) for a in self.world.check_runs[check_run_id].annotations]
+
+    def check_run_history(self, check_run_id: int) -> list[dict[str, str | None]]:
+        """Every state the API gave this check run, oldest first: status, conclusion, title, summary,
+        details_url."""
+        with self.world.lock:
+            return [dict(state) for state in self.world.check_runs[check_run_id].history]
 
     def reactions(self, comment_id: int) -> list[Json]:
         with self.world.lock:

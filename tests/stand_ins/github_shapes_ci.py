@@ -180,7 +180,8 @@ def render_check_run(r: Render, check_run: CheckRun) -> Json:
     suite = r.world.suites[check_run.suite_id]
     url = f"{r.api}/repos/{suite.full_name}/check-runs/{check_run.check_run_id}"
     html = f"{r.web}/{suite.full_name}/runs/{check_run.check_run_id}"
-    created = stamp(suite.created_at)
+    status = check_run.status or status_of(check_run.conclusion)
+    completed = check_run.completed_at or (suite.created_at if check_run.conclusion is not None else None)
     return {
         "id": check_run.check_run_id,
         "head_sha": suite.head_sha,
@@ -188,11 +189,11 @@ def render_check_run(r: Render, check_run: CheckRun) -> Json:
         "external_id": "",
         "url": url,
         "html_url": html,
-        "details_url": html,
-        "status": status_of(check_run.conclusion),
+        "details_url": check_run.details_url or html,
+        "status": status,
         "conclusion": check_run.conclusion,
-        "started_at": created,
-        "completed_at": created if check_run.conclusion is not None else None,
+        "started_at": stamp(check_run.started_at),
+        "completed_at": stamp(completed) if completed is not None else None,
         "output": {
             "title": check_run.output.get("title"),
             "summary": check_run.output.get("summary"),

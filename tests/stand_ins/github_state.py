@@ -53,6 +53,8 @@ class Comment:
     user: str
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
+    # Every body the comment had before its current one, oldest first: tests read a comment's edits.
+    history: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +158,16 @@ class CheckRun:
     name: str
     conclusion: str | None
     output: dict[str, str | None]
+    # Check runs an App writes through the API carry their own status and times; seeded ones derive them.
+    status: str | None = None
+    details_url: str | None = None
+    started_at: datetime = field(default_factory=now)
+    completed_at: datetime | None = None
+    # Every state the API was asked to give it, oldest first, so that tests can read the sequence.
+    history: list[dict[str, str | None]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # the identifiers of its buttons
+    # As GitHub keeps them: every annotation any update sent, in order.
+    annotations: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass

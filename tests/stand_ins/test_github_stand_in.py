@@ -368,6 +368,55 @@ def test_check_suites_list_their_check_runs_with_output(stand: Stand) -> None:
     assert repo.get_check_run(runs[0].id).output.summary == "bitcount times out"
 
 
+def test_an_apps_check_run_is_created_edited_to_completion_and_keeps_its_history(stand: Stand) -> None:
+    repo = stand.client().get_repo(REPO)
+    run = repo.create_check_run(
+        name="codellama-bot",
+        head_sha=stand.base_sha,
+        status="queued",
+        output={"title": "Queued", "summary": "s0"},
+    )
+    assert (run.status, run.conclusion, run.app.slug) == ("queued", None, "codellama-bot")
+    run.edit(status="in_progress", output={"title": "Round 1 of 2", "summary": "s1"})
+    run.edit(
+        conclusion="success",
+        details_url="https://example.com/pull/1",
+        output={"title": "Fixed", "summary": "s2"},
+    )
+    again = repo.get_check_run(run.id)
+    assert (again.status, again.conclusion, again.details_url) == (
+        "completed",
+        "success",
+        "https://example.com/pull/1",
+    )
+    assert again.completed_at is not None and again.output.summary == "s2"
+    history = [(h["status"], h["conclusion"], h["title"]) for h in stand.gh.check_run_history(run.id)]
+    assert history == [
+        ("queued", None, "Queued"),
+        ("in_progress", None, "Round 1 of 2"),
+        ("completed", "success", "Fixed"),
+    ]
+    assert [r["id"] for r in stand.gh.check_runs(REPO, stand.base_sha, "codellama-bot")] == [run.id]
+    assert repo.get_check_suite(again.check_suite.id).head_sha == stand.base_sha
+
+
+def test_check_run_bodies_github_would_refuse_get_422(stand: Stand) -> None:
+    token, path = stand.token(), f"/repos/{REPO}/check-runs"
+    ok = stand.rest("POST", path, token, json={"name": "codellama-bot", "head_sha": stand.base_sha})
+    assert ok.status_code == 201 and ok.json()["status"] == "queued"
+    update = f"{path}/{ok.json()['id']}"
+    refused = [
+        stand.rest("POST", path, token, json={"name": "codellama-bot"}),  # no head_sha
+        stand.rest("POST", path, token, json={"name": "x", "head_sha": "0" * 40}),  # no such commit
+        stand.rest("PATCH", update, token, json={"status": "completed"}),  # completed needs a conclusion
+        stand.rest("PATCH", update, token, json={"conclusion": "fine"}),  # not one of GitHub's conclusions
+        stand.rest("PATCH", update, token, json={"output": {"title": "t", "summary": "x" * 65536}}),
+    ]
+    assert [r.status_code for r in refused] == [422] * 5, [r.text[:200] for r in refused]
+    assert "head_sha" in refused[0].text and "65536 characters" in refused[4].text
+    assert len(stand.gh.check_run_history(ok.json()["id"])) == 1  # refused edits change nothing
+
+
 def test_a_run_on_a_pull_requests_branch_lists_that_pull_request(stand: Stand) -> None:
     token = stand.token()
     head = push_change(stand, token, "feature", "NOTES", "a change\n")
@@ -533,6 +582,10 @@ def test_every_answer_has_the_shape_githubs_openapi_documents(stand: Stand) -> N
          f"{r}/check-suites/{suite['id']}/check-runs", token, None, 200),
         ("GET", T + "/check-runs/{check_run_id}", f"{r}/check-runs/{check_run_id}", token,
          None, 200),
+        ("POST", T + "/check-runs", f"{r}/check-runs", token,
+         {"name": "codellama-bot", "head_sha": stand.base_sha, "status": "queued"}, 201),
+        ("PATCH", T + "/check-runs/{check_run_id}", f"{r}/check-runs/{check_run_id}", token,
+         {"conclusion": "neutral", "output": {"title": "Gave up", "summary": "s"}}, 200),
         ("GET", "/rate_limit", "/rate_limit", token, None, 200),
     ]  # fmt: skip
     found = []

@@ -1,12 +1,16 @@
 """A simulated Code Llama for the benchmark: each sample is right with probability q, drawn from the
-request's seed (greedy from the prompt, so each round's greedy answer is a fresh draw), and written with
-the formatting noise real models show: prose around the edit, missing or extra fences, an indentation
-shift, stale line numbers in a diff. Pure logic; serve it through the TGI stand-in."""
+request's seed (a greedy request from how many greedy requests the task made before, so each round's
+greedy answer is a fresh draw), and written with the formatting noise real models show: prose around the
+edit, missing or extra fences, an indentation shift, stale line numbers in a diff. Pure logic; serve it
+through the TGI stand-in.
+
+Not from the prompt's text: the prompt quotes the repository's test output, which differs run to run
+(pytest lists a dict's differing items in set order, which hash randomization shuffles), and a draw that
+followed it made the same benchmark command repair different tasks each time."""
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import random
 import re
 import threading
@@ -32,6 +36,7 @@ class SimulatedModel:
         self.salt = salt
         self.right_draws: Counter[str] = Counter()
         self.draws: Counter[str] = Counter()
+        self.greedy: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def __call__(self, prompt: str, parameters: dict[str, Any]) -> str:
@@ -40,10 +45,14 @@ class SimulatedModel:
             return "I cannot tell which repository this is."
         task = self.tasks[found.group(1)]
         seed = parameters.get("seed") if parameters.get("do_sample") else None
-        source = f"greedy:{hashlib.sha256(prompt.encode()).hexdigest()}" if seed is None else f"seed:{seed}"
-        rng = random.Random(f"{self.salt}|{task.name}|{source}")
-        right = rng.random() < self.q
         with self._lock:
+            # A task's rounds run one after another and each asks for one greedy answer: the count of
+            # greedy requests so far is the round.
+            if seed is None:
+                self.greedy[task.name] += 1
+            source = f"greedy:{self.greedy[task.name]}" if seed is None else f"seed:{seed}"
+            rng = random.Random(f"{self.salt}|{task.name}|{source}")
+            right = rng.random() < self.q
             self.draws[task.name] += 1
             self.right_draws[task.name] += right
         return right_answer(task, rng) if right else wrong_answer(task, rng)

@@ -2,10 +2,13 @@
 
 Edits are applied in memory first, in answer order (several edits to one file build on each other); the
 guards and the syntax check run on the result; only if nothing was refused are files written.
+plan_answer stops before the writing, so that the repair loop can write an answer into another checkout
+at the same commit (the slot where it is tested) without applying it twice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference import edit_prompts
@@ -104,25 +107,53 @@ def _check_results(files: _Files, policy: EditPolicy) -> dict[str, Refused]:
     return problems
 
 
+@dataclass(frozen=True)
+class PlannedAnswer:
+    """An answer applied in memory: the report, and what each changed file would become (None: deleted)."""
+
+    report: ApplyReport
+    new: dict[str, str | None] = field(default_factory=dict)
+    old: dict[str, str | None] = field(default_factory=dict)
+    edits: tuple[Edit | None, ...] = ()
+
+
 def apply_answer(
     repo_root: Path, answer: str, policy: EditPolicy, *, format_name: str = "search_replace"
 ) -> ApplyReport:
     """Parse and apply every edit in `answer`, or none of them; the report says what happened and why."""
+    return write_plan(repo_root, plan_answer(repo_root, answer, policy, format_name=format_name))
+
+
+def plan_answer(
+    repo_root: Path,
+    answer: str,
+    policy: EditPolicy,
+    *,
+    format_name: str = "search_replace",
+    listing: list[str] | None = None,
+) -> PlannedAnswer:
+    """Everything apply_answer does but the writing. `listing` (checkout_files of the root) saves listing
+    the checkout again when several answers are planned against one tree."""
     unfit = answer_problem(answer)
     if unfit:
-        return ApplyReport(
-            [EditOutcome("", "refused", None, unfit)],
-            [],
-            f"Your answer was not applied: {unfit}. Answer again.",
+        return PlannedAnswer(
+            ApplyReport(
+                [EditOutcome("", "refused", None, unfit)],
+                [],
+                f"Your answer was not applied: {unfit}. Answer again.",
+            )
         )
     parsed = parse_answer(answer)
     if not parsed.edits:
         reason = "no edit could be read from the answer"
-        return ApplyReport(
-            [EditOutcome("", "refused", None, reason)], [], report.no_edits_feedback(parsed, format_name)
+        return PlannedAnswer(
+            ApplyReport(
+                [EditOutcome("", "refused", None, reason)], [], report.no_edits_feedback(parsed, format_name)
+            )
         )
     files = _Files(repo_root)
-    listing = checkout_files(repo_root)
+    if listing is None:
+        listing = checkout_files(repo_root)
     edits: list[Edit | None] = []
     outcomes: list[EditOutcome] = []
     for edit in parsed.edits:
@@ -150,18 +181,27 @@ def apply_answer(
             ]
     if any(o.status == "refused" for o in outcomes):
         outcomes = [_rolled_back(o) for o in outcomes]
-        return ApplyReport(outcomes, [], report.feedback(edits, outcomes))
+        return PlannedAnswer(ApplyReport(outcomes, [], report.feedback(edits, outcomes)), edits=tuple(edits))
     changed = files.changed()
+    return PlannedAnswer(
+        ApplyReport(outcomes, changed, ""),
+        {p: _text(files.current[p]) for p in changed},
+        {p: _text(files.original[p]) for p in changed},
+        tuple(edits),
+    )
+
+
+def write_plan(repo_root: Path, plan: PlannedAnswer) -> ApplyReport:
+    """Write a planned answer's files into `repo_root` (the tree it was planned on, or one at the same
+    commit), all or none; a refused plan writes nothing."""
+    if not plan.report.ok:
+        return plan.report
     try:
-        write_atomically(
-            repo_root,
-            {p: _text(files.current[p]) for p in changed},
-            {p: _text(files.original[p]) for p in changed},
-        )
+        write_atomically(repo_root, plan.new, plan.old)
     except Refused as refusal:
-        outcomes = [EditOutcome(o.path, "refused", o.rung, refusal.reason) for o in outcomes]
-        return ApplyReport(outcomes, [], report.feedback(edits, outcomes))
-    return ApplyReport(outcomes, changed, "")
+        outcomes = [EditOutcome(o.path, "refused", o.rung, refusal.reason) for o in plan.report.outcomes]
+        return ApplyReport(outcomes, [], report.feedback(list(plan.edits), outcomes))
+    return plan.report
 
 
 def _rolled_back(outcome: EditOutcome) -> EditOutcome:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from core.settings import EDIT_FORMAT_NAMES
 from inference import edit_prompts
 
 
@@ -36,9 +37,20 @@ class WholeFileFormat(EditFormat):
     prompt = edit_prompts.WHOLE_FILE
 
 
-EDIT_FORMATS: dict[str, type[EditFormat]] = {
-    cls.name: cls for cls in (SearchReplaceFormat, UnifiedDiffFormat, WholeFileFormat)
-}
+def registry(*classes: type[EditFormat]) -> dict[str, type[EditFormat]]:
+    """The formats by name, which must be the names EDIT_FORMAT accepts (core/settings.py): a format
+    registered without its name there could never be chosen, and a name without a format would pass the
+    settings only to fail in the first job."""
+    by_name = {cls.name: cls for cls in classes}
+    if sorted(by_name) != sorted(EDIT_FORMAT_NAMES):
+        raise RuntimeError(
+            f"edit formats registered ({', '.join(sorted(by_name))}) differ from EditFormatName in "
+            f"core/settings.py ({', '.join(sorted(EDIT_FORMAT_NAMES))}); change both together"
+        )
+    return by_name
+
+
+EDIT_FORMATS = registry(SearchReplaceFormat, UnifiedDiffFormat, WholeFileFormat)
 
 SOURCE_LABELS = {
     "search_replace": "SEARCH/REPLACE block",

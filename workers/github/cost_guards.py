@@ -38,7 +38,8 @@ class Hold:
 
 
 def _automatic(request: RepairRequest) -> bool:
-    return request.kind == "ci"
+    # A CI job someone re-ran from its check is asked for, like a command.
+    return request.kind == "ci" and not request.requested_by
 
 
 def hold_before_start(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, cast
@@ -75,6 +76,7 @@ class RepoGateway:
     def __init__(self, client: Github, full_name: str, *, scrubber: Scrubber | None = None) -> None:
         self.full_name = full_name
         self.scrub = scrubber or Scrubber()
+        self._answer: tuple[int, Callable[[str], bool]] | None = None
         try:
             self._repo: Repository = client.get_repo(full_name)
         except GithubException as exc:
@@ -226,7 +228,21 @@ class RepoGateway:
             raise _unavailable("opening the pull request", exc) from exc
         return str(pr.html_url)
 
+    def has_comment_containing(self, number: int, text: str) -> bool:
+        try:
+            return any(text in (c.body or "") for c in self._repo.get_issue(number).get_comments())
+        except GithubException as exc:
+            raise _unavailable(f"reading the comments of #{number}", exc) from exc
+
+    def answer_in(self, number: int, answer: Callable[[str], bool]) -> None:
+        """Comments on `number` go to `answer` first (the job's progress comment, which the first one
+        replaces); a new comment is made when it returns False."""
+        self._answer = (number, answer)
+
     def comment(self, number: int, body: str) -> None:
+        answer = self._answer
+        if answer is not None and answer[0] == number and answer[1](self.scrub(body)):
+            return
         try:
             self._repo.get_issue(number).create_comment(self.scrub(body))
         except GithubException as exc:

@@ -35,6 +35,8 @@ class Target:
     ci_logs: tuple[str, ...] = ()
     # The bot's own pull request this job revises: a new commit on its branch, never a pull request.
     revision: PullInfo | None = None
+    # The commit the job's Check Run goes on: CI's failing head, a pull request's head; an issue has none.
+    check_sha: str | None = None
     # A fork's pull request: the App cannot push there, so the fix is offered as review suggestions on it.
     fork_pull: PullInfo | None = None
     fetch_ref: str = ""  # what a clone does not bring: a fork's head, under refs/pull/{n}/head
@@ -73,13 +75,14 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
     issue = gateway.issue(number)
     base = gateway.default_branch
     fork: PullInfo | None = None
+    check_sha = None
     if request.is_pull_request:
         pull = gateway.pull(number)
         if pull.head_repo != gateway.full_name:
             fork = pull
         elif pull.head_ref.startswith(bot_branch_prefix):
             return _revision_target(request, gateway, pull)
-        base = pull.head_ref
+        base, check_sha = pull.head_ref, pull.head_sha
     # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
     title = capped(issue.title, TITLE_CHARS, "title")
     body = capped(issue.body, BODY_CHARS, "issue body")
@@ -103,6 +106,7 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
         link_line=link,
         comment_on=number,
         require_failure=False,
+        check_sha=check_sha,
     )
     return _from_fork(target, fork) if fork else target
 
@@ -142,6 +146,7 @@ def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         comment_on=request.pull_numbers[0] if request.pull_numbers else None,
         require_failure=True,
         ci_logs=tuple(log.text for log in logs),
+        check_sha=sha,
     )
 
 

@@ -8,7 +8,6 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -23,37 +22,23 @@ from core.settings import Settings
 from workers.checkout.repo_config import CONFIG_PATH, RepoConfigError, load_repo_config
 from workers.checkout.workspace import Workspace
 from workers.evidence.fingerprint import failure_fingerprint
-from workers.github import report_text, revision_text
-from workers.github.cost_guards import Hold, HoldKind, hold_before_start, hold_for_repository, record_end
+from workers.github import check_text, report_text, revision_text
+from workers.github.check_run import CheckRunReporter, Checks, GitHubCheckWriter, NoCheck
+from workers.github.cost_guards import Hold, hold_before_start, hold_for_repository, record_end
 from workers.github.fork_review import already_offered, publish_suggestions
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
+from workers.github.outcome import JobOutcome, JobStatus
+from workers.github.progress_comment import CommentWriter, ProgressComment
 from workers.github.revision import publish_revision
+from workers.loop.progress import Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
 from workers.queue.log_scrubbing import ScrubbedModel
 from workers.queue.repo_memory import RepoMemory
+from workers.queue.stop_watch import Stopped
 
 log = logging.getLogger("codellama.job")
-
-
-class JobStatus(StrEnum):
-    """How a GitHub job ended; the three in the middle are the repair's own endings (RepairStatus)."""
-
-    PULL_REQUEST = "pull_request"
-    REVISED = "revised"  # a new commit on the bot's own pull request
-    SUGGESTED = "suggested"  # a review with suggestions on a fork's pull request
-    ALREADY_DONE = "already_done"
-    GAVE_UP = "gave_up"
-    NOT_REPRODUCED = "not_reproduced"
-    NOT_CODE = "not_code"
-    MODEL_UNAVAILABLE = "model_unavailable"
-    FAILED = "failed"
-    BAD_CONFIG = "bad_config"
-    AUTO_FIX_OFF = "auto_fix_off"
-    REPEATED_FAILURE = HoldKind.REPEATED_FAILURE.value
-    OVER_BUDGET = HoldKind.OVER_BUDGET.value
-    PAUSED = HoldKind.PAUSED.value
 
 
 class _Held(Exception):
@@ -66,13 +51,6 @@ class _Held(Exception):
     @classmethod
     def of(cls, hold: Hold) -> _Held:
         return cls(JobStatus(hold.kind.value), hold.detail, tell=hold.tell)
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    status: JobStatus
-    detail: str
-    tokens: int = 0  # model tokens the repair spent, counted against the repository's daily budget
 
 
 def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
@@ -89,52 +67,133 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     gateway = RepoGateway(app.client(session.auth()), request.repo_full_name, scrubber=scrubber_for(settings))
     branch = request.branch_name(settings.bot_branch_prefix)
     existing = gateway.open_pull_for(branch)
-    if existing:
-        # A redelivered job whose first run got as far as the pull request: nothing more to do.
-        return JobOutcome(JobStatus.ALREADY_DONE, existing)
     try:
         target = target_for(request, gateway, settings.bot_branch_prefix)
     except JobFailed as exc:
+        if existing:
+            return JobOutcome(JobStatus.ALREADY_DONE, existing)
         return _report_failure(gateway, request, None, str(exc))
+    if existing:
+        return _already_done(settings, app, session, gateway, target, existing)
     if target.revision and revision_text.done_by(target.revision.body, request.delivery_id):
         # A redelivered revision whose first run got as far as the ledger: its commit is there.
         return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
     if target.fork_pull and (offered := already_offered(gateway, target.fork_pull, request)):
+        # A redelivery whose review is posted: no second one, but its check still ends, linking it.
+        if target.check_sha is not None:
+            suggested = check_text.completed(JobOutcome(JobStatus.SUGGESTED, offered))
+            _open_check(settings, app, session, gateway, target).finish(suggested)
         return JobOutcome(JobStatus.ALREADY_DONE, offered)
     memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
+    try:
+        if target.check_sha is not None:
+            # Kept as long as deliveries are: a "Re-run" of this commit's check runs this job again.
+            memory.remember_check_job(target.check_sha, request, settings.dedupe_ttl_s)
+        check = _open_check(settings, app, session, gateway, target)
+        try:
+            outcome = _guarded(settings, request, gateway, target, session, check, memory)
+        except TransientError as exc:
+            check.finish(check_text.cancelled(f"interrupted by {exc}; the job is retried on a new check run"))
+            raise  # the task retries these
+        except Stopped:
+            check.finish(check_text.cancelled("stopped by a maintainer's stop command"), timeout_s=5)
+            raise
+        except BaseException:
+            # The worker is stopping (SIGTERM hands the job back to the queue) or being killed.
+            # Briefly: a worker handing its job back must let go at once.
+            why = "the worker stopped; the job goes back to the queue"
+            check.finish(check_text.cancelled(why), timeout_s=5)
+            raise
+        check.finish(check_text.completed(outcome))
+        return outcome
+    finally:
+        memory.close()
+
+
+def _already_done(
+    settings: Settings,
+    app: GitHubApp,
+    session: InstallationSession,
+    gateway: RepoGateway,
+    target: Target,
+    url: str,
+) -> JobOutcome:
+    """A redelivered job whose first run got as far as the pull request (and then died, or its ack was
+    lost): nothing is repaired again, but what the first run may not have got to is done: the comment
+    linking the pull request, and a completed check."""
+    if target.comment_on and not gateway.has_comment_containing(target.comment_on, url):
+        gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
+    outcome = JobOutcome(JobStatus.ALREADY_DONE, url)
+    if target.check_sha is not None:
+        check = _open_check(settings, app, session, gateway, target)
+        check.finish(check_text.completed(outcome))
+    return outcome
+
+
+def _open_check(
+    settings: Settings, app: GitHubApp, session: InstallationSession, gateway: RepoGateway, target: Target
+) -> Checks:
+    """The job's Check Run on the commit it works on, created queued; an issue has no commit to show it on,
+    so its progress goes in one comment that the answer replaces. Either gets a client of its own: its writes
+    happen on another thread than the job's."""
+    if target.check_sha is None and target.comment_on is None:
+        return NoCheck()
+    repo = app.client(session.auth(), lazy=True).get_repo(gateway.full_name)
+    if target.check_sha is None:
+        assert target.comment_on is not None
+        comment_writer = CommentWriter(repo, target.comment_on, gateway.scrub)
+        progress = ProgressComment(
+            CheckRunReporter(comment_writer, interval_s=settings.github_check_run_interval_s), comment_writer
+        )
+        gateway.answer_in(target.comment_on, progress.answer)
+        progress.start("a worker has picked the job up")
+        return progress
+    writer = GitHubCheckWriter(repo, target.check_sha, gateway.scrub)
+    reporter = CheckRunReporter(writer, interval_s=settings.github_check_run_interval_s)
+    return reporter.start("a worker has picked the job up")
+
+
+def _guarded(
+    settings: Settings,
+    request: RepairRequest,
+    gateway: RepoGateway,
+    target: Target,
+    session: InstallationSession,
+    progress: Progress,
+    memory: RepoMemory,
+) -> JobOutcome:
+    """The repair, unless a cost or loop guard holds it; what it spent and how it ended are counted."""
     # From CI's own log, before anything is cloned: a failure given up on before costs nothing again.
     fingerprint = (
         failure_fingerprint(ci_evidence(target, None, request.repo_full_name))
         if request.kind == "ci"
         else None
     )
-    try:
-        hold = hold_before_start(settings, memory, request, fingerprint)
-        if hold:
-            return _held(gateway, target, _Held.of(hold))
-        outcome = _run(settings, request, gateway, target, session, branch, memory)
-        _record_end(settings, memory, request, gateway, target, outcome, fingerprint)
-        return outcome
-    finally:
-        memory.close()
+    hold = hold_before_start(settings, memory, request, fingerprint)
+    if hold:
+        return _held(gateway, target, _Held.of(hold))
+    outcome = _repair(settings, request, gateway, target, session, progress, memory)
+    _record_end(settings, memory, request, gateway, target, outcome, fingerprint)
+    return outcome
 
 
-def _run(
+def _repair(
     settings: Settings,
     request: RepairRequest,
     gateway: RepoGateway,
     target: Target,
     session: InstallationSession,
-    branch: str,
+    progress: Progress,
     memory: RepoMemory,
 ) -> JobOutcome:
     job_dir = job_dir_for(settings, request)
     shutil.rmtree(job_dir, ignore_errors=True)  # left over by a worker that died mid-job
     job_dir.mkdir(parents=True)
+    branch = request.branch_name(settings.bot_branch_prefix)
     try:
         entry = _GitHubEntry(settings, request, gateway, target, session.token, job_dir, branch, memory)
         with model_from(settings) as model:
-            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub))
+            return run_pipeline(entry, ScrubbedModel(model, gateway.scrub), progress)
     except ModelUnavailable as exc:
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.MODEL_DOWN.substitute(error=str(exc)))
@@ -205,14 +264,14 @@ class _GitHubEntry:
         if not result.success:
             if target.comment_on:
                 gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
-            return JobOutcome(JobStatus(result.status), result.reason, result.spend.tokens)
+            return JobOutcome(JobStatus(result.status), result.reason, result)
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
-            return JobOutcome(JobStatus.REVISED, url, result.spend.tokens)
+            return JobOutcome(JobStatus.REVISED, url, result)
         if target.fork_pull:
             url = publish_suggestions(gateway, prepared.workspace, target.fork_pull, self.request, result,
                                       link_line=target.link_line, command=command)  # fmt: skip
-            return JobOutcome(JobStatus.SUGGESTED, url, result.spend.tokens)
+            return JobOutcome(JobStatus.SUGGESTED, url, result)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -222,7 +281,7 @@ class _GitHubEntry:
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-        return JobOutcome(JobStatus.PULL_REQUEST, url, result.spend.tokens)
+        return JobOutcome(JobStatus.PULL_REQUEST, url, result)
 
 
 def _held(gateway: RepoGateway, target: Target, held: _Held) -> JobOutcome:
@@ -249,7 +308,7 @@ def _record_end(
         opened_pull=outcome.status in (JobStatus.PULL_REQUEST, JobStatus.SUGGESTED),
         gave_up=outcome.status == JobStatus.GAVE_UP,
         fingerprint=fingerprint,
-        tokens=outcome.tokens,
+        tokens=outcome.result.spend.tokens if outcome.result else 0,
         description=f"gave up at {sha} (delivery {request.delivery_id}): {outcome.detail}"[:500],
     )
     if paused:

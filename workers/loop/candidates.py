@@ -1,9 +1,18 @@
-"""Judging one round's candidate answers by the tests: each as a diff, tested in its own worktree, in
-parallel; duplicates (up to whitespace) tested once; the targeted failing tests first, then the suite."""
+"""Judging one round's candidate answers by the tests: duplicates (up to whitespace) tested once, the
+targeted failing tests first, then the suite; in waves of one candidate per slot, smallest change first.
+
+Each answer is applied once, in memory, against one checkout listed once for the round: that yields its
+change, so answers that make the same change are found, and its size, so the smallest goes first, before any
+test slot is spent. It is written only into the slot where it is tested; its diff is read there, so what was
+tested is exactly the diff that moves to the job's checkout.
+
+The round's outcome depends only on the answers and the number of slots, never on which test run ends
+first: a wave is the next slots-many candidates in order (smallest change, then answer order); after a wave
+with a winner no other candidate is tested, and the winner is that wave's smallest diff.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -11,14 +20,16 @@ from dataclasses import dataclass, replace
 from inference import prompts
 from inference.llama_format import restore
 from inference.protocol import Generation
+from workers.checkout.files import checkout_files
 from workers.checkout.worktrees import Slot, SlotPool
-from workers.edits import apply_answer
+from workers.edits import PlannedAnswer, plan_answer, write_plan
 from workers.evidence import Evidence, prompt_excerpt
 from workers.loop.refusals import refusal_of
 from workers.loop.repair_config import RepairConfig
 from workers.loop.selection import (
     SuiteFacts,
     Verdict,
+    change_size,
     diff_size,
     judge_suite,
     judge_targeted,
@@ -75,48 +86,71 @@ class RoundVerdict:
 
 
 def judge_round(pool: SlotPool, ctx: JudgeContext, generations: list[Generation]) -> RoundVerdict:
-    """Turn each answer into a diff, test each distinct diff in its own slot, and copy verdicts to the
-    duplicates. Candidates still queued when one has won are not tested (stop at the first winner)."""
+    """Plan each answer, test each distinct change in waves of pool.size, and copy verdicts to the
+    duplicates. Candidates after a wave that had a winner are not tested."""
     results: dict[int, CandidateResult] = {}
+    plans: dict[int, PlannedAnswer] = {}
     duplicate_of: dict[int, int] = {}
     by_text: dict[str, int] = {}
-    by_diff: dict[str, int] = {}
+    by_change: dict[tuple[tuple[str, str | None], ...], int] = {}
     pool.prepare(1)
-    scratch = pool.acquire()
+    scratch = pool.acquire()  # only read: a checkout at the base commit, like those answers are written into
     try:
+        root = scratch.workspace.root
+        listing = checkout_files(root)
         for i, generation in enumerate(generations):
             text = normalized(generation.text)
             if text in by_text:
                 duplicate_of[i] = by_text[text]
                 continue
             by_text[text] = i
-            results[i] = _as_diff(scratch, generation, ctx.config)
-            if results[i].applied:
-                first = by_diff.setdefault(normalized(results[i].diff), i)
-                if first != i:
+            results[i], plan = _planned(scratch, generation, ctx.config, listing)
+            if plan is not None:
+                first = by_change.setdefault(_change_key(plan), i)
+                if first == i:
+                    plans[i] = plan
+                else:
                     duplicate_of[i] = first
     finally:
         pool.release(scratch)
-    # Smallest diffs first: when slots are fewer than candidates, the first winner is likely the smallest.
-    order = sorted(
-        (i for i, r in results.items() if r.applied and i not in duplicate_of),
-        key=lambda i: diff_size(results[i].diff),
-    )
-    started, won = time.monotonic(), threading.Event()
-    pool.prepare(len(order))
-    threads = ThreadPoolExecutor(max_workers=max(min(len(order), pool.size), 1))
-    try:
-        tested = list(threads.map(lambda i: _test(pool, ctx, results[i], won), order))
-    finally:
-        # A hand-back (SIGTERM) or a soft time limit must not wait for test runs in flight; their sandboxes
-        # die with the process. After a normal return none is left.
-        threads.shutdown(wait=False, cancel_futures=True)
-    results.update(zip(order, tested, strict=True))
+    order = sorted(plans, key=lambda i: (change_size(plans[i].old, plans[i].new), i))
+    started = time.monotonic()
+    results.update(_test_in_waves(pool, ctx, [(i, results[i], plans[i]) for i in order]))
     final = [
         _copy(results[duplicate_of[i]], duplicate_of[i]) if i in duplicate_of else results[i]
         for i in range(len(generations))
     ]
     return RoundVerdict(final, time.monotonic() - started if order else 0.0)
+
+
+def _test_in_waves(
+    pool: SlotPool, ctx: JudgeContext, queue: list[tuple[int, CandidateResult, PlannedAnswer]]
+) -> dict[int, CandidateResult]:
+    """Test the queue in order, pool.size at a time in parallel; stop after a wave with a winner."""
+    done: dict[int, CandidateResult] = {}
+    pool.prepare(len(queue))
+    threads = ThreadPoolExecutor(max_workers=max(min(len(queue), pool.size), 1))
+    try:
+        for start in range(0, len(queue), pool.size):
+            wave, rest = queue[start : start + pool.size], queue[start + pool.size :]
+            if time.monotonic() >= ctx.deadline:
+                why = "not tested: the wall-time budget is spent"
+                return done | {i: replace(c, note=why) for i, c, _ in wave + rest}
+            tested = list(threads.map(lambda item: _test(pool, ctx, item[1], item[2]), wave))
+            done.update((i, result) for (i, _, _), result in zip(wave, tested, strict=True))
+            if any(result.passed for result in tested):
+                why = "not tested: another candidate already won"
+                return done | {i: replace(c, note=why) for i, c, _ in rest}
+        return done
+    finally:
+        # A hand-back (SIGTERM) or a soft time limit must not wait for test runs in flight; their sandboxes
+        # die with the process. After a normal return none is left.
+        threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _change_key(plan: PlannedAnswer) -> tuple[tuple[str, str | None], ...]:
+    """What the answer changes, up to whitespace: answers with equal keys make the same diff."""
+    return tuple(sorted((p, None if t is None else normalized(t)) for p, t in plan.new.items()))
 
 
 def _copy(original: CandidateResult, index: int) -> CandidateResult:
@@ -125,52 +159,56 @@ def _copy(original: CandidateResult, index: int) -> CandidateResult:
     return replace(original, note=note, tested=False)
 
 
-def _as_diff(slot: Slot, generation: Generation, config: RepairConfig) -> CandidateResult:
-    """Apply the answer in a scratch checkout to learn its diff, then undo it."""
-    workspace = slot.workspace
+def _planned(
+    scratch: Slot, generation: Generation, config: RepairConfig, listing: list[str]
+) -> tuple[CandidateResult, PlannedAnswer | None]:
+    """Apply the answer in memory against the scratch checkout; None when it cannot be applied."""
     # The prompt defused Llama's control markers in code; the answer copies them back defused.
     # The feedback for an unreadable answer repeats the instructions of the format the prompt asked for.
-    report = apply_answer(
-        workspace.root, restore(generation.text), config.edit_policy, format_name=config.edit_format.name
+    plan = plan_answer(
+        scratch.workspace.root,
+        restore(generation.text),
+        config.edit_policy,
+        format_name=config.edit_format.name,
+        listing=listing,
     )
-    if not report.ok:
-        feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=report.feedback)
-        why = refusal_of(report)
-        return CandidateResult(
-            generation, False, False, feedback, f"edits could not be applied: {why}", refusal=why
-        )
-    paths = list(report.changed_paths)
-    try:
-        diff = workspace.diff(paths)
-    finally:
-        workspace.restore(paths)
-    if not diff.strip():
-        feedback = prompts.render(
-            prompts.EDITS_NOT_APPLIED, feedback="- the edits leave every file unchanged"
-        )
-        return CandidateResult(
-            generation, False, False, feedback, "the edits change nothing", refusal="the edits change nothing"
-        )
-    return CandidateResult(generation, True, False, "", "applied", diff, paths=tuple(paths))
+    if not plan.report.ok:
+        return _not_applied(generation, refusal_of(plan.report), plan.report.feedback), None
+    if not plan.new:
+        return _unchanged(generation), None
+    return CandidateResult(generation, True, False, "", "applied", paths=tuple(plan.new)), plan
+
+
+def _not_applied(generation: Generation, why: str, feedback: str) -> CandidateResult:
+    feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback=feedback)
+    return CandidateResult(
+        generation, False, False, feedback, f"edits could not be applied: {why}", refusal=why
+    )
+
+
+def _unchanged(generation: Generation) -> CandidateResult:
+    feedback = prompts.render(prompts.EDITS_NOT_APPLIED, feedback="- the edits leave every file unchanged")
+    why = "the edits change nothing"
+    return CandidateResult(generation, False, False, feedback, why, refusal=why)
 
 
 def _test(
-    pool: SlotPool, ctx: JudgeContext, candidate: CandidateResult, won: threading.Event
+    pool: SlotPool, ctx: JudgeContext, candidate: CandidateResult, plan: PlannedAnswer
 ) -> CandidateResult:
-    if time.monotonic() >= ctx.deadline:
-        return replace(candidate, note="not tested: the wall-time budget is spent")
+    """Write the planned answer into a free slot, read its diff there, test it, and undo it."""
     slot = pool.acquire()
     try:
-        if won.is_set():
-            return replace(candidate, note="not tested: another candidate already won")
-        slot.workspace.apply_diff(candidate.diff)
+        written = write_plan(slot.workspace.root, plan)
+        if not written.ok:
+            return _not_applied(candidate.generation, refusal_of(written), written.feedback)
+        paths = list(candidate.paths)
         try:
-            result = _run_stages(slot, ctx, candidate)
-            if result.passed:
-                won.set()
-            return result
+            diff = slot.workspace.diff(paths)
+            if not diff.strip():
+                return _unchanged(candidate.generation)
+            return _run_stages(slot, ctx, replace(candidate, diff=diff))
         finally:
-            slot.workspace.restore(list(candidate.paths))
+            slot.workspace.restore(paths)
     finally:
         pool.release(slot)
 

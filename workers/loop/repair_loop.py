@@ -17,10 +17,12 @@ from workers.loop.budget import Spend, exhausted
 from workers.loop.candidates import JudgeContext, judge_round
 from workers.loop.conversation import Conversation
 from workers.loop.explanation import explanation_of
+from workers.loop.progress import SILENT, Localizing, Progress, Reproducing, Round
 from workers.loop.refusals import give_up_reason
 from workers.loop.repair_config import RepairConfig
 from workers.loop.selection import choose_targets, read_run
 from workers.retrieval import build_context, locate
+from workers.retrieval.rank import top_files
 from workers.runners.process import CommandRunner, RunResult
 from workers.runners.reports import run_with_report
 
@@ -102,11 +104,13 @@ class RepairLoop:
         runner: CommandRunner,
         workspace: Workspace,
         config: RepairConfig,
+        progress: Progress = SILENT,
     ) -> None:
         self.model = model
         self.runner = runner
         self.workspace = workspace
         self.config = config
+        self.progress = progress
 
     def run_tests(self, task: RepairTask, spend: Spend | None = None) -> RunResult:
         run = run_with_report(
@@ -123,6 +127,8 @@ class RepairLoop:
     def run(self, task: RepairTask) -> RepairResult:
         spend = Spend()
         root = self.workspace.root
+        reported = task.prior_evidence.failing_test_ids if task.prior_evidence else []
+        self.progress.phase(Reproducing(tuple(reported)))
         found = repro.reproduce(
             lambda: self.run_tests(task, spend),
             self.run_tests(task, spend),
@@ -132,7 +138,7 @@ class RepairLoop:
         )
         result = RepairResult(False, "", found.base, spend=spend, base_runs=list(found.runs))
         result.flaky, result.cause = found.flaky, found.cause
-        result.reported = task.prior_evidence.failing_test_ids if task.prior_evidence else []
+        result.reported = reported
         if found.status == repro.ReproStatus.NOT_REPRODUCED:
             return _end(result, RepairStatus.NOT_REPRODUCED, "the tests pass on this commit here, twice")
         if found.status == repro.ReproStatus.NOT_CODE:
@@ -154,6 +160,7 @@ class RepairLoop:
         with self._slots(task) as pool:
             while not (stop := exhausted(self.config, spend)):
                 spend.rounds += 1
+                self._round_progress(spend, result)
                 prompt = conversation.prompt(budget, self.model.count_tokens)
                 verdict = judge_round(pool, ctx, self._generate(prompt, spend))
                 spend.test_s += verdict.test_s
@@ -161,6 +168,7 @@ class RepairLoop:
                 for index, cand in enumerate(verdict.results):
                     attempt = Attempt(spend.rounds, index, cand.applied, cand.passed, cand.note, cand.refusal)
                     result.attempts.append(attempt)
+                self._round_progress(spend, result)
                 winner = verdict.winner
                 if winner is not None:
                     result.success, result.after, result.diff = True, winner.test_run, winner.diff
@@ -176,6 +184,11 @@ class RepairLoop:
             result.attempts, rounds=spend.rounds, candidates=self.config.candidates, stopped_by=stop
         )
         return _end(result, RepairStatus.GAVE_UP, why)
+
+    def _round_progress(self, spend: Spend, result: RepairResult) -> None:
+        passed = sum(a.tests_passed for a in result.attempts)
+        progress = Round(spend.rounds, self.config.max_rounds, spend.candidates_tested, passed, spend.tokens)
+        self.progress.phase(progress)
 
     def _slots(self, task: RepairTask) -> SlotPool:
         if not task.isolated_candidates:
@@ -228,6 +241,8 @@ class RepairLoop:
         # With failing tests in hand, one traced run ranks code the failing tests run and the passing ones
         # do not (spectrum-based localization); it is what finds bugs no frame points at.
         traced = bool(evidence.failures)
+        failing = tuple(evidence.failing_test_ids)
+        self.progress.phase(Localizing(failing))
         ranked = locate(
             self.workspace.root,
             evidence=evidence,
@@ -239,6 +254,8 @@ class RepairLoop:
             "localized: %s",
             "; ".join(f"{r.path}:{r.symbol or ''} {','.join(r.reasons[:3])}" for r in ranked[:5]),
         )
+        top = tuple((r.path, ", ".join(r.reasons[:3])) for r in top_files(ranked, 5))
+        self.progress.phase(Localizing(failing, top))
         context = build_context(
             self.workspace.root,
             ranked,

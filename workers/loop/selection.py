@@ -3,6 +3,7 @@ winners the smallest diff. Pure logic over parsed test runs."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,3 +115,14 @@ def diff_size(diff: str) -> tuple[int, int]:
     """Changed lines, then characters: the smaller diff wins a tie."""
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return len(changed), sum(len(line) for line in changed)
+
+
+def change_size(old: dict[str, str | None], new: dict[str, str | None]) -> tuple[int, int]:
+    """diff_size of files changed from `old` to `new` (None: absent), before any of them is written."""
+    lines: list[str] = []
+    for path, after in new.items():
+        before = old.get(path)
+        lines += difflib.unified_diff(
+            (before or "").splitlines(), (after or "").splitlines(), f"a/{path}", f"b/{path}", lineterm=""
+        )
+    return diff_size("\n".join(lines))

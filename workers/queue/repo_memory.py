@@ -6,8 +6,12 @@ decide with it; this module only stores and counts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import redis
+
+from core.job_keys import commit_job_key
+from core.jobs import RepairRequest
 
 # A failure given up on is remembered this long: long enough to span a busy month of commits.
 FINGERPRINT_TTL_S = 30 * 24 * 3600
@@ -64,6 +68,11 @@ class RepoMemory:
                 pipe.incrby(key, tokens)
                 pipe.expire(key, DAY_TTL_S)
                 pipe.execute()
+
+    # --- the job each Check Run belongs to, for a re-run ---
+
+    def remember_check_job(self, head_sha: str, request: RepairRequest, ttl_s: int) -> None:
+        self._redis.set(commit_job_key(self._repo, head_sha), json.dumps(request.to_payload()), ex=ttl_s)
 
     # --- consecutive automatic give-ups (the circuit breaker) ---
 

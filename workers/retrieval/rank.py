@@ -152,3 +152,13 @@ def rank(index: RepoIndex, signals: list[Signal], top: int = 20) -> list[Ranked]
     # Stable sort keeps each file ahead of its own symbols, whose scores never exceed the file's.
     result.sort(key=lambda r: -r.score)
     return result
+
+
+def top_files(ranked: list[Ranked], count: int) -> list[Ranked]:
+    """The best `count` distinct files, each by its best entry (a ranking may list a file's symbols)."""
+    seen: dict[str, Ranked] = {}
+    for entry in ranked:
+        seen.setdefault(entry.path, entry)
+        if len(seen) == count:
+            break
+    return list(seen.values())

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
-from workers.edits import EditPolicy, apply_answer
+from workers.checkout.files import checkout_files
+from workers.edits import EditPolicy, apply_answer, plan_answer, write_plan
 
 QUIX = CORPORA / "quixbugs"
 
@@ -257,3 +258,16 @@ def test_a_one_line_snippet_never_replaces_a_small_file(tmp_path: Path) -> None:
     )
     report = apply_answer(tmp_path, answer, EditPolicy())
     assert not report.ok and "excerpt" in (report.outcomes[0].reason or "")
+
+
+def test_a_planned_answer_writes_nothing_until_written_into_a_checkout_at_the_same_commit(
+    repo: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(other)], cwd=repo, check=True, timeout=30)
+    plan = plan_answer(repo, GCD_FIX, EditPolicy(), listing=checkout_files(repo))
+    assert plan.report.ok and plan.report.changed_paths == ["python_programs/gcd.py"]
+    assert status(repo) == ""
+    assert write_plan(other, plan).ok
+    assert status(repo) == "" and status(other) == " M python_programs/gcd.py\n"
+    assert "return gcd(b, a % b)" in (other / "python_programs" / "gcd.py").read_text()

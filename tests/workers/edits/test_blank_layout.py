@@ -17,60 +17,53 @@ FILE = (
 )
 
 
-def _apply(search: str, replace: str) -> tuple[str, str]:
+def _apply(file: str, search: str, replace: str) -> tuple[str, str]:
+    """The file after the edit, and the rung of the ladder that applied it."""
     lines, rung = apply_replace(
-        tuple(FILE.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines())
+        tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines())
     )
     return "\n".join(lines) + "\n", rung
 
 
-def test_blank_missing_only_in_search_is_not_added_again() -> None:
+# Blank lines that SEARCH or REPLACE misquote around FILE's: (SEARCH, REPLACE, intended file).
+KEPT = {
     # SEARCH has one blank line between the two definitions where the file has two; REPLACE keeps two.
-    search = "    return name.upper()\n\ndef second(x):\n    return x + 1\n"
-    replace = "    return name.upper()\n\n\ndef second(x):\n    return x - 1\n"
-    result, rung = _apply(search, replace)
-    assert rung == "blank_lines"
-    assert result == FILE.replace("return x + 1", "return x - 1")
-
-
-def test_blank_missing_only_in_replace_is_not_removed() -> None:
+    "blank_missing_only_in_search_is_not_added_again": (
+        "    return name.upper()\n\ndef second(x):\n    return x + 1\n",
+        "    return name.upper()\n\n\ndef second(x):\n    return x - 1\n",
+        FILE.replace("return x + 1", "return x - 1"),
+    ),
     # SEARCH drops the blank line inside first() (on both sides) but quotes the two blank lines between the
     # definitions; REPLACE writes only one there. The fix changes a line, not the file's layout.
-    search = (
-        "    name = os.path.basename(path)\n    return name.upper()\n\n\ndef second(x):\n    return x + 1\n"
-    )
-    replace = (
-        "    name = os.path.basename(path)\n    return name.lower()\n\ndef second(x):\n    return x + 1\n"
-    )
-    result, rung = _apply(search, replace)
-    assert rung == "blank_lines"
-    assert result == FILE.replace("name.upper()", "name.lower()")
-
-
-def test_new_lines_keep_the_blank_lines_written_around_them() -> None:
+    "blank_missing_only_in_replace_is_not_removed": (
+        "    name = os.path.basename(path)\n    return name.upper()\n\n\ndef second(x):\n    return x + 1\n",
+        "    name = os.path.basename(path)\n    return name.lower()\n\ndef second(x):\n    return x + 1\n",
+        FILE.replace("name.upper()", "name.lower()"),
+    ),
     # A new definition inserted between the two: its own blank lines are the model's, the file's stay.
-    search = "    return name.upper()\n\ndef second(x):\n"
-    replace = "    return name.upper()\n\n\ndef middle():\n    return 0\n\n\ndef second(x):\n"
-    result, rung = _apply(search, replace)
-    assert rung == "blank_lines"
-    assert result == FILE.replace("def second", "def middle():\n    return 0\n\n\ndef second")
-
-
-def test_blank_lines_inside_a_function_come_from_the_file() -> None:
-    search = "    name = os.path.basename(path)\n    return name.upper()\n"
-    replace = "    name = os.path.basename(path)\n\n    return name.title()\n"
-    result, rung = _apply(search, replace)
-    assert rung == "blank_lines"
-    assert result == FILE.replace("name.upper()", "name.title()")
-
-
-def test_blank_dropped_from_both_sides_stays_in_the_file() -> None:
+    "new_lines_keep_the_blank_lines_written_around_them": (
+        "    return name.upper()\n\ndef second(x):\n",
+        "    return name.upper()\n\n\ndef middle():\n    return 0\n\n\ndef second(x):\n",
+        FILE.replace("def second", "def middle():\n    return 0\n\n\ndef second"),
+    ),
+    "blank_lines_inside_a_function_come_from_the_file": (
+        "    name = os.path.basename(path)\n    return name.upper()\n",
+        "    name = os.path.basename(path)\n\n    return name.title()\n",
+        FILE.replace("name.upper()", "name.title()"),
+    ),
     # The quote and the replacement both leave out the blank line inside first(): it stays.
-    search = "    name = os.path.basename(path)\n    return name.upper()\n"
-    replace = "    name = os.path.basename(path)\n    name = name.strip()\n    return name.upper()\n"
-    result, rung = _apply(search, replace)
-    assert rung == "blank_lines"
-    assert result == FILE.replace("basename(path)\n", "basename(path)\n    name = name.strip()\n")
+    "blank_dropped_from_both_sides_stays_in_the_file": (
+        "    name = os.path.basename(path)\n    return name.upper()\n",
+        "    name = os.path.basename(path)\n    name = name.strip()\n    return name.upper()\n",
+        FILE.replace("basename(path)\n", "basename(path)\n    name = name.strip()\n"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_the_files_blank_lines_are_kept(name: str) -> None:
+    search, replace, intended = KEPT[name]
+    assert _apply(FILE, search, replace) == (intended, "blank_lines")
 
 
 # Shapes from edits_bench answers that were applied wrongly: (file, SEARCH, REPLACE, intended file).
@@ -139,11 +132,7 @@ ALIGNED = {
 @pytest.mark.parametrize("name", sorted(ALIGNED))
 def test_blank_lines_follow_the_copy_of_a_line_they_belong_to(name: str) -> None:
     file, search, replace, intended = ALIGNED[name]
-    lines, rung = apply_replace(
-        tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines())
-    )
-    assert rung == "blank_lines"
-    assert "\n".join(lines) + "\n" == intended
+    assert _apply(file, search, replace) == (intended, "blank_lines")
 
 
 def test_blank_beside_new_lines_that_may_be_the_files_is_refused() -> None:
@@ -153,7 +142,7 @@ def test_blank_beside_new_lines_that_may_be_the_files_is_refused() -> None:
     search = "            r.add(d);\n        }\n        return r;\n    }\n"
     replace = "            r.add(d);\n        }\n        r.add(last);\n\n        return r;\n    }\n"
     with pytest.raises(Refused, match="ambiguous") as refusal:
-        apply_replace(tuple(file.splitlines()), tuple(search.splitlines()), tuple(replace.splitlines()))
+        _apply(file, search, replace)
     assert "4 | " in refusal.value.nearest
 
 
@@ -163,6 +152,7 @@ def test_exact_quote_with_a_blank_added_to_replace_is_taken_literally() -> None:
     # it is applied as written rather than guessed away.
     search = "    name = os.path.basename(path)\n"
     replace = "    name = os.path.basename(path)\n\n"
-    result, rung = _apply(search, replace)
-    assert rung == "exact"
-    assert result == FILE.replace("basename(path)\n\n", "basename(path)\n\n\n")
+    assert _apply(FILE, search, replace) == (
+        FILE.replace("basename(path)\n\n", "basename(path)\n\n\n"),
+        "exact",
+    )

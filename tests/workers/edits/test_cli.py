@@ -21,14 +21,6 @@ ANSWER = (
 )
 
 
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    root = tmp_path / "checkout"
-    (root / "python_programs").mkdir(parents=True)
-    shutil.copy(CORPORA / "quixbugs" / "python_programs" / "gcd.py", root / "python_programs" / "gcd.py")
-    return root
-
-
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)

@@ -7,9 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from bot.exits import settings_problem
+from core.settings import EDIT_FORMAT_NAMES, Settings
 from tests.conftest import CORPORA
-from workers.edits import EDIT_FORMATS, EditPolicy, apply_answer, get_format
+from workers.edits import EDIT_FORMATS, EditFormat, EditPolicy, apply_answer, get_format
+from workers.edits.formats import registry
 
 
 def test_registry_names() -> None:
@@ -21,6 +25,29 @@ def test_registry_names() -> None:
 def test_unknown_format_lists_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="search_replace, unified_diff, whole_file"):
         get_format("udiff-simple")
+
+
+def test_the_registry_holds_exactly_the_names_edit_format_accepts() -> None:
+    assert sorted(EDIT_FORMATS) == sorted(EDIT_FORMAT_NAMES)
+
+    class Patch(EditFormat):
+        name = "patch"
+        prompt = "Write a patch."
+
+    every = r"registered \(patch, search_replace, unified_diff, whole_file\) differ"
+    with pytest.raises(RuntimeError, match=every):
+        registry(*EDIT_FORMATS.values(), Patch)
+    with pytest.raises(RuntimeError, match=r"registered \(search_replace, unified_diff\) differ"):
+        registry(*(cls for cls in EDIT_FORMATS.values() if cls.name != "whole_file"))
+
+
+def test_an_unknown_edit_format_setting_is_one_line_naming_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDIT_FORMAT", "udiff-simple")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    line = settings_problem(refused.value)
+    assert "\n" not in line and line.startswith("invalid setting(s): EDIT_FORMAT: "), line
+    assert all(f"'{name}'" in line for name in EDIT_FORMATS), line
 
 
 @pytest.mark.parametrize("name", sorted(EDIT_FORMATS))

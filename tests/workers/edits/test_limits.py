@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +18,6 @@ EDIT = (
     "python_programs/gcd.py\n<<<<<<< SEARCH\n        return gcd(a % b, b)\n=======\n"
     "        return gcd(b, a % b)\n>>>>>>> REPLACE\n"
 )
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    root = tmp_path / "checkout"
-    (root / "python_programs").mkdir(parents=True)
-    shutil.copy(GCD, root / "python_programs" / "gcd.py")
-    return root
 
 
 def _padded(total: int) -> str:

@@ -113,3 +113,11 @@ def test_the_breaker_trips_once_pauses_automatic_repairs_and_a_pull_request_resu
     assert hold_before_start(settings, memory, COMMAND, None) is None  # commands still work
     _end(settings, memory, COMMAND, pull=True)
     assert hold_before_start(settings, memory, CI, "new") is None
+
+
+def test_a_ci_job_someone_re_ran_is_a_persons_request_not_an_automatic_one(memory: RepoMemory) -> None:
+    settings = Settings(auto_give_ups_before_pause=1)
+    _end(settings, memory, CI, fp="fp1")  # pauses automatic repairs
+    rerun = RepairRequest(**{**CI.__dict__, "requested_by": "alice"})
+    assert hold_before_start(settings, memory, CI, "fp1") is not None
+    assert hold_before_start(settings, memory, rerun, "fp1") is None

@@ -93,6 +93,16 @@ def test_red_ci_on_a_forks_pull_request_gets_suggestions_that_make_its_tests_pas
         assert review["state"] == "COMMENTED" and "fork `mallory/quixbugs-mini`" in review["body"]
         [suggestion] = review["comments"]
         assert suggestion["path"] == PARENS_PATH and suggestion["body"].startswith("```suggestion\n")
+        # The Check Run on the fork's failing head links the review.
+        [check] = world.gh.check_runs(REPO, sha)
+        assert (check["status"], check["conclusion"], check["details_url"]) == (
+            "completed",
+            "success",
+            review["html_url"],
+        )
+        assert (
+            check["output"]["title"] == "Fix suggested" and review["html_url"] in check["output"]["summary"]
+        )
         # Nothing pushed anywhere, no pull request opened, no comment besides the review.
         assert _refs(world) == refs_before
         assert [p["number"] for p in world.gh.pulls(REPO)] == [number]
@@ -111,6 +121,8 @@ def test_red_ci_on_a_forks_pull_request_gets_suggestions_that_make_its_tests_pas
             assert tgi.requests == []
         assert (again.status, again.detail) == ("already_done", review["html_url"])
         assert len(world.gh.reviews(REPO, number)) == 1
+        last = world.gh.check_runs(REPO, sha)[-1]
+        assert (last["conclusion"], last["details_url"]) == ("success", review["html_url"])
 
 
 def test_a_fix_outside_the_pull_requests_diff_is_offered_as_a_patch_in_the_review(

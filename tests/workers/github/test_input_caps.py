@@ -4,22 +4,18 @@ the GitHub stand-in over HTTP, plain, gzip-encoded or zipped; the bombs are real
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
-import git
 import pytest
 
 from core.errors import JobFailed
 from core.github_app import GitHubApp
-from core.jobs import RepairRequest
-from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_repo
-from tests.github_world import INSTALLATION_ID, REPO, World, github_world
+from tests.bugs import PARENS_RIGHT
+from tests.checkouts import parens_checkout, run_fix
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.log_bombs import MIB, gzip_bomb, zip_bomb, zip_of_many
-from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github import gateway as github_io
 from workers.github.gateway import RepoGateway
@@ -63,16 +59,7 @@ def test_a_job_caps_the_issue_title_body_and_instructions_with_a_marker(
     world: World, gateway: RepoGateway
 ) -> None:
     number = world.gh.add_issue(REPO, "T" * 1000, "B" * 50_000)
-    request = RepairRequest(
-        kind="issue",
-        installation_id=INSTALLATION_ID,
-        repo_full_name=REPO,
-        delivery_id="d",
-        issue_number=number,
-        comment_id=1,
-        requested_by="alice",
-        instructions="I" * 10_000,
-    )
+    request = issue_request(number, instructions="I" * 10_000)
     target = target_for(request, gateway, "codellama/")
     assert "T" * TITLE_CHARS + "\n[… title cut: 744 more characters" in target.task_text
     assert "B" * BODY_CHARS + "\n[… issue body cut: 42,000 more characters" in target.task_text
@@ -87,21 +74,9 @@ def test_a_job_caps_the_issue_title_body_and_instructions_with_a_marker(
 @pytest.mark.slow
 def test_fix_refuses_an_issue_text_past_the_cap_in_one_line_before_any_model_call(tmp_path: Path) -> None:
     root = tmp_path / "checkout"
-    for rel, text in quixbugs_repo(PARENS).items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    repo = git.Repo.init(root, initial_branch="main")
-    repo.git.add("--all")
-    repo.index.commit("base")
+    parens_checkout(root)
     with TGIStandIn([PARENS_RIGHT]) as tgi:
-        env = child_env({"TGI_URL": tgi.url, "BOT_WORKDIR": str(tmp_path / "work")})
-        done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "fix", str(root), "--issue", "z" * 5000],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_fix(root, "--issue", "z" * 5000, tgi_url=tgi.url, workdir=tmp_path / "work", timeout_s=120)
         calls = len(tgi.requests)
     assert (done.returncode, calls) == (2, 0)
     assert done.stderr.strip().splitlines() == [

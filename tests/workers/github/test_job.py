@@ -12,7 +12,7 @@ from core.github_app import GitHubApp
 from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_RIGHT, PARENS_WRONG, quixbugs_ci_log, quixbugs_repo
 from tests.conftest import free_port
-from tests.github_world import INSTALLATION_ID, MAINTAINER, REPO, World, github_world
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.checkout.workspace import Workspace
 from workers.github.job import run_github_job
@@ -39,19 +39,6 @@ def _settings(world: World, tmp_path: Path, tgi_url: str, redis_url: str):  # ty
     )
 
 
-def _issue_request(number: int, *, pull: bool = False, delivery: str = "d") -> RepairRequest:
-    return RepairRequest(
-        kind="issue",
-        installation_id=INSTALLATION_ID,
-        repo_full_name=REPO,
-        delivery_id=delivery,
-        issue_number=number,
-        comment_id=1,
-        is_pull_request=pull,
-        requested_by=MAINTAINER,
-    )
-
-
 def _push_branch(world: World, tmp_path: Path, branch: str) -> None:
     """A contributor's branch with one more commit, pushed straight into the bare repository."""
     clone = tmp_path / f"contrib-{branch}"
@@ -72,7 +59,7 @@ def test_a_comment_on_a_pull_request_is_fixed_against_that_pull_requests_branch(
     number = world.gh.add_pull(REPO, "feature", "main", title="Add notes")
     with TGIStandIn([PARENS_RIGHT]) as tgi:
         outcome = run_github_job(
-            _settings(world, tmp_path, tgi.url, redis_url), _issue_request(number, pull=True)
+            _settings(world, tmp_path, tgi.url, redis_url), issue_request(number, is_pull_request=True)
         )
     assert outcome.status == "pull_request", outcome
     fix = next(p for p in world.gh.pulls(REPO) if p["number"] != number)
@@ -81,24 +68,57 @@ def test_a_comment_on_a_pull_request_is_fixed_against_that_pull_requests_branch(
     # The same job delivered again finds its pull request and does nothing more.
     with TGIStandIn([PARENS_RIGHT]) as tgi:
         again = run_github_job(
-            _settings(world, tmp_path, tgi.url, redis_url), _issue_request(number, pull=True)
+            _settings(world, tmp_path, tgi.url, redis_url), issue_request(number, is_pull_request=True)
         )
         assert tgi.prompts() == []
     assert again.status == "already_done" and again.detail == fix["html_url"]
     assert len(world.gh.pulls(REPO)) == 2
+    links = [c for c in world.gh.issue_comments(REPO, number) if fix["html_url"] in c["body"]]
+    assert len(links) == 1  # not said twice
+
+
+def test_a_redelivered_job_whose_first_run_died_after_the_pull_request_links_it_and_completes_its_check(
+    world: World, tmp_path: Path, redis_url: str
+) -> None:
+    _push_branch(world, tmp_path, "feature")
+    number = world.gh.add_pull(REPO, "feature", "main", title="Add notes")
+    request = issue_request(number, is_pull_request=True)
+    with TGIStandIn([PARENS_RIGHT]) as tgi:
+        settings = _settings(world, tmp_path, tgi.url, redis_url)
+        first = run_github_job(settings, request)
+    assert first.status == "pull_request", first
+    # As if the first run's worker died after opening the pull request, before its comment and check.
+    with world.gh.world.lock:
+        world.gh.world.comments.clear()
+    head = next(p for p in world.gh.pulls(REPO) if p["number"] == number)["head"]["sha"]
+    with TGIStandIn([]) as tgi:
+        again = run_github_job(settings.model_copy(update={"tgi_url": tgi.url}), request)
+        assert tgi.requests == []
+    assert again.status == "already_done" and again.detail == first.detail
+    [comment] = world.gh.issue_comments(REPO, number)
+    assert first.detail in comment["body"]
+    last = world.gh.check_runs(REPO, head)[-1]
+    assert (last["status"], last["conclusion"], last["details_url"]) == ("completed", "success", first.detail)
 
 
 def test_when_no_answer_works_the_issue_hears_what_was_tried(
     world: World, tmp_path: Path, redis_url: str
 ) -> None:
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
+    settings = _settings(world, tmp_path, "", redis_url)
     with TGIStandIn([PARENS_WRONG, PARENS_WRONG]) as tgi:
-        outcome = run_github_job(_settings(world, tmp_path, tgi.url, redis_url), _issue_request(number))
+        every_phase = {"tgi_url": tgi.url, "github_check_run_interval_s": 0}
+        outcome = run_github_job(settings.model_copy(update=every_phase), issue_request(number))
     assert outcome.status == "gave_up"
     assert world.gh.pulls(REPO) == []
+    # One comment: it showed the job's progress, and the answer replaced it.
     [comment] = world.gh.issue_comments(REPO, number)
     assert "could not fix" in comment["body"] and "assert True == False" in comment["body"]
     assert "round 2" in comment["body"] and "/codellama fix" in comment["body"]
+    assert "updated as it goes" not in comment["body"]
+    history = world.gh.comment_history(comment["id"])
+    assert history[0].startswith("**Queued**") and all("updated as it goes" in h for h in history), history
+    assert any(h.startswith("**Round 2 of 2**") for h in history), history
 
 
 def test_a_model_server_that_stays_down_ends_the_job_with_a_comment(
@@ -106,7 +126,7 @@ def test_a_model_server_that_stays_down_ends_the_job_with_a_comment(
 ) -> None:
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
     outcome = run_github_job(
-        _settings(world, tmp_path, f"http://127.0.0.1:{free_port()}", redis_url), _issue_request(number)
+        _settings(world, tmp_path, f"http://127.0.0.1:{free_port()}", redis_url), issue_request(number)
     )
     assert outcome.status == "model_unavailable"
     [comment] = world.gh.issue_comments(REPO, number)
@@ -203,14 +223,8 @@ def test_a_hostile_repository_gets_nothing_and_the_job_ends_with_a_report(
         settings = _settings(world, tmp_path, "http://127.0.0.1:1", redis_url).model_copy(
             update={"test_output_limit_bytes": 200_000}
         )
-        request = RepairRequest(
-            kind="issue",
-            installation_id=78,
-            repo_full_name="octo-org/hostile",
-            delivery_id="hostile",
-            issue_number=number,
-            comment_id=1,
-            requested_by=MAINTAINER,
+        request = issue_request(
+            number, installation_id=78, repo_full_name="octo-org/hostile", delivery_id="hostile"
         )
         with TGIStandIn(["I cannot see a fix."] * 4) as tgi:
             outcome = run_github_job(settings.model_copy(update={"tgi_url": tgi.url}), request)
@@ -262,7 +276,7 @@ def test_auto_fix_ci_off_for_a_branch_leaves_its_red_ci_alone_and_commands_still
         assert tgi.requests == [] and world.gh.pulls(REPO) == []
 
         number = world.gh.add_issue(REPO, "parens", "is_valid_parenthesization('((') is True")
-        outcome = run_github_job(settings, _issue_request(number))
+        outcome = run_github_job(settings, issue_request(number))
         assert outcome.status == "pull_request", outcome
         [prompt] = tgi.prompts()
         assert "Standing instructions from the repository's .github/codellama.yml" in prompt
@@ -313,4 +327,4 @@ def test_a_failure_given_up_on_is_not_paid_for_again_and_repeated_give_ups_pause
         assert run_github_job(settings, ci("paused", "feature", feature_sha, log + "\n")).status == "paused"
         # A command still works.
         number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
-        assert run_github_job(settings, _issue_request(number, delivery="cmd")).status == "gave_up"
+        assert run_github_job(settings, issue_request(number, delivery_id="cmd")).status == "gave_up"

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from bot.enqueue import CeleryEnqueuer
-from core.jobs import RepairRequest
 from core.scrub import MASK
 from tests import processes
 from tests.bugs import search_replace
 from tests.conftest import wait_until
-from tests.github_world import APP_ID, INSTALLATION_ID, MAINTAINER, SECRET, World, github_world
+from tests.github_world import APP_ID, INSTALLATION_ID, SECRET, World, github_world, issue_request
 from tests.repair_repos import CALC_REPO
 from tests.scenes import bot_env
 from tests.stand_ins.tgi_server import TGIStandIn
@@ -76,14 +75,8 @@ class Stack:
 
     def enqueue(self, repo: str, number: int, delivery: str) -> None:
         settings = self.world.settings(self.env["REDIS_URL"], self.env["CELERY_QUEUE"])
-        request = RepairRequest(
-            kind="issue",
-            installation_id=OTHER_INSTALLATION,
-            repo_full_name=repo,
-            delivery_id=delivery,
-            issue_number=number,
-            comment_id=1,
-            requested_by=MAINTAINER,
+        request = issue_request(
+            number, installation_id=OTHER_INSTALLATION, repo_full_name=repo, delivery_id=delivery
         )
         CeleryEnqueuer(make_celery(settings)).enqueue(request)
 

@@ -10,41 +10,29 @@ from pathlib import Path
 import pytest
 
 from tests.bugs import search_replace
+from tests.checkouts import commit_files, run_fix
 from tests.conftest import REPO_ROOT, free_port
 from tests.processes import child_env
 
+CALC = {
+    "calc.py": "def add(a, b):\n    return a - b\n",
+    "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+}
+# Quick retries: a run that gets past the config check fails fast on the missing model server.
+KNOBS = {"TGI_RETRIES": "1", "TGI_BACKOFF_BASE_S": "0.05", "PYTHONPATH": str(REPO_ROOT)}
+
 
 def _checkout(root: Path, config: str) -> Path:
-    root.mkdir()
-    (root / ".github").mkdir()
-    (root / ".github/codellama.yml").write_text(config)
-    (root / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    (root / "test_calc.py").write_text("from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n")
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@x"]
-    subprocess.run([*git, "init", "-q"], cwd=root, check=True, timeout=30)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True, timeout=30)
-    subprocess.run([*git, "commit", "-qm", "start"], cwd=root, check=True, timeout=30)
+    commit_files(root, {".github/codellama.yml": config, **CALC}, "start")
     return root
 
 
 def _fix(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    # A model server that does not exist: a config error must be reported before it is ever asked.
-    env = child_env(
-        {
-            "TGI_URL": f"http://127.0.0.1:{free_port()}",
-            "TGI_RETRIES": "1",
-            "TGI_BACKOFF_BASE_S": "0.05",
-            "BOT_WORKDIR": str(tmp_path / "work"),
-            "PYTHONPATH": str(REPO_ROOT),
-        }
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "fix", str(repo)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # A model server that does not exist: a config error must be reported before it is ever asked. The run
+    # starts outside the bot's source tree, as a user's would (PYTHONPATH finds the bot).
+    no_model = f"http://127.0.0.1:{free_port()}"
+    return run_fix(
+        repo, tgi_url=no_model, workdir=tmp_path / "work", knobs=KNOBS, cwd=tmp_path, timeout_s=120
     )
 
 

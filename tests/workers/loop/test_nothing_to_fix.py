@@ -5,16 +5,14 @@ before the first model call. The real `fix` command and real jobs, against the T
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-import git
 import pytest
 
 from core.jobs import RepairRequest
 from tests.bugs import PARENS, PARENS_PATH, PARENS_RIGHT, quixbugs_repo
-from tests.github_world import INSTALLATION_ID, REPO, World, github_world
-from tests.processes import child_env
+from tests.checkouts import commit_files, parens_checkout, run_fix
+from tests.github_world import INSTALLATION_ID, REPO, World, github_world, issue_request
 from tests.stand_ins.tgi_server import TGIStandIn
 from workers.github.job import run_github_job
 from workers.loop.reproduce import cannot_run
@@ -27,32 +25,16 @@ FIXED = quixbugs_repo(PARENS)
 FIXED[PARENS_PATH] = FIXED[PARENS_PATH].replace("    return True", "    return depth == 0")
 
 
-def _checkout(root: Path, files: dict[str, str]) -> git.Repo:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    repo = git.Repo.init(root, initial_branch="main")
-    repo.git.add("--all")
-    repo.index.commit("base")
-    return repo
+# Four candidates a round: a run that reaches the model asks it four times, so "0 calls" is not luck.
+KNOBS = {"CANDIDATES": "4", "BOT_MAX_ITERATIONS": "4", "TGI_RETRIES": "0"}
 
 
 def _fix(path: Path, tgi_url: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = child_env(
-        {
-            "TGI_URL": tgi_url,
-            "CANDIDATES": "4",
-            "BOT_MAX_ITERATIONS": "4",
-            "TGI_RETRIES": "0",
-            "BOT_WORKDIR": str(tmp / "work"),
-        }
-    )
-    argv = [sys.executable, "-m", "bot.cli", "fix", str(path), *args]
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    return run_fix(path, *args, tgi_url=tgi_url, workdir=tmp / "work", knobs=KNOBS)
 
 
 def test_tests_that_already_pass_end_fix_with_nothing_to_fix_and_no_model_call(tmp_path: Path) -> None:
-    repo = _checkout(tmp_path / "checkout", FIXED)
+    repo = commit_files(tmp_path / "checkout", FIXED)
     with TGIStandIn([PARENS_RIGHT] * 16) as tgi:
         done = _fix(tmp_path / "checkout", tgi.url, tmp_path, "--test", PYTEST)
         calls = len(tgi.requests)
@@ -63,7 +45,7 @@ def test_tests_that_already_pass_end_fix_with_nothing_to_fix_and_no_model_call(t
 
 
 def test_a_test_command_that_is_true_is_nothing_to_fix(tmp_path: Path) -> None:
-    _checkout(tmp_path / "checkout", quixbugs_repo(PARENS))
+    parens_checkout(tmp_path / "checkout")
     with TGIStandIn([PARENS_RIGHT] * 16) as tgi:
         done = _fix(tmp_path / "checkout", tgi.url, tmp_path, "--test", "true")
         calls = len(tgi.requests)
@@ -83,7 +65,7 @@ def test_a_test_command_that_cannot_run_is_one_line_naming_it_before_any_model_c
     tmp_path: Path, command: str, named: str
 ) -> None:
     # run-tests.sh exists but is not executable: exit 126, not 127.
-    _checkout(tmp_path / "checkout", {**quixbugs_repo(PARENS), "run-tests.sh": "#!/bin/sh\nexit 0\n"})
+    commit_files(tmp_path / "checkout", {**quixbugs_repo(PARENS), "run-tests.sh": "#!/bin/sh\nexit 0\n"})
     with TGIStandIn([PARENS_RIGHT] * 16) as tgi:
         done = _fix(tmp_path / "checkout", tgi.url, tmp_path, "--test", command)
         calls = len(tgi.requests)
@@ -95,7 +77,7 @@ def test_a_test_command_that_cannot_run_is_one_line_naming_it_before_any_model_c
 
 def test_failing_tests_still_go_to_the_model(tmp_path: Path) -> None:
     """The control: the same command on the buggy checkout does reach the model, and is fixed."""
-    _checkout(tmp_path / "checkout", quixbugs_repo(PARENS))
+    parens_checkout(tmp_path / "checkout")
     with TGIStandIn([PARENS_RIGHT] * 4) as tgi:
         done = _fix(tmp_path / "checkout", tgi.url, tmp_path, "--test", PYTEST)
         calls = len(tgi.requests)
@@ -185,15 +167,7 @@ def test_a_job_whose_test_command_cannot_run_says_so_and_asks_nothing(
 ) -> None:
     world = fixed_world
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
-    request = RepairRequest(
-        kind="issue",
-        installation_id=INSTALLATION_ID,
-        repo_full_name=REPO,
-        delivery_id="d",
-        issue_number=number,
-        comment_id=1,
-        requested_by="alice",
-    )
+    request = issue_request(number)
     with TGIStandIn([PARENS_RIGHT] * 16) as tgi:
         settings = world.settings(redis_url, "unused", tgi_url=tgi.url, bot_workdir=tmp_path / "work")
         outcome = run_github_job(settings, request)

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from core.settings import Settings
-from tests.conftest import CORPORA
+from tests.bugs import QUIXBUGS_LOGS
 from workers.retrieval.cli import add_arguments, run
-
-QUIXBUGS = CORPORA / "quixbugs"
-LOGS = CORPORA / "ci-logs" / "generated-locally" / "quixbugs-pytest-buggy"
-
-
-@pytest.fixture
-def quix(tmp_path: Path) -> Path:
-    for folder in ("python_programs", "python_testcases", "json_testcases"):
-        shutil.copytree(QUIXBUGS / folder, tmp_path / folder)
-    shutil.copy(QUIXBUGS / "conftest.py", tmp_path / "conftest.py")
-    return tmp_path
 
 
 def _run(argv: list[str]) -> int:
@@ -34,7 +22,7 @@ def _run(argv: list[str]) -> int:
 
 def test_json_from_a_real_ci_log(quix: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The log was produced on GitHub Actions (/home/runner/work/QuixBugs/QuixBugs); paths still resolve here.
-    assert _run([str(quix), "--log", str(LOGS / "kth.log"), "--json", "--top", "3"]) == 0
+    assert _run([str(quix), "--log", str(QUIXBUGS_LOGS / "kth.log"), "--json", "--top", "3"]) == 0
     entries = json.loads(capsys.readouterr().out)
     assert entries[0]["path"] == "python_programs/kth.py" and entries[0]["symbol"] is None
     assert set(entries[0]) == {"path", "symbol", "score", "reasons"}

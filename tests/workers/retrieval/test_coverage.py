@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import math
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPORA
 from workers.retrieval import locate
 from workers.retrieval.coverage import Spectrum, collect_spectrum, ochiai, spectrum_signals
 from workers.retrieval.index import RepoIndex
 from workers.runners.process import LocalRunner
 
-QUIXBUGS = CORPORA / "quixbugs"
 PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
-
-
-@pytest.fixture
-def quix(tmp_path: Path) -> Path:
-    for folder in ("python_programs", "python_testcases", "json_testcases"):
-        shutil.copytree(QUIXBUGS / folder, tmp_path / folder)
-    shutil.copy(QUIXBUGS / "conftest.py", tmp_path / "conftest.py")
-    return tmp_path
 
 
 def test_ochiai_prefers_lines_only_failing_tests_run() -> None:

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import CORPORA
 from workers.evidence.failures import Evidence, Failure, Frame
 from workers.retrieval import locate
-
-QUIXBUGS = CORPORA / "quixbugs"
-
-
-@pytest.fixture
-def quix(tmp_path: Path) -> Path:
-    """The buggy QuixBugs programs and their pytest tests, laid out as upstream does."""
-    for folder in ("python_programs", "python_testcases", "json_testcases"):
-        shutil.copytree(QUIXBUGS / folder, tmp_path / folder)
-    shutil.copy(QUIXBUGS / "conftest.py", tmp_path / "conftest.py")
-    return tmp_path
 
 
 def _files(ranked: list) -> list[str]:

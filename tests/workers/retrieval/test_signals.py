@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.bugs import QUIXBUGS, QUIXBUGS_LOGS
 from tests.conftest import CORPORA
+from tests.workers.retrieval.conftest import copy_quixbugs
 from workers.evidence import parse_log
 from workers.retrieval.exercised import exercised_signals, failing_tests
 from workers.retrieval.index import RepoIndex
@@ -17,20 +19,15 @@ from workers.retrieval.messages import message_fragments, message_signals
 from workers.retrieval.signals import frame_signals, issue_signals
 from workers.runners.process import LocalRunner
 
-QUIXBUGS = CORPORA / "quixbugs"
-LOGS = CORPORA / "ci-logs" / "generated-locally" / "quixbugs-pytest-buggy"
-
 
 @pytest.fixture(scope="module")
 def quix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("quix")
-    for folder in ("python_programs", "python_testcases", "json_testcases"):
-        shutil.copytree(QUIXBUGS / folder, root / folder)
-    return root
+    # One copy for the module: its tests only read it.
+    return copy_quixbugs(tmp_path_factory.mktemp("quix"), with_conftest=False)
 
 
 def test_frames_from_a_real_log_point_at_the_innermost_code(quix: Path) -> None:
-    evidence = parse_log((LOGS / "gcd.log").read_text(), repo_root=quix)
+    evidence = parse_log((QUIXBUGS_LOGS / "gcd.log").read_text(), repo_root=quix)
     signals = frame_signals(RepoIndex.build(quix), evidence)
     code = [s for s in signals if s.path == "python_programs/gcd.py"]
     assert code and max(s.weight for s in code) == 1.0
@@ -42,7 +39,7 @@ def test_frames_from_a_real_log_point_at_the_innermost_code(quix: Path) -> None:
 
 def test_failing_tests_lead_to_the_functions_they_import(quix: Path) -> None:
     # bitcount's log holds only timeouts inside the test: no frame in bitcount.py at all.
-    evidence = parse_log((LOGS / "bitcount.log").read_text(), repo_root=quix)
+    evidence = parse_log((QUIXBUGS_LOGS / "bitcount.log").read_text(), repo_root=quix)
     index = RepoIndex.build(quix)
     tests = failing_tests(index, evidence)
     assert tests and all(
