@@ -40,6 +40,8 @@ class RepairRequest:
     workflow_run_id: int | None = None
     check_suite_id: int | None = None
     pull_numbers: tuple[int, ...] = field(default_factory=tuple)
+    # ci jobs on a fork's pull request: the fork (owner/name), which the App can read but not push to.
+    head_repo: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)

@@ -84,11 +84,9 @@ def _queue_ci_repair(
         return Outcome.ignored("run triggered by a bot")
     branch, sha, repo = failure.branch, failure.sha, failure.repo
     if branch is None:
-        return Outcome.ignored("no head branch (a tag or a detached run)")
+        return Outcome.ignored("no head branch (a tag, a detached run, or a fork's head in a check suite)")
     if is_bot_branch(branch, ctx.settings):
         return Outcome.ignored(f"{branch} is one of the bot's own branches")
-    if failure.head_repo is not None and failure.head_repo != repo:
-        return Outcome.ignored(f"head is in the fork {failure.head_repo}, which the App cannot push to")
     request = RepairRequest(
         kind="ci",
         installation_id=failure.installation_id,
@@ -99,6 +97,8 @@ def _queue_ci_repair(
         workflow_run_id=workflow_run_id,
         check_suite_id=check_suite_id,
         pull_numbers=tuple(p.number for p in failure.pulls),
+        # A fork's head cannot take a push: the worker offers the fix as suggestions on its pull request.
+        head_repo=failure.head_repo if failure.head_repo not in (None, repo) else None,
     )
     if not ctx.ledger.claim_ci_attempt(repo, sha, ctx.settings.bot_max_attempts_per_sha):
         return Outcome.ignored(f"{sha[:7]} was already attempted")
@@ -108,4 +108,5 @@ def _queue_ci_repair(
         # The attempt counts only once its job is queued: give it back so GitHub's redelivery can queue it.
         ctx.ledger.release_ci_attempt(repo, sha)
         raise
-    return Outcome.queued(f"CI repair for {repo}@{branch} ({sha[:7]})")
+    fork = f", head in the fork {request.head_repo}" if request.head_repo else ""
+    return Outcome.queued(f"CI repair for {repo}@{branch} ({sha[:7]}){fork}")

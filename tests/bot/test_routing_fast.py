@@ -276,10 +276,25 @@ def test_workflow_run_triggered_by_the_bot_queues_nothing(receiver: Receiver) ->
     assert receiver.jobs == []
 
 
-def test_workflow_run_from_a_fork_queues_nothing(receiver: Receiver) -> None:
-    payload = failed_run()
+def test_workflow_run_from_a_fork_queues_a_job_that_knows_the_fork(receiver: Receiver) -> None:
+    # GitHub leaves `pull_requests` empty for a run on a fork's pull request: the worker finds it by head.
+    payload = failed_run(pull_requests=[])
     payload["workflow_run"]["head_repository"]["full_name"] = "mallory/parens"
-    assert_ignored(receiver.post("workflow_run", payload), "fork mallory/parens")
+    response = receiver.post("workflow_run", payload)
+    assert response.status_code == 202 and "head in the fork mallory/parens" in response.json()["reason"]
+    [job] = receiver.jobs
+    assert (job.head_repo, job.head_branch, job.head_sha, job.pull_numbers) == (
+        "mallory/parens",
+        "fix-depth",
+        SHA,
+        (),
+    )
+
+
+def test_workflow_run_on_a_bot_named_branch_of_a_fork_still_queues_nothing(receiver: Receiver) -> None:
+    payload = failed_run(head_branch="codellama/fix-7")
+    payload["workflow_run"]["head_repository"]["full_name"] = "mallory/parens"
+    assert_ignored(receiver.post("workflow_run", payload), "one of the bot's own branches")
     assert receiver.jobs == []
 
 

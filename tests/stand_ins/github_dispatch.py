@@ -19,7 +19,9 @@ from tests.stand_ins import (
     github_routes_ci,
     github_routes_pull,
     github_routes_repo,
+    github_routes_reviews,
 )
+from tests.stand_ins.github_forks import sync_pull_refs
 from tests.stand_ins.github_rest import DOCS, Call, Reply, not_found, unauthorized
 from tests.stand_ins.github_shapes import Render
 from tests.stand_ins.github_state import World
@@ -31,6 +33,7 @@ ROUTES = (
     + github_routes_pull.ROUTES
     + github_routes_ci.ROUTES
     + github_routes_checks.ROUTES
+    + github_routes_reviews.ROUTES
 )
 GIT_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
 LOG_PATH = re.compile(r"^/_actions/logs/(?P<job_id>\d+)$")
@@ -137,6 +140,9 @@ class Dispatcher:
             except github_auth.AuthFailed:
                 inst = None
             known = full_name in self.world.repos
+            if known and "git-upload-pack" in match["rest"] + query:
+                # Fetches see refs/pull/{n}/head at each pull request's current head, forks' included.
+                sync_pull_refs(self.world, self.world.repos[full_name])
         if inst is None:
             # No or wrong credentials: git asks its credential helper, then fails "Authentication failed".
             challenge = [("WWW-Authenticate", 'Basic realm="GitHub"'), ("Content-Type", "text/plain")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.stand_ins import git_http
+from tests.stand_ins.github_forks import head_sha, sync_pull_refs
 from tests.stand_ins.github_rest import Call, Reply, Route, invalid, not_found, page, route
 from tests.stand_ins.github_shapes_pull import render_file, render_pull, render_review_comment
 from tests.stand_ins.github_state import Pull, now
@@ -32,7 +33,8 @@ def list_files(call: Call) -> Reply:
     if pull is None:
         return not_found()
     repo = call.repo
-    head = git_http.branch_sha(repo.bare_path, pull.head) or ""
+    sync_pull_refs(call.world, repo)  # a fork's commits, into the base repository where the diff is made
+    head = head_sha(call.world, repo, pull)
     base = git_http.branch_sha(repo.bare_path, pull.base) or ""
     changes = git_http.changed_files(repo.bare_path, base, head) if head and base else []
     return page(call, [render_file(call.render, repo, change, head) for change in changes])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tests.stand_ins import git_http
-from tests.stand_ins.github_rest import Call, Reply, Route, invalid, not_found, page, route
-from tests.stand_ins.github_shapes import LEGACY_PERMISSION, REACTIONS, node_id, role_flags, stamp
+from tests.stand_ins.github_forks import sync_pull_refs
+from tests.stand_ins.github_rest import DOCS, Call, Reply, Route, invalid, not_found, page, route
+from tests.stand_ins.github_shapes import LEGACY_PERMISSION, REACTIONS, Json, node_id, role_flags, stamp
 from tests.stand_ins.github_shapes_pull import render_pull
-from tests.stand_ins.github_state import Comment, Issue, Pull, Reaction, now
+from tests.stand_ins.github_state import Comment, Issue, Pull, Reaction, Repo, now
 
 
 def get_repo(call: Call) -> Reply:
@@ -29,10 +30,43 @@ def get_branch(call: Call) -> Reply:
     sha = git_http.branch_sha(repo.bare_path, branch)
     if sha is None:
         return not_found("Branch not found")
-    info = git_http.commit_info(repo.bare_path, sha)
     repo_api = f"{call.render.api}/repos/{repo.full_name}"
     url = f"{repo_api}/branches/{branch}"
-    commit = {
+    commit = _commit(call, repo, sha)
+    return Reply(
+        200,
+        {
+            "name": branch,
+            "commit": commit,
+            "_links": {"self": url, "html": f"{call.render.web}/{repo.full_name}/tree/{branch}"},
+            "protected": False,
+            "protection": {
+                "enabled": False,
+                "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+            },
+            "protection_url": f"{url}/protection",
+        },
+    )
+
+
+def get_commit(call: Call) -> Reply:
+    repo, ref = call.repo, call.params["ref"]
+    sync_pull_refs(call.world, repo)  # a fork's pull request commits are the base repository's too
+    try:
+        sha = git_http.git(
+            "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo.bare_path
+        ).strip()
+    except RuntimeError:
+        return Reply(
+            422, {"message": f"No commit found for SHA: {ref}", "documentation_url": DOCS, "status": "422"}
+        )
+    return Reply(200, _commit(call, repo, sha))
+
+
+def _commit(call: Call, repo: Repo, sha: str) -> Json:
+    info = git_http.commit_info(repo.bare_path, sha)
+    repo_api = f"{call.render.api}/repos/{repo.full_name}"
+    return {
         "sha": sha,
         "node_id": node_id("Commit", int(sha[:8], 16)),
         "url": f"{repo_api}/commits/{sha}",
@@ -69,20 +103,6 @@ def get_branch(call: Call) -> Reply:
             for p in info.parents
         ],
     }
-    return Reply(
-        200,
-        {
-            "name": branch,
-            "commit": commit,
-            "_links": {"self": url, "html": f"{call.render.web}/{repo.full_name}/tree/{branch}"},
-            "protected": False,
-            "protection": {
-                "enabled": False,
-                "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
-            },
-            "protection_url": f"{url}/protection",
-        },
-    )
 
 
 def _issue(call: Call) -> Issue | None:
@@ -169,14 +189,14 @@ def list_pulls(call: Call) -> Reply:
     head = call.query.get("head")
     if head is not None:
         owner, _, branch = head.rpartition(":")
-        if owner and owner != repo.owner:
-            return page(call, [])  # the stand-in has no forks, so no pull request has a head elsewhere
-        head = branch
+        head = f"{owner or repo.owner}:{branch}"  # GitHub's label: the owner of the head's repository
     base = call.query.get("base")
     chosen = [
         p
         for number, p in sorted(repo.pulls.items())
-        if state in ("all", repo.issues[number].state) and head in (None, p.head) and base in (None, p.base)
+        if state in ("all", repo.issues[number].state)
+        and head in (None, f"{(p.head_repo or repo.full_name).split('/')[0]}:{p.head}")
+        and base in (None, p.base)
     ]
     return page(call, [render_pull(call.render, repo, p) for p in chosen])
 
@@ -216,6 +236,7 @@ ROUTES: list[Route] = [
     route("GET", "/repos/{owner}/{repo}", "token", get_repo),
     route("GET", "/repos/{owner}/{repo}/collaborators/{login}/permission", "token", get_permission),
     route("GET", "/repos/{owner}/{repo}/branches/{branch+}", "token", get_branch),
+    route("GET", "/repos/{owner}/{repo}/commits/{ref}", "token", get_commit),
     route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "token", get_comment),
     route("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "token", edit_comment),
     route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", "token", create_reaction),

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from tests.stand_ins import git_http
+from tests.stand_ins.github_forks import head_sha, sync_pull_refs
 from tests.stand_ins.github_state import (
     CheckRun,
     CheckSuite,
@@ -31,13 +32,22 @@ def seed_issue(
 
 
 def seed_pull(
-    world: World, full_name: str, head: str, base: str | None, title: str, body: str | None, user: str
+    world: World,
+    full_name: str,
+    head: str,
+    base: str | None,
+    title: str,
+    body: str | None,
+    user: str,
+    head_repo: str | None = None,
 ) -> int:
     repo = world.repo(full_name)
-    if git_http.branch_sha(repo.bare_path, head) is None:
-        raise ValueError(f"{full_name} has no branch {head!r}; push it before opening a pull request")
+    where = world.repo(head_repo) if head_repo else repo
+    if git_http.branch_sha(where.bare_path, head) is None:
+        raise ValueError(f"{where.full_name} has no branch {head!r}; push it before opening a pull request")
     number = seed_issue(world, full_name, title, body, user, [])
-    repo.pulls[number] = Pull(number, world.new_id(), head, base or repo.default_branch)
+    repo.pulls[number] = Pull(number, world.new_id(), head, base or repo.default_branch, head_repo=head_repo)
+    sync_pull_refs(world, repo)
     return number
 
 
@@ -56,7 +66,7 @@ def seed_review_comment(
     """A comment on line `line` of `path` as the pull request's head has it, in a review of its own."""
     repo = world.repo(full_name)
     pull = repo.pulls[number]
-    head = git_http.branch_sha(repo.bare_path, pull.head) or ""
+    head = head_sha(world, repo, pull)
     lines = git_http.git("show", f"{head}:{path}", cwd=repo.bare_path).splitlines()
     if not 1 <= line <= len(lines):
         raise ValueError(f"{path} has {len(lines)} lines at the head of #{number}, not line {line}")

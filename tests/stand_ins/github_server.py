@@ -11,6 +11,7 @@ Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
   Github.get_repo("o/r")                       GET  /repos/o/r
   Repository.get_collaborator_permission(u)    GET  /repos/o/r/collaborators/{u}/permission
   Repository.get_branch(name)                  GET  /repos/o/r/branches/{name}  (live refs of the bare repo)
+  Repository.get_commit(sha)                   GET  /repos/o/r/commits/{ref}
   Repository.get_issue(n), Issue.get_comments()   GET /repos/o/r/issues/{n}[/comments]
   Issue.create_comment, PullRequest.create_issue_comment
                                                POST /repos/o/r/issues/{n}/comments
@@ -34,6 +35,11 @@ Production-side calls covered (PyGithub 2.x -> REST; o/r = owner/repo):
                                                POST /repos/o/r/check-runs, PATCH /repos/o/r/check-runs/{id}
                                                     (bodies checked against the OpenAPI description: 422
                                                     like GitHub; the commit must exist; history kept)
+  PullRequest.create_review(commit, body, event, comments), get_reviews()
+                                               POST, GET /repos/o/r/pulls/{n}/reviews (the body checked
+                                                    against GitHub's OpenAPI request schema; line comments
+                                                    only inside one hunk of the diff, else 422)
+  git fetch origin refs/pull/{n}/head          every pull request's head, a fork's too (fork_repo)
   Github.get_rate_limit()                      GET  /rate_limit
   git clone, fetch, push (GitPython, git)      {clone_url}/info/refs, git-upload-pack, git-receive-pack
 Anything else answers 404 {"message": "Not Found", "documentation_url": ...}. Writes made with an
@@ -53,6 +59,7 @@ from typing import Any
 from tests.stand_ins import git_http, github_auth
 from tests.stand_ins.github_dispatch import API_PREFIX, Dispatcher
 from tests.stand_ins.github_http import Fault, Server
+from tests.stand_ins.github_routes_reviews import render_review
 from tests.stand_ins.github_seed import (
     seed_check_suite,
     seed_comment,
@@ -170,6 +177,18 @@ class GitHubStandIn:
             self.world.user_id(repo.owner)
         return sha
 
+    def fork_repo(self, full_name: str, fork_full_name: str) -> None:
+        """A fork of `full_name` owned by someone else: a bare clone with every branch. The App is not
+        installed on it unless a test says so, as with a contributor's fork on GitHub."""
+        source = self.world.repo(full_name)
+        bare = self.root_dir / "repos" / f"{fork_full_name}.git"
+        bare.parent.mkdir(parents=True, exist_ok=True)
+        git_http.git("clone", "--quiet", "--bare", str(source.bare_path), str(bare), cwd=bare.parent)
+        with self.world.lock:
+            repo = Repo(self.world.new_id(), fork_full_name, source.default_branch, bare, parent=full_name)
+            self.world.repos[fork_full_name] = repo
+            self.world.user_id(repo.owner)
+
     def set_permission(self, full_name: str, login: str, role: str) -> None:
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; GitHub's roles are {', '.join(ROLES)}")
@@ -196,10 +215,12 @@ class GitHubStandIn:
         title: str = "A change",
         body: str | None = "",
         user: str = "alice",
+        head_repo: str | None = None,
     ) -> int:
-        """An open pull request from branch `head` (which must already exist, e.g. pushed by the test)."""
+        """An open pull request from branch `head` (which must already exist, e.g. pushed by the test), of
+        `full_name` or of the fork `head_repo`; `refs/pull/{n}/head` follows it."""
         with self.world.lock:
-            return seed_pull(self.world, full_name, head, base, title, body, user)
+            return seed_pull(self.world, full_name, head, base, title, body, user, head_repo)
 
     def add_issue_comment(self, full_name: str, number: int, body: str, user: str = "alice") -> Json:
         with self.world.lock:
@@ -292,6 +313,28 @@ class GitHubStandIn:
         with self.world.lock:
             repo = self.world.repo(full_name)
             return [render_pull(self.render, repo, p) for _, p in sorted(repo.pulls.items())]
+
+    def reviews(self, full_name: str, number: int) -> list[Json]:
+        """The pull request's reviews, each with its line comments under "comments"."""
+        with self.world.lock:
+            repo = self.world.repo(full_name)
+            found = sorted(
+                (
+                    r
+                    for r in self.world.reviews.values()
+                    if (r.full_name, r.pull_number) == (full_name, number)
+                ),
+                key=lambda r: r.review_id,
+            )
+            return [
+                render_review(self.render, repo, r)
+                | {"comments": [
+                    render_review_comment(self.render, repo, c)
+                    for c in sorted(self.world.review_comments.values(), key=lambda c: c.comment_id)
+                    if c.review_id == r.review_id
+                ]}
+                for r in found
+            ]  # fmt: skip
 
     def issue_comments(self, full_name: str, number: int) -> list[Json]:
         with self.world.lock:

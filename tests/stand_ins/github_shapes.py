@@ -141,7 +141,7 @@ class Render:
             "owner": self.user(repo.owner),
             "html_url": html,
             "description": None,
-            "fork": False,
+            "fork": repo.parent is not None,
             "url": a,
             **{key: a + suffix for key, suffix in REPO_URLS.items()},
             "git_url": f"git://{self.web.removeprefix('http://')}/{repo.full_name}.git",

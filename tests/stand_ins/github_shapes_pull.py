@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.stand_ins import git_http
+from tests.stand_ins.github_forks import head_repo, head_sha
 from tests.stand_ins.github_shapes import Json, Render, node_id, stamp
 from tests.stand_ins.github_state import Pull, Repo, ReviewComment
 
@@ -12,7 +13,7 @@ def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
     a = f"{r.api}/repos/{repo.full_name}/pulls/{pull.number}"
     html = f"{r.web}/{repo.full_name}/pull/{pull.number}"
     issue_url = f"{r.api}/repos/{repo.full_name}/issues/{pull.number}"
-    head_sha = git_http.branch_sha(repo.bare_path, pull.head) or ""
+    sha = head_sha(r.world, repo, pull)
     links = {
         "self": a,
         "html": html,
@@ -21,7 +22,7 @@ def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
         "review_comments": f"{a}/comments",
         "review_comment": f"{r.api}/repos/{repo.full_name}/pulls/comments{{/number}}",
         "commits": f"{a}/commits",
-        "statuses": f"{r.api}/repos/{repo.full_name}/statuses/{head_sha}",
+        "statuses": f"{r.api}/repos/{repo.full_name}/statuses/{sha}",
     }
     return {
         "url": a,
@@ -54,7 +55,7 @@ def render_pull(r: Render, repo: Repo, pull: Pull) -> Json:
         "assignees": [],
         "requested_reviewers": [],
         "requested_teams": [],
-        "head": pull_end(r, repo, pull.head),
+        "head": pull_end(r, head_repo(r.world, repo, pull), pull.head),
         "base": pull_end(r, repo, pull.base),
         "_links": {name: {"href": href} for name, href in links.items()},
         "author_association": r.association(repo, issue.user),
@@ -93,6 +94,8 @@ def minimal_pulls(r: Render, repo: Repo, head_branch: str | None, head_sha: str)
     """The open pull requests whose head branch or head SHA matches a CI run, as runs and suites list them."""
     found = []
     for number, pull in sorted(repo.pulls.items()):
+        if pull.head_repo:
+            continue  # GitHub leaves a fork's pull requests out of a run's or suite's `pull_requests`
         sha = git_http.branch_sha(repo.bare_path, pull.head) or ""
         if repo.issues[number].state != "open" or (pull.head != head_branch and sha != head_sha):
             continue
@@ -131,9 +134,9 @@ def render_review_comment(r: Render, repo: Repo, c: ReviewComment) -> Json:
         "pull_request_url": pull_url,
         "author_association": r.association(repo, c.user),
         "_links": {"self": {"href": a}, "html": {"href": html}, "pull_request": {"href": pull_url}},
-        "start_line": None,
-        "original_start_line": None,
-        "start_side": None,
+        "start_line": c.start_line,
+        "original_start_line": c.start_line,
+        "start_side": "RIGHT" if c.start_line else None,
         "line": c.line,
         "original_line": c.line,
         "side": "RIGHT",

@@ -86,9 +86,10 @@ class Issue:
 class Pull:
     number: int
     pull_id: int
-    head: str  # branch name in the same repository
+    head: str  # branch name, in the same repository unless head_repo names a fork
     base: str
     draft: bool = False
+    head_repo: str | None = None  # the fork the head branch lives in; None: this repository
 
 
 @dataclass
@@ -106,6 +107,21 @@ class ReviewComment:
     diff_hunk: str
     commit_id: str
     created_at: datetime = field(default_factory=now)
+    start_line: int | None = None  # a multi-line comment's first line
+
+
+@dataclass
+class Review:
+    """A submitted pull request review; its line comments are ReviewComments with its review_id."""
+
+    review_id: int
+    full_name: str
+    pull_number: int
+    body: str
+    state: str  # GitHub's REST words: COMMENTED, APPROVED, CHANGES_REQUESTED
+    user: str
+    commit_id: str
+    submitted_at: datetime = field(default_factory=now)
 
 
 @dataclass
@@ -175,6 +191,7 @@ class Repo:
     permissions: dict[str, str] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
     pulls: dict[int, Pull] = field(default_factory=dict)
+    parent: str | None = None  # the repository this one is a fork of
     created_at: datetime = field(default_factory=now)
 
     @property
@@ -203,6 +220,7 @@ class World:
         self.comments: dict[int, Comment] = {}
         self.reactions: dict[int, list[Reaction]] = {}
         self.review_comments: dict[int, ReviewComment] = {}
+        self.reviews: dict[int, Review] = {}
         self.runs: dict[int, WorkflowRun] = {}
         self.jobs: dict[int, Job] = {}
         self.suites: dict[int, CheckSuite] = {}

@@ -36,10 +36,17 @@ class Workspace:
         self._token = token
 
     @classmethod
-    def clone(cls, url: str, dest: Path, token: Token | None, ref: str | None = None) -> Workspace:
+    def clone(
+        cls, url: str, dest: Path, token: Token | None, ref: str | None = None, fetch: str = ""
+    ) -> Workspace:
+        """`fetch`: a ref a clone does not bring, fetched before `ref` is checked out (a fork's pull request
+        head lives only under the base repository's refs/pull/{n}/head)."""
         current = _current(token)
         try:
             repo = git.Repo.clone_from(url, dest, env=_git_env(current), multi_options=["--no-tags"])
+            if fetch:
+                with repo.git.custom_environment(**_git_env(current)):
+                    repo.git.fetch("--no-tags", "origin", fetch)
             if ref:
                 repo.git.checkout(ref)
         except git.GitCommandError as exc:

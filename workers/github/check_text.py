@@ -38,6 +38,10 @@ ALREADY_DONE = Template("A pull request for this job was already open: $url")
 UNFIXED = Template("$reason.\n\n$ledger")
 FAILED = Template("The job could not run: $detail\n\nNothing was changed.")
 CANCELLED = Template("The job was stopped ($why). Nothing was changed.")
+SUGGESTED = Template(
+    "Offered the fix as suggestions in $url: the pull request comes from a fork, where the App cannot push. "
+    "The tests pass with them applied.\n\n$ledger"
+)
 REVISED = Template("Revised the pull request with $url; the tests pass on it.\n\n$ledger")
 HELD = Template("Not run: $detail.\n\nNothing was changed.")
 
@@ -117,6 +121,9 @@ def completed(outcome: JobOutcome) -> CheckText:
     if status == JobStatus.PULL_REQUEST:
         text = _cap(SUCCESS.substitute(url=detail, ledger=ledger))
         return CheckText(_DONE, "Fixed", text, "success", detail, annotations)
+    if status == JobStatus.SUGGESTED:
+        text = _cap(SUGGESTED.substitute(url=detail, ledger=ledger))
+        return CheckText(_DONE, "Fix suggested", text, "success", detail, annotations)
     if status == JobStatus.REVISED:
         text = _cap(REVISED.substitute(url=detail, ledger=ledger))
         return CheckText(_DONE, "Revised", text, "success", detail, annotations)

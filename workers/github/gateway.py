@@ -6,8 +6,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any, cast
 
 from github import Github, GithubException
+from github.PullRequest import ReviewComment
 from github.Repository import Repository
 
 from core.errors import GitHubUnavailable, JobFailed
@@ -134,6 +136,36 @@ class RepoGateway:
             return [ChangedFile(f.filename, f.status, f.patch or "") for f in islice(files, limit)]
         except GithubException as exc:
             raise _unavailable(f"reading the files of #{number}", exc) from exc
+
+    def pull_from(self, head_repo: str, branch: str) -> PullInfo | None:
+        """The open pull request whose head is `branch` of `head_repo` (a fork), if there is one."""
+        try:
+            found = next(
+                iter(self._repo.get_pulls(state="open", head=f"{head_repo.split('/')[0]}:{branch}")), None
+            )
+        except GithubException as exc:
+            raise _unavailable(f"looking for the pull request from {head_repo}", exc) from exc
+        return self.pull(found.number) if found else None
+
+    def review(self, number: int, commit_sha: str, body: str, comments: list[dict[str, Any]]) -> str:
+        """Submits one review (event COMMENT) on the lines of `commit_sha`; returns its URL."""
+        scrubbed = [cast(ReviewComment, {**c, "body": self.scrub(c["body"])}) for c in comments]
+        try:
+            pr = self._repo.get_pull(number)
+            commit = self._repo.get_commit(commit_sha)
+            done = pr.create_review(commit=commit, body=self.scrub(body), event="COMMENT", comments=scrubbed)
+        except GithubException as exc:
+            if exc.status == 422:
+                raise JobFailed(f"GitHub refused the review on #{number}: {exc.data}") from exc
+            raise _unavailable(f"reviewing #{number}", exc) from exc
+        return str(done.html_url)
+
+    def review_bodies(self, number: int) -> list[tuple[str, str]]:
+        """(body, URL) of each review on the pull request, oldest first."""
+        try:
+            return [(r.body or "", str(r.html_url)) for r in self._repo.get_pull(number).get_reviews()]
+        except GithubException as exc:
+            raise _unavailable(f"reading the reviews of #{number}", exc) from exc
 
     def edit_pull_body(self, number: int, body: str) -> None:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.errors import JobFailed
@@ -37,24 +37,50 @@ class Target:
     revision: PullInfo | None = None
     # The commit the job's Check Run goes on: CI's failing head, a pull request's head; an issue has none.
     check_sha: str | None = None
+    # A fork's pull request: the App cannot push there, so the fix is offered as review suggestions on it.
+    fork_pull: PullInfo | None = None
+    fetch_ref: str = ""  # what a clone does not bring: a fork's head, under refs/pull/{n}/head
+
+
+def _from_fork(target: Target, pull: PullInfo) -> Target:
+    """Checked out at the head the job was asked about, from the base repository's copy of the fork's
+    commits; `base_branch` is where the pull request goes, so auto_fix_ci's branch globs mean the same."""
+    return replace(
+        target,
+        fetch_ref=f"refs/pull/{pull.number}/head",
+        base_branch=pull.base_ref,
+        comment_on=pull.number,
+        fork_pull=pull,
+    )
 
 
 def target_for(request: RepairRequest, gateway: RepoGateway, bot_branch_prefix: str) -> Target:
     if request.kind == "issue":
         return _issue_target(request, gateway, bot_branch_prefix)
-    return _ci_target(request, gateway)
+    target = _ci_target(request, gateway)
+    if not request.head_repo or request.head_repo == gateway.full_name:
+        return target
+    # GitHub sends no pull request numbers for a run on a fork's head: found by that head instead.
+    branch = request.head_branch or ""
+    number = request.pull_numbers[0] if request.pull_numbers else None
+    pull = gateway.pull(number) if number else gateway.pull_from(request.head_repo, branch)
+    if pull is None:
+        where = f"{request.head_repo}:{branch}"
+        raise JobFailed(f"no open pull request comes from {where}, so there is nowhere to offer a fix")
+    return _from_fork(target, pull)
 
 
 def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefix: str) -> Target:
     number = request.issue_number or 0
     issue = gateway.issue(number)
     base = gateway.default_branch
+    fork: PullInfo | None = None
     check_sha = None
     if request.is_pull_request:
         pull = gateway.pull(number)
         if pull.head_repo != gateway.full_name:
-            raise JobFailed(f"#{number} comes from the fork {pull.head_repo}, where the App cannot push")
-        if pull.head_ref.startswith(bot_branch_prefix):
+            fork = pull
+        elif pull.head_ref.startswith(bot_branch_prefix):
             return _revision_target(request, gateway, pull)
         base, check_sha = pull.head_ref, pull.head_sha
     # Issue text is anyone's input: capped before it reaches a prompt, with a marker saying so.
@@ -72,8 +98,8 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
         instructions=instructions,
     )
     link = f"Fixes #{number}." if not request.is_pull_request else f"Requested in #{number}."
-    return Target(
-        checkout_ref=base,
+    target = Target(
+        checkout_ref=fork.head_sha if fork else base,
         base_branch=base,
         task_text=task,
         query_text="\n".join((title, body, asked)),
@@ -82,6 +108,7 @@ def _issue_target(request: RepairRequest, gateway: RepoGateway, bot_branch_prefi
         require_failure=False,
         check_sha=check_sha,
     )
+    return _from_fork(target, fork) if fork else target
 
 
 def _revision_target(request: RepairRequest, gateway: RepoGateway, pull: PullInfo) -> Target:

@@ -25,6 +25,7 @@ from workers.evidence.fingerprint import failure_fingerprint
 from workers.github import check_text, report_text, revision_text
 from workers.github.check_run import CheckRunReporter, Checks, GitHubCheckWriter, NoCheck
 from workers.github.cost_guards import Hold, hold_before_start, hold_for_repository, record_end
+from workers.github.fork_review import already_offered, publish_suggestions
 from workers.github.gateway import RepoGateway
 from workers.github.gather import Target, ci_evidence, target_for
 from workers.github.outcome import JobOutcome, JobStatus
@@ -83,6 +84,12 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
     if target.revision and revision_text.done_by(target.revision.body, request.delivery_id):
         # A redelivered revision whose first run got as far as the ledger: its commit is there.
         return JobOutcome(JobStatus.ALREADY_DONE, target.revision.html_url)
+    if target.fork_pull and (offered := already_offered(gateway, target.fork_pull, request)):
+        # A redelivery whose review is posted: no second one, but its check still ends, linking it.
+        if target.check_sha is not None:
+            suggested = check_text.completed(JobOutcome(JobStatus.SUGGESTED, offered))
+            _open_check(settings, app, session, gateway, target).finish(suggested)
+        return JobOutcome(JobStatus.ALREADY_DONE, offered)
     memory = RepoMemory(redis.Redis.from_url(settings.redis_url), request.repo_full_name)
     try:
         if target.check_sha is not None:
@@ -246,7 +253,7 @@ class _GitHubEntry:
     def prepare(self) -> Iterator[tuple[Prepared, RepairTask]]:
         target = self.target
         workspace = Workspace.clone(
-            self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref
+            self.gateway.clone_url, self.job_dir / "repo", self.token, target.checkout_ref, target.fetch_ref
         )
         repo = load_repo_config(workspace.root)
         if self.request.kind == "ci" and not repo.fixes_ci_on(target.base_branch):
@@ -278,6 +285,10 @@ class _GitHubEntry:
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
             return JobOutcome(JobStatus.REVISED, url, result)
+        if target.fork_pull:
+            url = publish_suggestions(gateway, prepared.workspace, target.fork_pull, self.request, result,
+                                      link_line=target.link_line, command=command)  # fmt: skip
+            return JobOutcome(JobStatus.SUGGESTED, url, result)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -304,7 +315,7 @@ def _record_end(job: _Job, outcome: JobOutcome, fingerprint: str | None) -> None
         settings,
         job.memory,
         request,
-        opened_pull=outcome.status == JobStatus.PULL_REQUEST,
+        opened_pull=outcome.status in (JobStatus.PULL_REQUEST, JobStatus.SUGGESTED),
         gave_up=outcome.status == JobStatus.GAVE_UP,
         fingerprint=fingerprint,
         tokens=outcome.result.spend.tokens if outcome.result else 0,

@@ -13,6 +13,7 @@ class JobStatus(StrEnum):
 
     PULL_REQUEST = "pull_request"
     REVISED = "revised"  # a new commit on the bot's own pull request
+    SUGGESTED = "suggested"  # a review with suggestions on a fork's pull request
     ALREADY_DONE = "already_done"
     GAVE_UP = "gave_up"
     NOT_REPRODUCED = "not_reproduced"
