@@ -18,7 +18,8 @@ from core.settings import Settings
 
 # One line per request at INFO (httpx's `POST …/tokenize` was 116 of a `fix`'s 124 lines); their warnings
 # and errors still show.
-CHATTY_LOGGERS = ("httpx", "httpcore", "urllib3", "github")
+# httpx2 is the fork huggingface_hub's InferenceClient talks to TGI through.
+CHATTY_LOGGERS = ("httpx", "httpx2", "httpcore", "urllib3", "github")
 # A message longer than this is cut: one record must not become a multi-megabyte line a log shipper drops.
 MAX_MESSAGE_CHARS = 64_000
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(job_tag)s: %(message)s"
@@ -84,13 +85,15 @@ def _clean(text: str) -> str:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, on one line: ts, level, logger, message, the job's fields, and
-    `exception`/`stack` when there are any. ASCII only, so no terminal or locale can break a line."""
+    `exception`/`stack` when there are any, and the thread (a job's candidates and check run log from
+    their own). ASCII only, so no terminal or locale can break a line."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, str] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "thread": record.threadName or "",
             "message": _clean(record.getMessage()),
         }
         for name, value in (getattr(record, "job", None) or current_job()).items():
@@ -113,6 +116,8 @@ def configure_logging(settings: Settings) -> None:
     chosen format, at LOG_LEVEL, with secrets masked. Replaces whatever handlers the root logger had."""
     install_log_scrubbing(scrubber_for(settings))  # masks at record creation, before any formatter runs
     handler = logging.StreamHandler(sys.stderr)
+    # On the handler too: a library that sets its own logger to DEBUG (bm25s does) must not print below it.
+    handler.setLevel(settings.log_level)
     handler.setFormatter(formatter_for(settings))
     handler.addFilter(JobFilter())
     root = logging.getLogger()
@@ -120,6 +125,8 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    # Warnings printed before Celery would capture them (its running-as-root warning) would break JSON lines.
+    logging.captureWarnings(True)
     quiet = None if settings.log_level == "DEBUG" else logging.WARNING
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet or logging.NOTSET)

@@ -49,7 +49,9 @@ def test_hostile_messages_stay_one_parseable_line_each(stream: io.StringIO) -> N
     assert undecodable["message"] == "undecodable caf\\udce9"
     assert len(huge["message"]) < 70_000 and huge["message"].endswith("(936000 characters cut)")
     assert unicode["message"] == "ünïcödé ✓"
-    assert set(first) == {"ts", "level", "logger", "message"} and first["logger"] == "codellama.test"
+    assert (
+        set(first) == {"ts", "level", "logger", "thread", "message"} and first["logger"] == "codellama.test"
+    )
 
 
 def test_secrets_are_masked_in_the_message_and_in_the_exception(stream: io.StringIO) -> None:
