@@ -87,12 +87,18 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.local.fix import run_local_fix
+    from workers.local.progress_display import fix_progress
     from workers.loop.repair_loop import RepairStatus
     from workers.pipeline import model_from
 
-    with model_from(settings) as model:
+    with model_from(settings) as model, fix_progress(settings.log_format) as progress:
         fixed = run_local_fix(
-            settings, Path(args.path), model, test_command=args.test, issue_text=args.issue or ""
+            settings,
+            Path(args.path),
+            model,
+            test_command=args.test,
+            issue_text=args.issue or "",
+            progress=progress,
         )
     result = fixed.result
     if result.status == RepairStatus.NOT_REPRODUCED:

@@ -20,6 +20,7 @@ from inference.protocol import TextModel
 from workers.checkout.git_preflight import check_checkout
 from workers.checkout.repo_config import load_repo_config
 from workers.checkout.workspace import Workspace
+from workers.loop.progress import SILENT, Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.loop.text_caps import INSTRUCTIONS_CHARS, check_cap
 from workers.pipeline import Prepared, prepare_checkout, run_pipeline
@@ -38,6 +39,7 @@ def run_local_fix(
     *,
     test_command: str | None,
     issue_text: str,
+    progress: Progress = SILENT,
 ) -> LocalFixResult:
     check_cap(issue_text, INSTRUCTIONS_CHARS, "--issue")
     check_checkout(path)  # not a repository, git's "dubious ownership", no commit: one line each
@@ -46,7 +48,7 @@ def run_local_fix(
         raise JobFailed(f"{path} has uncommitted changes; commit or stash them first, so nothing is lost")
     load_repo_config(origin.root)  # a bad config fails here, before the worktree and the model are touched
     model.check_ready()
-    return run_pipeline(_LocalEntry(settings, path, origin, test_command, issue_text), model)
+    return run_pipeline(_LocalEntry(settings, path, origin, test_command, issue_text), model, progress)
 
 
 @dataclass(frozen=True)
