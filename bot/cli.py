@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.exits import OneLineParser, raise_on_sigterm, run_guarded
+from core.logs import configure_logging
 from core.settings import Settings, load_settings
 from workers.local.arguments import existing_directory, new_file, port_number, positive_int
 
@@ -24,15 +25,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.github_gate import AppGitHubGate
     from bot.job_memory import RedisJobMemory
     from core.github_app import GitHubApp
-    from core.scrub import install_log_scrubbing, scrubber_for
     from core.startup import check_private_key, wait_for_redis
     from workers.queue.celery_app import make_celery
 
     settings.require("github_webhook_secret", "github_app_id", "github_private_key")
     check_private_key(settings)
-    # The receiver mints installation tokens too (the permission check, the 👀): its logs, uvicorn's
-    # included, are scrubbed like a worker's.
-    install_log_scrubbing(scrubber_for(settings))
     wait_for_redis(settings)
     store = redis_conn.connect(settings.redis_url)
     ctx = HandlerContext(
@@ -42,7 +39,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         github=AppGitHubGate(GitHubApp(settings)),
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
     )
-    uvicorn.run(create_app(ctx), host=args.host, port=args.port, log_level="info")
+    # log_config=None: uvicorn's records go through core/logs.py's handler (format, scrubbing: the
+    # receiver mints installation tokens too) instead of handlers of its own.
+    uvicorn.run(
+        create_app(ctx),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )
     return 0
 
 
@@ -53,15 +58,16 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("github_app_id", "github_private_key")
     check_private_key(settings)
     wait_for_redis(settings)
-    from workers.queue.celery_app import make_celery
+    from workers.queue.celery_app import keep_our_logging, make_celery
     from workers.queue.tasks import register_tasks
 
     app = make_celery(settings)
     register_tasks(app, settings)
+    keep_our_logging()
     argv = [
         "worker",
         f"--concurrency={args.concurrency}",
-        "--loglevel=INFO",
+        f"--loglevel={settings.log_level}",
         "--without-gossip",
         "--without-mingle",
         f"--hostname={args.hostname}",
@@ -81,10 +87,11 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.local.fix import run_local_fix
+    from workers.local.progress_display import fix_progress
     from workers.loop.repair_loop import RepairStatus
     from workers.pipeline import model_from
 
-    with model_from(settings) as model:
+    with model_from(settings) as model, fix_progress(settings.log_format) as progress:
         fixed = run_local_fix(
             settings,
             Path(args.path),
@@ -92,6 +99,7 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
             test_command=args.test,
             issue_text=args.issue or "",
             trajectory_path=args.trajectory,
+            progress=progress,
         )
     result = fixed.result
     if result.status == RepairStatus.NOT_REPRODUCED:
@@ -177,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Exit codes and error lines are bot/exits.py's: one line for an expected error, never a traceback."""
+    # Until the settings are read (then core/logs.py takes over), e.g. for a bad setting's own line.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
 
@@ -185,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in ("serve", "worker"):  # the services handle SIGTERM themselves
             raise_on_sigterm()
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-        return handler(args, load_settings())
+        settings = load_settings()
+        configure_logging(settings)
+        return handler(args, settings)
 
     return run_guarded(command, debug="--debug" in argv)
 

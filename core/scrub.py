@@ -103,13 +103,14 @@ def scrubber_for(settings: Settings) -> Scrubber:
     """The scrubber for these settings' secrets (one per distinct set, shared by the process)."""
     key = tuple(settings.secret_values())
     with _learned_lock:
-        if key not in _by_secrets:
-            if any(len(v.strip()) < MIN_SECRET_CHARS for v in key):
-                log.warning(
-                    "a secret setting shorter than %d characters is not masked in output", MIN_SECRET_CHARS
-                )
+        created = key not in _by_secrets
+        if created:
             _by_secrets[key] = Scrubber(key)
-        return _by_secrets[key]
+        scrubber = _by_secrets[key]
+    # Warned outside the lock: with log scrubbing installed, logging scrubs the record, which takes it.
+    if created and any(len(v.strip()) < MIN_SECRET_CHARS for v in key):
+        log.warning("a secret setting shorter than %d characters is not masked in output", MIN_SECRET_CHARS)
+    return scrubber
 
 
 class ScrubFilter(logging.Filter):

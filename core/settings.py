@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigurationError
@@ -17,6 +17,8 @@ from core.errors import ConfigurationError
 # load unless it holds exactly these names.
 EditFormatName = Literal["search_replace", "unified_diff", "whole_file"]
 EDIT_FORMAT_NAMES: tuple[str, ...] = get_args(EditFormatName)
+LogFormat = Literal["text", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class Settings(BaseSettings):
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     bot_login: str = "codellama-bot[bot]"
     # The word addressing the bot at the start of a comment; a subcommand (fix, retry, stop, help) follows.
     command_prefix: str = "/codellama"
+
+    # Logs on stderr: `json` is one object per line (core/logs.py). HTTP clients' request lines show only
+    # at DEBUG.
+    log_format: LogFormat = "text"
+    log_level: LogLevel = "INFO"
 
     redis_url: str = "redis://localhost:6379/0"
     # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.
@@ -105,6 +112,11 @@ class Settings(BaseSettings):
     dedupe_ttl_s: int = 7 * 24 * 3600
     # GitHub caps webhook payloads at 25 MB; a bigger body is refused (413) before it is read whole.
     webhook_max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _key_sources_exclusive(self) -> Settings:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from core.errors import BotError, ConfigurationError
+from core.logs import carry_context
 
 # TGI's FinishReason enum (openapi.json), plus "unknown" for servers that send no details.
 FinishReason = Literal["length", "eos_token", "stop_sequence", "unknown"]
@@ -145,7 +146,7 @@ def generate_concurrently(
 
     pool = ThreadPoolExecutor(max_workers=min(len(params_list), max_concurrency))
     try:
-        return list(pool.map(one, params_list))
+        return list(pool.map(carry_context(one), params_list))
     finally:
         # Not `with`: its exit waits for every request in flight, so Ctrl-C, SIGTERM's hand-back or a time
         # limit would wait minutes for a 34B model's answers nobody will read. Queued requests are dropped.

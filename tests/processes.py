@@ -29,20 +29,26 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 class BotProcess:
-    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], log_path: Path, stderr_path: Path | None = None
+    ) -> None:
+        """Stdout and stderr go to `log_path`, or stderr alone to `stderr_path` when given."""
         self.log_path = log_path
+        self.stderr_path = stderr_path
         self._log = log_path.open("wb")
+        self._err = stderr_path.open("wb") if stderr_path else None
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", *argv],
             env=child_env(env),
             stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stderr=self._err or subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        err = self.stderr_path.read_text(errors="replace") if self.stderr_path else ""
+        return self.log_path.read_text(errors="replace") + err
 
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
         """Signal the whole process group: a Celery worker's pool children die with their parent."""
@@ -62,11 +68,15 @@ class BotProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         self._log.close()
+        if self._err is not None:
+            self._err.close()
 
 
 @contextmanager
-def serve(env: dict[str, str], port: int, log_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(["serve", "--port", str(port)], env, log_path)
+def serve(
+    env: dict[str, str], port: int, log_path: Path, stderr_path: Path | None = None
+) -> Iterator[BotProcess]:
+    process = BotProcess(["serve", "--port", str(port)], env, log_path, stderr_path)
     try:
         wait_until(lambda: _healthy(port) or _died(process), 60, f"the webhook receiver on port {port}")
         assert process.proc.poll() is None, process.log()
@@ -76,8 +86,11 @@ def serve(env: dict[str, str], port: int, log_path: Path) -> Iterator[BotProcess
 
 
 @contextmanager
-def worker(env: dict[str, str], log_path: Path, name: str = "w1") -> Iterator[BotProcess]:
-    process = BotProcess(["worker", "--concurrency", "1", "--hostname", f"{name}@%h"], env, log_path)
+def worker(
+    env: dict[str, str], log_path: Path, name: str = "w1", stderr_path: Path | None = None
+) -> Iterator[BotProcess]:
+    argv = ["worker", "--concurrency", "1", "--hostname", f"{name}@%h"]
+    process = BotProcess(argv, env, log_path, stderr_path)
     try:
         wait_until(lambda: " ready." in process.log() or _died(process), 60, "the Celery worker to be ready")
         assert process.proc.poll() is None, process.log()

@@ -18,6 +18,7 @@ from github.CheckRun import CheckRun
 from github.Repository import Repository
 
 from core.jobs import CHECK_RUN_NAME
+from core.logs import carry_context
 from core.scrub import Scrubber
 from workers.github import check_text
 from workers.github.check_text import CheckText
@@ -98,7 +99,7 @@ class CheckRunReporter:
         self._writer = writer
         self._updates: Updates[CheckText] = Updates(interval_s, clock)
         self._wake = threading.Condition()
-        self._thread = threading.Thread(target=self._write_loop, name="check-run", daemon=True)
+        self._thread = threading.Thread(target=carry_context(self._write_loop), name="check-run", daemon=True)
 
     def start(self, why: str) -> CheckRunReporter:
         self._put(check_text.queued(why))

@@ -24,7 +24,7 @@ from inference.protocol import TextModel
 from workers.checkout.git_preflight import check_checkout
 from workers.checkout.repo_config import load_repo_config
 from workers.checkout.workspace import Workspace
-from workers.loop.progress import SILENT
+from workers.loop.progress import SILENT, Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.loop.text_caps import INSTRUCTIONS_CHARS, check_cap
 from workers.loop.trajectory import Trajectory
@@ -48,6 +48,7 @@ def run_local_fix(
     test_command: str | None,
     issue_text: str,
     trajectory_path: Path | None = None,
+    progress: Progress = SILENT,
 ) -> LocalFixResult:
     """Repair the checkout at `path`; its trajectory goes to `trajectory_path`, else under BOT_DATA_DIR."""
     check_cap(issue_text, INSTRUCTIONS_CHARS, "--issue")
@@ -62,7 +63,7 @@ def run_local_fix(
     scrub = scrubber_for(settings)
     with recording(record, partial(_write, settings, trajectory_path, scrub)):
         fixed = run_pipeline(
-            _LocalEntry(settings, path, origin, test_command, issue_text), model, SILENT, record
+            _LocalEntry(settings, path, origin, test_command, issue_text), model, progress, record
         )
         record.links = [f"branch {fixed.branch}"] if fixed.branch else []
     return fixed

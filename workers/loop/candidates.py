@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from core.logs import carry_context
 from inference import prompts
 from inference.llama_format import restore
 from inference.protocol import Generation
@@ -130,13 +131,17 @@ def _test_in_waves(
     done: dict[int, CandidateResult] = {}
     pool.prepare(len(queue))
     threads = ThreadPoolExecutor(max_workers=max(min(len(queue), pool.size), 1))
+
+    def test(item: tuple[int, CandidateResult, PlannedAnswer]) -> CandidateResult:
+        return _test(pool, ctx, item[1], item[2])
+
     try:
         for start in range(0, len(queue), pool.size):
             wave, rest = queue[start : start + pool.size], queue[start + pool.size :]
             if time.monotonic() >= ctx.deadline:
                 why = "not tested: the wall-time budget is spent"
                 return done | {i: replace(c, note=why) for i, c, _ in wave + rest}
-            tested = list(threads.map(lambda item: _test(pool, ctx, item[1], item[2]), wave))
+            tested = list(threads.map(carry_context(test), wave))
             done.update((i, result) for (i, _, _), result in zip(wave, tested, strict=True))
             if any(result.passed for result in tested):
                 why = "not tested: another candidate already won"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 
 from core.settings import Settings
 
@@ -33,3 +33,13 @@ def make_celery(settings: Settings) -> Celery:
         worker_send_task_events=False,
     )
     return app
+
+
+def _logging_is_configured(**_: object) -> None:
+    """core/logs.py configured logging before the worker started."""
+
+
+def keep_our_logging() -> None:
+    """Celery configures no logging of its own when `setup_logging` has a receiver: without this it would
+    add its own handler to the task logger and redirect stdout through plain-text handlers."""
+    signals.setup_logging.connect(_logging_is_configured, weak=False)

@@ -12,6 +12,8 @@ from types import TracebackType
 
 import redis
 
+from core.logs import carry_context
+
 log = logging.getLogger("codellama.lock")
 
 _RELEASE = """
@@ -45,7 +47,9 @@ class JobLock:
         if not self._redis.set(self._key, self._token, nx=True, px=self._ttl_ms):
             remaining_ms = self._redis.pttl(self._key)
             raise LockBusy(f"{self._key} is held by another worker", max(int(remaining_ms), 0) / 1000)
-        self._heartbeat = threading.Thread(target=self._beat, daemon=True, name="job-lock-heartbeat")
+        self._heartbeat = threading.Thread(
+            target=carry_context(self._beat), daemon=True, name="job-lock-heartbeat"
+        )
         self._heartbeat.start()
         return self
 

@@ -21,6 +21,7 @@ import redis
 
 from core.job_keys import stop_key
 from core.jobs import RepairRequest
+from core.logs import carry_context
 from workers.runners import live_processes
 
 log = logging.getLogger("codellama.stop")
@@ -78,7 +79,7 @@ def watching(client: redis.Redis, request: RepairRequest, poll_s: float = POLL_S
             return
 
     previous = signal.signal(STOP_SIGNAL, on_stop_signal)
-    watcher = threading.Thread(target=watch, daemon=True, name="stop-watch")
+    watcher = threading.Thread(target=carry_context(watch), daemon=True, name="stop-watch")
     watcher.start()
     try:
         yield

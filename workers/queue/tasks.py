@@ -12,6 +12,7 @@ from celery.exceptions import Reject
 
 from core.errors import ConfigurationError, TransientError
 from core.jobs import REPAIR_TASK, RepairRequest
+from core.logs import job_context
 from core.settings import Settings
 from workers.github.job import job_dir_for, run_github_job
 from workers.github.replies import answer_help, report_stopped
@@ -38,6 +39,12 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
     def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
         request = RepairRequest.from_payload(payload)
+        with job_context(
+            job_id=self.request.id, delivery_id=request.delivery_id, repository=request.repo_full_name
+        ):
+            return _repair(self, request)
+
+    def _repair(self: Task, request: RepairRequest) -> dict[str, str]:
         if request.kind == "help":
             # No lock: help reads the default branch and writes one comment, beside any running job.
             try:

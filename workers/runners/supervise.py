@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from core.logs import carry_context
 from workers.runners import live_processes
 from workers.runners.output_buffer import OutputBuffer
 
@@ -104,7 +105,7 @@ def supervise(
     start_errors: list[BaseException] = []
     buffer, stop, launched = OutputBuffer(keep_bytes), threading.Event(), threading.Event()
     launcher = threading.Thread(
-        target=_launch_and_wait,
+        target=carry_context(_launch_and_wait),
         args=(argv, popen_kwargs, started_procs, start_errors, launched, stop),
         daemon=True,
     )
@@ -116,7 +117,7 @@ def supervise(
         proc = started_procs[0]
         assert proc.stdout is not None
         reader = threading.Thread(
-            target=_drain, args=(proc.stdout, buffer, kill_after_bytes, stop), daemon=True
+            target=carry_context(_drain), args=(proc.stdout, buffer, kill_after_bytes, stop), daemon=True
         )
         reader.start()
         finished = stop.wait(timeout_s) and proc.poll() is not None

@@ -124,3 +124,27 @@ def test_fix_refuses_a_trajectory_in_a_directory_it_cannot_write(tmp_path: Path)
     finally:
         locked.chmod(0o700)
     assert done.returncode == 2 and "cannot be written" in done.stderr, done.stderr
+
+
+def test_fix_logs_each_phase_and_round_as_json_lines_without_http_chatter(tmp_path: Path) -> None:
+    parens_checkout(tmp_path / "checkout")
+    with TGIStandIn([PARENS_WRONG, PARENS_RIGHT]) as tgi:
+        test = ("--test", "python -m pytest -q -p no:cacheprovider")
+        knobs = {**KNOBS, "LOG_FORMAT": "json"}
+        done = run_fix(tmp_path / "checkout", *test, tgi_url=tgi.url, workdir=tmp_path / "work", knobs=knobs)
+    assert done.returncode == 0, done.stderr
+    # The log lines come first; the outcome, for the person at the terminal, is the last lines.
+    logged, outcome = done.stderr.split("Fixed: the tests pass.")
+    lines = [json.loads(line) for line in logged.splitlines()]
+    phases = [line["message"].split(":")[0] for line in lines if line["logger"] == "codellama.progress"]
+    assert phases == [
+        "setting up",
+        "reproducing",
+        "localizing",
+        "localizing",
+        *["round 1/2"] * 2,  # as it starts and once its candidates are tested
+        *["round 2/2"] * 2,
+        "publishing",
+    ]
+    assert not [line for line in lines if line["logger"].startswith(("httpx", "httpcore"))]
+    assert "on branch codellama/fix-local-" in outcome
