@@ -11,7 +11,8 @@ The rule, on the normalised spelling (forward slashes, no `file://`, no `.` or e
    components it shares with the spelling (the run).
 2. A relative spelling must match in full: every component written is in the file's path. `pkg/__init__.py`
    is not `other/__init__.py`: a directory someone wrote is a fact about the file, not noise.
-3. A foreign spelling (absolute, or climbing out with leading `..`) starts with another machine's or
+3. A foreign spelling (absolute, climbing out with leading `..`, or starting at a placeholder such as `~`,
+   `$HOME` or `{sys.prefix}`) starts with another machine's or
    directory's location, which says nothing about this checkout, so any trailing run counts, provided it
    holds a directory as well as the name: one bare name like `utils.py` of some other tree on a CI machine
    or in an issue is too weak. Only when the writer can have meant nothing but this checkout (a model asked
@@ -33,6 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 _DRIVE = re.compile(r"^/?[A-Za-z]:/")
+# A first component that stands for a location rather than naming one: `~`, `$HOME`, `%APPDATA%`,
+# `{sys.prefix}`, `<venv>`, `...` (people shorten paths in issues so). What follows is another machine's.
+_PLACEHOLDER = re.compile(r"^(?:~.*|\$.*|%.*%|\{.*\}|<.*>|\.\.\.+|…)$")
 _DIFF_PREFIXES = ("a/", "b/")
 
 
@@ -65,7 +69,8 @@ class Placement:
 
 
 def normalise(spelled: str) -> Spelling:
-    """Forward slashes, no `file://`, no `.` or empty components; a drive, `/` or leading `..` is foreign."""
+    """Forward slashes, no `file://`, no `.` or empty components; a drive, `/`, leading `..` or a leading
+    placeholder (`~`, `$HOME`, `{sys.prefix}`) is foreign."""
     text = spelled.strip().replace("\\", "/")
     if text.startswith("file://"):
         text = text[len("file://") :]
@@ -74,7 +79,7 @@ def normalise(spelled: str) -> Spelling:
     if drive:
         text = text[drive.end() :]
     parts = [p for p in text.split("/") if p not in ("", ".")]
-    while parts and parts[0] == "..":
+    while parts and (parts[0] == ".." or _PLACEHOLDER.match(parts[0])):
         foreign = True
         parts.pop(0)
     return Spelling(tuple(parts), foreign)

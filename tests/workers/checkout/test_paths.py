@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.checkout.paths import PathPlacer, normalise
+from workers.checkout.paths import PathPlacer, Spelling, normalise
 
 FILES = [
     "setup.py",
@@ -58,6 +58,12 @@ CASES = [
     ("/home/dev/checkout/core.py", True, ()),  # a name alone never places a deeper file
     ("../../pkg/models/sql/query.py", False, ("pkg/models/sql/query.py",)),
     ("../conf.py", False, ()),
+    # Placeholders people write for a location in issues: what follows is foreign.
+    ("{sys.prefix}/lib/python3.7/site-packages/pkg/models/query.py", False, ("pkg/models/query.py",)),
+    ("~/proj/src/pkg/core.py", False, ("src/pkg/core.py",)),
+    ("$HOME/proj/pkg/models/sql/query.py", False, ("pkg/models/sql/query.py",)),
+    (".../pkg/models/query.py", False, ("pkg/models/query.py",)),
+    ("<venv>/utils.py", False, ()),
     # Windows and file:// spellings.
     ("C:\\Users\\dev\\proj\\src\\pkg\\core.py", False, ("src/pkg/core.py",)),
     ("D:/a/proj/proj/pkg/models/query.py", False, ("pkg/models/query.py",)),
@@ -85,3 +91,5 @@ def test_spelled_is_what_a_new_file_would_be_called() -> None:
 def test_normalise_marks_foreign_spellings() -> None:
     assert normalise("/x/y.py").foreign and normalise("C:\\x\\y.py").foreign and normalise("../y.py").foreign
     assert not normalise("x/y.py").foreign and not normalise("./x/../y.py").foreign
+    assert normalise("{sys.prefix}/lib/x/y.py") == Spelling(("lib", "x", "y.py"), True)
+    assert not normalise("sys.prefix/x.py").foreign and not normalise("a~b/x.py").foreign
