@@ -35,6 +35,9 @@ SKIP_DIRS = frozenset(
         "site-packages",
         ".eggs",
         "target",
+        # Tool caches that land in the checkout when HOME is the checkout, as in the sandbox: Go's build
+        # cache (.cache/go-build), pip's and others'. Never a project's own code.
+        ".cache",
     }
 )
 # A checkout this large keeps only the files listed so far.

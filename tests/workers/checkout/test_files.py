@@ -63,7 +63,7 @@ def test_a_git_checkout_lists_tracked_and_unignored_files(tmp_path: Path) -> Non
     (tmp_path / ".gitignore").write_text("*.log\nscratch/\n")
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", "-A")
-    _write(tmp_path, "src/new.py", "run.log", "scratch/notes.py", "build/out.py")
+    _write(tmp_path, "src/new.py", "run.log", "scratch/notes.py", "build/out.py", ".cache/go-build/ab/x.go")
     (tmp_path / "src" / "gone.py").unlink()
 
     # Tracked, plus untracked-but-not-ignored; not the deleted, ignored or skipped-directory files.
