@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from string import Template
 
-from workers.github.report_text import attempt_lines, summarize_run
+from workers.github.report_text import tests_and_attempts
 from workers.loop.repair_loop import RepairResult
 
 REVIEW_BODY = Template("""\
@@ -15,20 +15,7 @@ cannot push, so the fix is offered here instead: $how
 ### What was wrong
 $explanation
 
-### Tests
-Command: `$command`
-
-| | result |
-|---|---|
-| before | $before |
-| after | $after |
-
-Spent: $spend.
-
-<details><summary>Attempts ($attempts in $rounds round(s))</summary>
-
-$attempt_lines
-</details>
+$tests
 $outside
 *Offered by codellama-bot. Comment `/codellama fix` with instructions on this pull request to ask again.*
 $marker""")
@@ -73,13 +60,7 @@ def review_body(
         fork=f"`{fork}`" if fork else "(deleted)",
         how=how,
         explanation=result.explanation or "(the model gave no explanation)",
-        command=command,
-        before=summarize_run(result.before),
-        after=summarize_run(result.after),
-        spend=result.spend.line(),
-        attempts=len(result.attempts),
-        rounds=result.rounds,
-        attempt_lines=attempt_lines(result),
+        tests=tests_and_attempts(result, command),
         outside=_outside(outside_diff),
         marker=marker(delivery_id),
     )

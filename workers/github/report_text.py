@@ -7,15 +7,8 @@ from string import Template
 from workers.loop.repair_loop import RepairResult, RepairStatus
 from workers.runners.process import RunResult
 
-PULL_BODY = Template("""\
-$link_line
-
-### What was wrong
-$explanation
-
-### What changed
-$files
-
+# How the fix was tested and what was tried: the same in a pull request and in a fork's review.
+TESTS_AND_ATTEMPTS = Template("""\
 ### Tests
 Command: `$command`
 
@@ -29,7 +22,18 @@ Spent: $spend.
 <details><summary>Attempts ($attempts in $rounds round(s))</summary>
 
 $attempt_lines
-</details>
+</details>""")
+
+PULL_BODY = Template("""\
+$link_line
+
+### What was wrong
+$explanation
+
+### What changed
+$files
+
+$tests
 
 *Opened by codellama-bot. Review it like any other contribution; comment `/codellama fix` with
 instructions on this pull request to ask for a revision.*""")
@@ -141,6 +145,12 @@ def pull_body(result: RepairResult, *, link_line: str, command: str, files: list
         link_line=link_line,
         explanation=result.explanation or "(the model gave no explanation)",
         files="\n".join(f"- `{f}`" for f in files) or "- (none)",
+        tests=tests_and_attempts(result, command),
+    )
+
+
+def tests_and_attempts(result: RepairResult, command: str) -> str:
+    return TESTS_AND_ATTEMPTS.substitute(
         command=command,
         before=summarize_run(result.before),
         after=summarize_run(result.after),
