@@ -1,4 +1,4 @@
-"""The `codellama-bot` command: serve, worker, ready, fix, apply, locate, bench."""
+"""The `codellama-bot` command: serve, worker, ready, fix, apply, locate, bench, jobs, cancel."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.github_gate import AppGitHubGate
     from bot.job_memory import RedisJobMemory
     from core.github_app import GitHubApp
+    from core.job_registry import JobRegistry
     from core.startup import check_private_key, wait_for_redis
     from workers.queue.celery_app import make_celery
 
@@ -35,7 +36,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     ctx = HandlerContext(
         settings=settings,
         ledger=DeliveryLedger(store, settings.dedupe_ttl_s),
-        enqueuer=CeleryEnqueuer(make_celery(settings)),
+        enqueuer=CeleryEnqueuer(
+            make_celery(settings), JobRegistry.for_settings(store, settings), settings.github_api_url
+        ),
         github=AppGitHubGate(GitHubApp(settings)),
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
     )
@@ -135,6 +138,18 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return run(args, settings)
 
 
+def _jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.jobs_cli import run_list
+
+    return run_list(args, settings)
+
+
+def _cancel(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.jobs_cli import run_cancel
+
+    return run_cancel(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="codellama-bot", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the traceback when a command fails")
@@ -176,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bench_arguments(bench)
     bench.set_defaults(handler=_bench)
+    from bot.jobs_cli import add_cancel_arguments, add_list_arguments
+
+    jobs = sub.add_parser("jobs", help="list recent jobs: state, phase, repository, age, spend, links")
+    add_list_arguments(jobs)
+    jobs.set_defaults(handler=_jobs)
+    cancel = sub.add_parser("cancel", help="end a queued or running job, as `/codellama stop` does")
+    add_cancel_arguments(cancel)
+    cancel.set_defaults(handler=_cancel)
     for command in sub.choices.values():  # `--debug` after the command's name too
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"

@@ -58,5 +58,10 @@ class RedisJobMemory:
         last = self.last(repo_full_name, number)
         if last is None:
             return None
-        self._redis.set(stop_key(repo_full_name, number), last.delivery_id, ex=self._ttl)
+        self.stop(repo_full_name, number, last.delivery_id)
         return last.delivery_id
+
+    def stop(self, repo_full_name: str, number: int, delivery_id: str) -> None:
+        """Record that this job of this issue or pull request is to end (workers/queue/stop_watch.py reads
+        it); `codellama-bot cancel` names the job itself."""
+        self._redis.set(stop_key(repo_full_name, number), delivery_id, ex=self._ttl)

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     github_private_key: SecretStr | None = None
     github_private_key_path: Path | None = None
     github_webhook_secret: SecretStr | None = None
+    # The receiver's read-only /jobs page answers only `Authorization: Bearer <this>`; unset, it is off (404).
+    operator_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
     github_seconds_between_requests: float = 0.25
@@ -63,7 +65,8 @@ class Settings(BaseSettings):
     bot_workdir: Path = Path("/tmp/codellama-bot")
     # Where what outlives a job is kept (trajectories: workers/trajectory_store.py); BOT_WORKDIR/data unset.
     bot_data_dir: Path | None = None
-    # Trajectories older than this many days are deleted when a job writes its own.
+    # Trajectories older than this many days are deleted when a job writes its own; the jobs list
+    # (core/job_registry.py) keeps its rows as long.
     trajectory_retention_days: float = Field(default=30.0, gt=0)
     bot_max_iterations: int = Field(default=4, ge=1, le=20)
     # How many times one head SHA may trigger a CI repair before the bot stops trying.
@@ -155,7 +158,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Values that must never reach a subprocess of the repository under repair, or a log."""
         values = []
-        for secret in (self.github_private_key, self.github_webhook_secret):
+        for secret in (self.github_private_key, self.github_webhook_secret, self.operator_token):
             if secret is not None:
                 values.append(secret.get_secret_value())
         if self.github_private_key_path is not None:

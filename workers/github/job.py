@@ -31,7 +31,7 @@ from workers.github.gather import Target, ci_evidence, target_for
 from workers.github.outcome import JobOutcome, JobStatus
 from workers.github.progress_comment import CommentWriter, ProgressComment
 from workers.github.revision import publish_revision
-from workers.loop.progress import Progress
+from workers.loop.progress import SILENT, Both, Progress
 from workers.loop.repair_loop import RepairResult, RepairTask
 from workers.loop.trajectory import Trajectory
 from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipeline
@@ -64,7 +64,8 @@ def job_dir_for(settings: Settings, request: RepairRequest) -> Path:
     return settings.bot_workdir / "jobs" / safe
 
 
-def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
+def run_github_job(settings: Settings, request: RepairRequest, listener: Progress = SILENT) -> JobOutcome:
+    """`listener` hears each phase too, after the job's Check Run or progress comment."""
     app = GitHubApp(settings)
     # Minted again before it expires: a job can outlive one installation token (one hour). Each token
     # goes through app.installation_token, which teaches it to the scrubber.
@@ -97,7 +98,9 @@ def run_github_job(settings: Settings, request: RepairRequest) -> JobOutcome:
             memory.remember_check_job(target.check_sha, request, settings.dedupe_ttl_s)
         check = _open_check(settings, app, session, gateway, target)
         try:
-            outcome = _guarded(_Job(settings, request, gateway, target, session, memory), check)
+            outcome = _guarded(
+                _Job(settings, request, gateway, target, session, memory), Both(check, listener)
+            )
         except TransientError as exc:
             check.finish(check_text.cancelled(f"interrupted by {exc}; the job is retried on a new check run"))
             raise  # the task retries these

@@ -64,3 +64,14 @@ class Silent:
 
 
 SILENT: Progress = Silent()
+
+
+class Both:
+    """Tells two listeners each phase, the first first (the job's Check Run, then its row in the list)."""
+
+    def __init__(self, first: Progress, second: Progress) -> None:
+        self._first, self._second = first, second
+
+    def phase(self, phase: Phase) -> None:
+        self._first.phase(phase)
+        self._second.phase(phase)

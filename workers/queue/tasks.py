@@ -11,14 +11,16 @@ from celery import Celery, Task
 from celery.exceptions import Reject
 
 from core.errors import ConfigurationError, TransientError
+from core.job_registry import JobRegistry, request_links
 from core.jobs import REPAIR_TASK, RepairRequest
 from core.logs import job_context
 from core.settings import Settings
 from workers.github.job import job_dir_for, run_github_job
 from workers.github.replies import answer_help, report_stopped
-from workers.queue import hand_back, job_lease, stop_watch
+from workers.queue import hand_back, job_lease, job_rows, stop_watch
 from workers.queue.hand_back import HandBack
 from workers.queue.job_lock import JobLock, LockBusy
+from workers.queue.job_rows import RowProgress
 from workers.queue.log_scrubbing import scrub_worker_logs
 from workers.queue.stop_watch import Stopped
 
@@ -33,6 +35,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     settings.require("github_app_id", "github_private_key")
     scrub_worker_logs(settings)
     locks = redis.Redis.from_url(settings.redis_url)
+    rows = JobRegistry.for_settings(locks, settings)
+    api_url = settings.github_api_url
     job_lease.install(app)
     hand_back.install()
 
@@ -45,15 +49,17 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             return _repair(self, request)
 
     def _repair(self: Task, request: RepairRequest) -> dict[str, str]:
+        if stop_watch.stop_requested(locks, request):
+            return _stopped(request, started=False)
+        rows.running(request, request_links(request, api_url))
         if request.kind == "help":
             # No lock: help reads the default branch and writes one comment, beside any running job.
             try:
                 first_line = answer_help(settings, request)
             except TransientError as exc:
-                raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+                raise _retry(self, request, exc) from exc
+            _row_done(request, "answered", first_line)
             return {"status": "answered", "detail": first_line}
-        if stop_watch.stop_requested(locks, request):
-            return _stopped(request, started=False)
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
         try:
             with (
@@ -61,27 +67,42 @@ def register_tasks(app: Celery, settings: Settings) -> None:
                 JobLock(locks, lock_name, settings.job_lock_ttl_s),
                 stop_watch.watching(locks, request),
             ):
-                outcome = run_github_job(settings, request)
+                outcome = run_github_job(settings, request, RowProgress(rows, request.delivery_id))
         except Stopped:
             # Acknowledged like a finished job, never retried: a stopped job must not come back.
             return _stopped(request, started=True)
         except HandBack:
             # The worker is stopping: the job goes back to the queue now, for another worker to take up.
             log.warning("job %s handed back: the worker is stopping", request.delivery_id)
+            rows.requeued(request.delivery_id, "handed back: its worker stopped")
             raise Reject("handed back on SIGTERM", requeue=True) from None
         except LockBusy as busy:
             # The same job is running elsewhere, or its dead worker's lock has not lapsed yet (a pool
             # process the OOM killer took): try again just after it would lapse.
             countdown = min(busy.lapses_in_s + 1, settings.job_lock_ttl_s)
+            rows.requeued(request.delivery_id, "waiting for the branch's lock")
             raise self.retry(countdown=countdown, max_retries=None) from None
         except ConfigurationError:
             log.exception("job %s cannot run: configuration", request.delivery_id)
+            _row_done(request, "failed", "the worker's configuration")
             raise
         except TransientError as exc:
             log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, exc)
-            raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+            raise _retry(self, request, exc) from exc
         log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
+        job_rows.ended(rows, request, outcome, api_url)
         return {"status": outcome.status, "detail": outcome.detail}
+
+    def _retry(self: Task, request: RepairRequest, exc: TransientError) -> BaseException:
+        if self.request.retries >= MAX_TRANSIENT_RETRIES:
+            _row_done(request, "failed", f"gave up after {MAX_TRANSIENT_RETRIES} retries: {exc}")
+        else:
+            rows.requeued(request.delivery_id, f"to be retried: {exc}"[:300])
+        return self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries))
+
+    def _row_done(request: RepairRequest, outcome: str, detail: str) -> None:
+        links = request_links(request, api_url)
+        rows.done(request.delivery_id, outcome, detail, tokens=0, rounds=0, links=links)
 
     def _stopped(request: RepairRequest, *, started: bool) -> dict[str, str]:
         try:
@@ -92,4 +113,5 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         # killed) may have written into it since.
         shutil.rmtree(job_dir_for(settings, request), ignore_errors=True)
         log.info("job %s ended: cancelled (stop requested)", request.delivery_id)
+        _row_done(request, CANCELLED, "stopped by request")
         return {"status": CANCELLED, "detail": "stopped by /codellama stop"}
