@@ -15,6 +15,7 @@ from bot import redis_conn
 from bot.body_limit import read_body
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.delivery_headers import read_headers
+from bot.jobs_page import job_routes
 from bot.json_body import parse_object
 from bot.refused import Refused
 from bot.routing import Parsed, parse, route
@@ -62,6 +63,7 @@ def create_app(ctx: HandlerContext) -> Starlette:
             Route("/webhook", webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *job_routes(ctx.settings, ctx.jobs),
         ]
     )
 

@@ -33,14 +33,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     check_private_key(settings)
     wait_for_redis(settings)
     store = redis_conn.connect(settings.redis_url)
+    jobs = JobRegistry.for_settings(store, settings)
     ctx = HandlerContext(
         settings=settings,
         ledger=DeliveryLedger(store, settings.dedupe_ttl_s),
-        enqueuer=CeleryEnqueuer(
-            make_celery(settings), JobRegistry.for_settings(store, settings), settings.github_api_url
-        ),
+        enqueuer=CeleryEnqueuer(make_celery(settings), jobs, settings.github_api_url),
         github=AppGitHubGate(GitHubApp(settings)),
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
+        jobs=jobs,
     )
     # log_config=None: uvicorn's records go through core/logs.py's handler (format, scrubbing: the
     # receiver mints installation tokens too) instead of handlers of its own.

@@ -9,6 +9,7 @@ from bot.dedupe import Ledger
 from bot.enqueue import Enqueuer
 from bot.github_gate import GitHubGate
 from bot.job_memory import JobMemory
+from core.job_registry import JobRegistry
 from core.settings import Settings
 
 
@@ -31,6 +32,8 @@ class HandlerContext:
     enqueuer: Enqueuer
     github: GitHubGate
     memory: JobMemory
+    # The jobs list the /jobs page reads (core/job_registry.py); None: the page stays off.
+    jobs: JobRegistry | None = None
 
 
 @dataclass(frozen=True)

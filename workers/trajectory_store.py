@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -17,20 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from core.trajectory_paths import record_path, trajectories_dir
 from workers.loop.trajectory import Trajectory
 
 log = logging.getLogger("codellama.trajectory")
 
 DAY_S = 24 * 3600
-
-
-def trajectories_dir(settings: Settings) -> Path:
-    return settings.data_dir() / "trajectories"
-
-
-def record_path(settings: Settings, repository: str, job: str) -> Path:
-    """Where a job's record is kept: one directory per repository, one file per job."""
-    return trajectories_dir(settings) / _safe(repository) / f"{_safe(job)}.json"
 
 
 def write_trajectory(record: Trajectory, path: Path, scrub: Callable[[str], str]) -> None:
@@ -76,11 +67,6 @@ def sweep(root: Path, retention_days: float, now: float | None = None) -> int:
         with contextlib.suppress(OSError):  # not empty, or gone
             directory.rmdir()
     return removed
-
-
-def _safe(name: str) -> str:
-    # owner/name becomes owner_name: one level per repository, and no path can climb out of the root.
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "_"
 
 
 def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from core.job_registry import INDEX_KEY, JobRegistry, html_root, job_key, request_links
 from core.jobs import RepairRequest
@@ -86,7 +88,8 @@ def test_old_and_surplus_rows_are_trimmed_when_a_job_is_queued(redis_url: str) -
 
 
 def test_writes_to_a_dead_redis_do_not_raise() -> None:
-    rows = JobRegistry(redis.Redis(port=1, socket_connect_timeout=0.5), 3600)
+    no_retries = Retry(NoBackoff(), 0)  # redis-py's default backs off for seconds
+    rows = JobRegistry(redis.Redis(port=1, socket_connect_timeout=0.5, retry=no_retries), 3600)
     rows.queued(_request("d"), [])
     rows.phase("d", "Setting up")
     rows.done("d", "failed", "x", tokens=0, rounds=0, links=[])
