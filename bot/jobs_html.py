@@ -167,10 +167,11 @@ def job_page(row: JobRecord, trajectory: dict[str, Any] | None, problem: str = "
         body.append(diff_html(_str(outcome, "diff")))
     if _str(outcome, "explanation"):
         body.append(_folded("Explanation", _pre(_str(outcome, "explanation"))))
-    body.append("<h2>Before the repair</h2>")
-    body.extend(_run(run, "Tests before") for run in _list(trajectory, "base_runs"))
+    before = [_run(run, "Tests before") for run in _list(trajectory, "base_runs")]
     if _str(trajectory, "evidence"):
-        body.append(_folded("Evidence shown to the model", _pre(_str(trajectory, "evidence"))))
+        before.append(_folded("Evidence shown to the model", _pre(_str(trajectory, "evidence"))))
+    if any(before):
+        body += ["<h2>Before the repair</h2>", *before]
     body.append("<h2>Rounds</h2>")
     body.extend(_round(entry) for entry in _list(trajectory, "rounds"))
     return _page(f"Job {row.id}", "\n".join(body))

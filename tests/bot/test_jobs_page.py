@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.bot.jobs_pages import HOSTILE, JOB, TOKEN, page_app
+from tests.bot.jobs_pages import JOB, TOKEN, page_app
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -27,10 +27,19 @@ def test_the_page_is_off_without_an_operator_token(tmp_path: Path, redis_url: st
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer", "Bearer ", f"Basic {TOKEN}", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", "Bearer é☃"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Basic {TOKEN}",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        "Bearer é☃",
+    ],
 )
 def test_anything_but_the_token_is_401(http: TestClient, header: str | None) -> None:
-    headers = {} if header is None else {"Authorization": header.encode()}  # bytes: non-ASCII too
+    headers = {} if header is None else {b"Authorization": header.encode()}  # bytes: non-ASCII too
     for path in ("/jobs", f"/jobs/{JOB}", "/jobs/no-such-job"):
         reply = http.get(path, headers=headers)
         assert reply.status_code == 401, (path, header)

@@ -13,9 +13,9 @@ from core.jobs import RepairRequest
 
 
 def _request(delivery: str, number: int | None = 7, repo: str = "octo/repo") -> RepairRequest:
-    kind = "issue" if number is not None else "ci"
-    sha = None if number is not None else "abc1234def"
-    return RepairRequest(kind, 1, repo, delivery, issue_number=number, head_sha=sha)
+    if number is None:
+        return RepairRequest("ci", 1, repo, delivery, head_sha="abc1234def")
+    return RepairRequest("issue", 1, repo, delivery, issue_number=number)
 
 
 def test_a_row_goes_queued_running_done(redis_url: str) -> None:
