@@ -128,6 +128,7 @@ class JobRegistry:
         try:
             pipe = self._redis.pipeline()
             pipe.hset(key, mapping=values)  # type: ignore[arg-type]
+            pipe.hsetnx(key, "queued_at", str(now))  # a row that lapsed meanwhile gets an age again
             pipe.expire(key, self._ttl)
             # A row written after its index entry was trimmed (a job queued long ago) is listed again.
             pipe.zadd(INDEX_KEY, {job_id: index_at or now}, nx=index_at is None)

@@ -3,6 +3,7 @@ by the worker's own code: shared by the page's HTTP tests and its browser test."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import redis
@@ -46,6 +47,4 @@ def page_app(tmp: Path, redis_url: str, *, token: str | None = TOKEN) -> Starlet
     ]
     record.ended({"status": "fixed", "reason": "the tests pass", "diff": DIFF})
     keep_trajectory(scene.ctx.settings, record, scrub=lambda text: text)
-    ctx = scene.ctx
-    object.__setattr__(ctx, "jobs", registry)  # HandlerContext is frozen; the fakes build it without
-    return create_app(ctx)
+    return create_app(replace(scene.ctx, jobs=registry))

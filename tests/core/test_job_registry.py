@@ -100,3 +100,15 @@ def test_links_point_at_githubs_web_pages() -> None:
     assert request_links(_request("d", None), "https://api.github.com") == [
         "https://github.com/octo/repo/commit/abc1234def/checks"
     ]
+
+
+def test_a_row_that_lapsed_mid_job_is_written_again_whole_enough(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    rows = JobRegistry(client, 3600)
+    request = _request("d-long")
+    rows.queued(request, [])
+    client.delete(job_key("d-long"), INDEX_KEY)  # as if its retention ran out while it waited
+    rows.running(request, [])
+    row = rows.get("d-long")
+    assert row is not None and row.state == "running" and row.repository == "octo/repo"
+    assert row.age_s() < 60 and [r.id for r in rows.recent()] == ["d-long"]
