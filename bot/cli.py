@@ -87,7 +87,7 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.local.fix import run_local_fix
-    from workers.local.progress_display import fix_progress
+    from workers.local.progress_display import fix_progress, outcome_line
     from workers.loop.repair_loop import RepairStatus
     from workers.pipeline import model_from
 
@@ -102,18 +102,19 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
             progress=progress,
         )
     result = fixed.result
+    say = outcome_line(settings.log_format)
     if result.status == RepairStatus.NOT_REPRODUCED:
         print(f"codellama-bot: the tests pass; nothing to fix (`{result.before.command}` exits 0).")
         return 0
     if result.success:
         print(result.diff)
-        print(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.", file=sys.stderr)
+        say(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.")
         if result.explanation:
-            print(result.explanation, file=sys.stderr)
+            say(result.explanation)
         return 0
-    print(f"Gave up: {result.reason}.", file=sys.stderr)
+    say(f"Gave up: {result.reason}.")
     last = result.after or result.before
-    print(last.output[-3000:], file=sys.stderr)
+    say(last.output[-3000:])
     return 1
 
 
