@@ -64,7 +64,7 @@ class RepoSlot:
         self._heartbeat: threading.Thread | None = None
 
     def __enter__(self) -> RepoSlot:
-        claimed = int(self._redis.eval(_CLAIM, 1, self._key, self._token, self.limit, self._ttl_ms))  # type: ignore[arg-type]
+        claimed = int(self._redis.eval(_CLAIM, 1, self._key, self._token, self.limit, self._ttl_ms))
         if claimed != 1:
             raise RepoBusy(
                 f"{self.repository} already runs {self.limit} job(s), its REPO_CONCURRENCY", -claimed / 1000
@@ -78,7 +78,7 @@ class RepoSlot:
     def _beat(self) -> None:
         while not self._stop.wait(self._ttl_ms / 3000):
             try:
-                self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)  # type: ignore[arg-type]
+                self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)
             except redis.RedisError as exc:
                 # The next beat, a third of the TTL later, still renews the claim in time.
                 log.warning("could not renew a slot of %s: %s", self.repository, exc)

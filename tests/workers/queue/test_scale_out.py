@@ -74,7 +74,9 @@ def test_two_workers_share_the_queue_and_no_job_runs_twice(scene: Scene) -> None
         assert len(link) == 1, gh.issue_comments(REPO, number)
 
 
-def test_a_command_goes_ahead_of_an_automatic_ci_repair_queued_before_it(scene: Scene, queue_name: str) -> None:
+def test_a_command_goes_ahead_of_an_automatic_ci_repair_queued_before_it(
+    scene: Scene, queue_name: str
+) -> None:
     settings = scene.world.settings(scene.env["REDIS_URL"], queue_name)
     enqueuer = CeleryEnqueuer(make_celery(settings))
     automatic = RepairRequest(
