@@ -21,5 +21,10 @@ class CeleryEnqueuer:
 
     def enqueue(self, request: RepairRequest) -> str:
         # The delivery id doubles as the task id: a redelivered job keeps its identity in logs.
-        result = self._app.send_task(REPAIR_TASK, args=[request.to_payload()], task_id=request.delivery_id)
+        result = self._app.send_task(
+            REPAIR_TASK,
+            args=[request.to_payload()],
+            task_id=request.delivery_id,
+            priority=request.priority(),
+        )
         return str(result.id)

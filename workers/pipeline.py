@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 from core.settings import Settings
 from inference import prompts
 from inference.protocol import TextModel
-from inference.tgi_client import TGIModel
+from inference.tgi_client import TGIModel, shared_pool
 from workers.checkout.repo_config import RepoConfig, load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
@@ -107,6 +107,7 @@ def prepare_checkout(
 def model_from(settings: Settings) -> TGIModel:
     return TGIModel(
         settings.tgi_url,
+        pool=shared_pool(settings.tgi_urls(), settings.tgi_endpoint_backoff_s),
         timeout_s=settings.tgi_timeout_s,
         retries=settings.tgi_retries,
         backoff_base_s=settings.tgi_backoff_base_s,
