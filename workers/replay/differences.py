@@ -43,10 +43,7 @@ def report(recorded: dict[str, Any], replayed: dict[str, Any], differences: list
     numbers = sorted(set(_rounds(recorded)) | set(new_rounds))
     for number in numbers:
         here = [d for d in differences if d.round == number]
-        if not here:
-            lines.append(f"round {number}: same ({_summary(new_rounds[number])})")
-            continue
-        lines.append(f"round {number}: {len(here)} difference(s)")
+        lines.append(f"round {number}: {_round_line(here, new_rounds.get(number))}")
         lines += [f"  {d.line()}" for d in here]
     old, new = recorded.get("outcome") or {}, replayed.get("outcome") or {}
     if outcome_matches(recorded, replayed):
@@ -108,7 +105,7 @@ def _rounds(record: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def _held(one: dict[str, Any] | None) -> str:
-    return "no such round" if one is None else "this round"
+    return "did not run it" if one is None else "ran it"
 
 
 def _text_at(answers: list[Any], i: int) -> str | None:
@@ -133,6 +130,18 @@ def _verdict(candidate: dict[str, Any] | None) -> str:
     if not candidate.get("tested"):
         return "not tested"
     return "tests passed" if candidate.get("passed") else "tests failed"
+
+
+def _round_line(here: list[Difference], replayed: dict[str, Any] | None) -> str:
+    """prompt same/differs, answers same/differ, and the candidates' verdicts when they are the same."""
+    if any(d.what == "round" for d in here):
+        return "ran only on one side"
+    prompt = "differs" if any(d.what == "prompt" for d in here) else "same"
+    answers = "differ" if any(d.what.startswith("answer") for d in here) else "same"
+    candidates = "differ" if any(d.what.startswith("candidate") for d in here) else "same: "
+    if replayed is not None and candidates != "differ":
+        candidates += _summary(replayed)
+    return f"prompt {prompt}; answers {answers}; candidates {candidates}"
 
 
 def _summary(one: dict[str, Any]) -> str:

@@ -7,10 +7,11 @@ codellama-bot, or edited. Each of these is a UsageError naming the file, never a
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import UsageError
 from workers.loop.trajectory import VERSION
@@ -62,7 +63,7 @@ class Recording(_Shape):
     kind: str
     job: str
     # A full commit id: it is passed to git, so nothing that could read as an option gets through.
-    commit: str = Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+    commit: str
     request: dict[str, Any]
     config: dict[str, Any]
     task: RecordedTask
@@ -71,6 +72,13 @@ class Recording(_Shape):
     rounds: list[RecordedRound]
     outcome: dict[str, Any]
     raw: dict[str, Any] = {}
+
+    @field_validator("commit")
+    @classmethod
+    def _full_commit_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
+            raise ValueError("expected a full commit id (40 or 64 hex digits)")
+        return value
 
 
 def load_recording(path: Path) -> Recording:
