@@ -78,6 +78,7 @@ def test_replay_from_the_recording_ends_the_same_without_a_model_or_touching_the
     assert lines[1].startswith("round 1: prompt same; answers same; candidates same: candidate 1 applied to")
     assert lines[1].endswith("tests failed") and lines[2].endswith("tests passed")
     assert lines[3] == "outcome: same (fixed: 'the tests pass')"
+    assert "note:" not in done.stdout  # every token count was recorded: none had to be estimated
     # The replay ran the tests again itself: its own record has their runs, and the same fix.
     mine, theirs = json.loads(own.read_text()), json.loads(recorded.read_text())
     assert mine["kind"] == "replay" and mine["base_runs"][0]["exit_code"] != 0
