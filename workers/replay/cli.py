@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.errors import ModelUnavailable, UsageError
 from core.scrub import scrubber_for
 from core.settings import Settings
 from inference.protocol import TextModel
@@ -63,7 +64,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     recorded_model = RecordedModel(recording)
     if args.endpoint:
         with model_from(settings.model_copy(update={"tgi_url": args.endpoint})) as served:
-            served.check_ready()
+            try:
+                served.check_ready()
+            except ModelUnavailable as exc:
+                raise UsageError(
+                    f"--endpoint: {exc}; start it, or pass the URL of one that answers"
+                ) from None
             _replay(settings, clone, recording, served, replayed)
     else:
         _replay(settings, clone, recording, recorded_model, replayed)

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 
 from core.errors import UsageError
+from core.settings import Settings
 from inference.protocol import GenerationParams
-from workers.loop.trajectory import VERSION, count_key
+from workers.loop.repair_config import repair_config
+from workers.loop.trajectory import VERSION, count_key, plain
+from workers.replay.checkout import recorded_config
 from workers.replay.record import load_recording, recording_of
 from workers.replay.recorded_model import Diverged, RecordedModel
 
@@ -134,3 +137,17 @@ def test_the_recorded_model_counts_as_recorded_and_estimates_the_rest() -> None:
     assert model.count_tokens("counted text") == 7 and model.estimated == 0
     assert model.count_tokens("never counted before") > 0 and model.estimated == 1
     assert (model.max_input_tokens(), model.max_total_tokens()) == (100, 200)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"candidates": "many"}, {"edit_format": "nonsense"}, {"max_rounds": 0}, {}],
+)
+def test_a_recorded_configuration_that_cannot_be_used_is_one_line(config: dict[str, Any]) -> None:
+    whole = plain(repair_config(Settings())) | {"test_command": "pytest"}
+    recording = recording_of(valid() | {"config": whole | config if config else {"x": 1}}, "r.json")
+    with pytest.raises(UsageError, match="the recorded configuration cannot be used"):
+        recorded_config(recording)
+    assert (
+        recorded_config(recording_of(valid() | {"config": whole}, "r.json")).candidates == whole["candidates"]
+    )

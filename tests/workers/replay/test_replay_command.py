@@ -165,6 +165,9 @@ def test_a_commit_the_clone_lacks_or_a_repo_that_is_no_clone_is_one_line_and_exi
     commit = json.loads(recorded.read_text())["commit"]
     assert done.returncode == 2 and f"commit {commit} is not in" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    done = replay(recorded, "--endpoint", NOBODY, workdir=tmp_path / "w")
+    assert done.returncode == 2 and "--endpoint: " in done.stderr and NOBODY in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
     (tmp_path / "plain").mkdir()
     done = replay(recorded, "--repo", str(tmp_path / "plain"), workdir=tmp_path / "w")
     assert done.returncode == 2 and "Traceback" not in done.stderr
