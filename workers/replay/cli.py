@@ -12,7 +12,7 @@ from core.scrub import scrubber_for
 from core.settings import Settings
 from inference.protocol import TextModel
 from workers.local.arguments import existing_directory, new_file
-from workers.loop.trajectory import Trajectory
+from workers.loop.trajectory import OMITTED, Trajectory
 from workers.pipeline import model_from, run_pipeline
 from workers.replay.checkout import ReplayEntry, clone_for
 from workers.replay.differences import compare, outcome_matches, report
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     differences = compare(recording.raw, new)
     source = f"answers from {args.endpoint}" if args.endpoint else "the recorded answers"
     print(f"replay of {recording.kind} job {recording.job} at {recording.commit[:12]} with {source}")
-    for note in _notes(recording, recorded_model, args.endpoint):
+    for note in replay_notes(recording, recorded_model, args.endpoint):
         print(f"note: {note}")
     for line in report(recording.raw, new, differences):
         print(line)
@@ -97,10 +97,17 @@ def _replay(
         replayed.ended({"status": "diverged", "reason": str(exc), "success": False})
 
 
-def _notes(recording: Recording, model: RecordedModel, endpoint: str | None) -> list[str]:
+def replay_notes(recording: Recording, model: RecordedModel, endpoint: str | None) -> list[str]:
     notes: list[str] = []
     if recording.task.had_prior_evidence:
         notes.append("the job had failing tests named by CI's logs; a replay has only its own test runs")
+    if not endpoint and any(_was_cut(a.text) for r in recording.rounds for a in r.answers):
+        notes.append("some recorded answers were cut to the record's caps; they cannot apply as they did")
     if not endpoint and model.estimated:
         notes.append(f"{model.estimated} token count(s) were not recorded and were estimated")
     return notes
+
+
+def _was_cut(text: str) -> bool:
+    # The marks workers/loop/trajectory.py leaves where it cut a text or stopped recording texts.
+    return text == OMITTED or (text.endswith(" chars cut]") and "…[" in text)

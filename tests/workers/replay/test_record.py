@@ -14,6 +14,7 @@ from inference.protocol import GenerationParams
 from workers.loop.repair_config import repair_config
 from workers.loop.trajectory import VERSION, count_key, plain
 from workers.replay.checkout import recorded_config
+from workers.replay.cli import replay_notes
 from workers.replay.record import load_recording, recording_of
 from workers.replay.recorded_model import Diverged, RecordedModel
 
@@ -151,3 +152,15 @@ def test_a_recorded_configuration_that_cannot_be_used_is_one_line(config: dict[s
     assert (
         recorded_config(recording_of(valid() | {"config": whole}, "r.json")).candidates == whole["candidates"]
     )
+
+
+def test_a_replay_notes_what_the_recording_could_not_keep() -> None:
+    data = valid()
+    data["rounds"][0]["answers"][0]["text"] = "start of a long answer…[5000 chars cut]"
+    data["task"]["had_prior_evidence"] = True
+    recording = recording_of(data, "r.json")
+    model = RecordedModel(recording)
+    model.count_tokens("not recorded")
+    notes = replay_notes(recording, model, None)
+    assert len(notes) == 3 and "cut to the record's caps" in notes[1] and "1 token count(s)" in notes[2]
+    assert replay_notes(recording_of(valid(), "r.json"), RecordedModel(recording), None) == []
