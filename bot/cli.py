@@ -1,4 +1,4 @@
-"""The `codellama-bot` command: serve, worker, ready, fix, apply, locate, bench."""
+"""The `codellama-bot` command: serve, worker, ready, fix, replay, apply, locate, bench."""
 
 from __future__ import annotations
 
@@ -118,6 +118,12 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.replay.cli import run
+
+    return run(args, settings)
+
+
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
     from workers.edits.cli import run
 
@@ -162,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the job's record (prompts, answers, verdicts) to FILE as JSON, not under BOT_DATA_DIR",
     )
     fix.set_defaults(handler=_fix)
+    replay = sub.add_parser("replay", help="run a recorded job's repair loop again and print what differs")
+    from workers.replay.cli import add_arguments as add_replay_arguments
+
+    add_replay_arguments(replay)
+    replay.set_defaults(handler=_replay)
     apply = sub.add_parser("apply", help="apply a model answer to a checkout and report each edit")
     from workers.edits.cli import add_arguments as add_apply_arguments
 
