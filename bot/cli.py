@@ -1,4 +1,4 @@
-"""The `codellama-bot` command: serve, worker, ready, fix, apply, locate, bench, jobs, cancel."""
+"""The `codellama-bot` command: serve, worker, ready, fix, replay, apply, locate, bench, jobs, cancel."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def _ready(args: argparse.Namespace, settings: Settings) -> int:
 
 def _fix(args: argparse.Namespace, settings: Settings) -> int:
     from workers.local.fix import run_local_fix
-    from workers.local.progress_display import fix_progress
+    from workers.local.progress_display import fix_progress, outcome_line
     from workers.loop.repair_loop import RepairStatus
     from workers.pipeline import model_from
 
@@ -105,19 +105,26 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
             progress=progress,
         )
     result = fixed.result
+    say = outcome_line(settings.log_format)
     if result.status == RepairStatus.NOT_REPRODUCED:
         print(f"codellama-bot: the tests pass; nothing to fix (`{result.before.command}` exits 0).")
         return 0
     if result.success:
         print(result.diff)
-        print(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.", file=sys.stderr)
+        say(f"Fixed: the tests pass. The fix is on branch {fixed.branch}.")
         if result.explanation:
-            print(result.explanation, file=sys.stderr)
+            say(result.explanation)
         return 0
-    print(f"Gave up: {result.reason}.", file=sys.stderr)
+    say(f"Gave up: {result.reason}.")
     last = result.after or result.before
-    print(last.output[-3000:], file=sys.stderr)
+    say(last.output[-3000:])
     return 1
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.replay.cli import run
+
+    return run(args, settings)
 
 
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
@@ -176,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the job's record (prompts, answers, verdicts) to FILE as JSON, not under BOT_DATA_DIR",
     )
     fix.set_defaults(handler=_fix)
+    replay = sub.add_parser("replay", help="run a recorded job's repair loop again and print what differs")
+    from workers.replay.cli import add_arguments as add_replay_arguments
+
+    add_replay_arguments(replay)
+    replay.set_defaults(handler=_replay)
     apply = sub.add_parser("apply", help="apply a model answer to a checkout and report each edit")
     from workers.edits.cli import add_arguments as add_apply_arguments
 

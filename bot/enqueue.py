@@ -28,5 +28,10 @@ class CeleryEnqueuer:
             # Before the message: a worker quick to take it up must find the row to mark it running.
             self._registry.queued(request, request_links(request, self._api_url))
         # The delivery id doubles as the task id: a redelivered job keeps its identity in logs.
-        result = self._app.send_task(REPAIR_TASK, args=[request.to_payload()], task_id=request.delivery_id)
+        result = self._app.send_task(
+            REPAIR_TASK,
+            args=[request.to_payload()],
+            task_id=request.delivery_id,
+            priority=request.priority(),
+        )
         return str(result.id)

@@ -10,6 +10,11 @@ JobKind = Literal["issue", "ci", "help"]
 
 # The Celery task name is the only thing the receiver knows of the workers.
 REPAIR_TASK = "workers.repair"
+# Celery message priorities on Redis, where the lower number is served first (kombu keeps one list per
+# step 0/3/6/9 and pops them in that order): a person waiting for an answer goes ahead of a CI repair that
+# nobody asked for.
+COMMAND_PRIORITY = 0
+AUTOMATIC_PRIORITY = 6
 # The Check Run every job on a commit shows; the receiver re-runs a job when someone re-runs this check.
 CHECK_RUN_NAME = "codellama-bot"
 # The check's button that runs the job again (check_run.requested_action carries it back).
@@ -53,6 +58,13 @@ class RepairRequest:
         data = dict(data)
         data["pull_numbers"] = tuple(data.get("pull_numbers") or ())
         return cls(**data)
+
+    def priority(self) -> int:
+        """COMMAND_PRIORITY for what a person asked for (a command, a review, re-running a check), else
+        AUTOMATIC_PRIORITY (a red CI run)."""
+        if self.kind == "ci" and not self.requested_by:
+            return AUTOMATIC_PRIORITY
+        return COMMAND_PRIORITY
 
     def branch_name(self, prefix: str) -> str:
         """The branch the fix is pushed to; stable per request so that a retried job reuses it."""

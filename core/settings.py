@@ -10,6 +10,7 @@ from typing import Literal, get_args
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.endpoint_urls import parse_endpoint_urls
 from core.errors import ConfigurationError
 
 # The names of the edit formats (workers/edits/formats.py registers one class under each). They live here,
@@ -57,7 +58,11 @@ class Settings(BaseSettings):
     # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.
     redis_wait_s: float = Field(default=30.0, ge=0)
     celery_queue: str = "codellama-repairs"
+    # One model server, or several replicas separated by commas (inference/endpoints.py balances them).
     tgi_url: str = "http://localhost:8080"
+    # A replica that fails a request or its health check gets no request for this long (doubling per
+    # failure in a row, up to 10x).
+    tgi_endpoint_backoff_s: float = Field(default=30.0, gt=0)
     tgi_timeout_s: float = 120.0
     tgi_retries: int = 4
     tgi_backoff_base_s: float = 1.0
@@ -113,6 +118,9 @@ class Settings(BaseSettings):
     celery_visibility_timeout_s: int = Field(default=60, ge=6)
     job_lock_ttl_s: float = Field(default=30.0, gt=0)
     dedupe_ttl_s: int = 7 * 24 * 3600
+    # Jobs running at once on one repository, across every worker; one more waits in the queue
+    # (workers/queue/repo_slots.py).
+    repo_concurrency: int = Field(default=2, ge=1)
     # GitHub caps webhook payloads at 25 MB; a bigger body is refused (413) before it is read whole.
     webhook_max_body_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
 
@@ -120,6 +128,18 @@ class Settings(BaseSettings):
     @classmethod
     def _level_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("tgi_url")
+    @classmethod
+    def _tgi_urls_well_formed(cls, value: str) -> str:
+        try:
+            parse_endpoint_urls(value)
+        except ValueError as exc:
+            raise ValueError(f"TGI_URL: {exc}") from None
+        return value
+
+    def tgi_urls(self) -> tuple[str, ...]:
+        return parse_endpoint_urls(self.tgi_url)
 
     @model_validator(mode="after")
     def _key_sources_exclusive(self) -> Settings:

@@ -87,9 +87,13 @@ def serve(
 
 @contextmanager
 def worker(
-    env: dict[str, str], log_path: Path, name: str = "w1", stderr_path: Path | None = None
+    env: dict[str, str],
+    log_path: Path,
+    name: str = "w1",
+    stderr_path: Path | None = None,
+    concurrency: int = 1,
 ) -> Iterator[BotProcess]:
-    argv = ["worker", "--concurrency", "1", "--hostname", f"{name}@%h"]
+    argv = ["worker", "--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
     process = BotProcess(argv, env, log_path, stderr_path)
     try:
         wait_until(lambda: " ready." in process.log() or _died(process), 60, "the Celery worker to be ready")

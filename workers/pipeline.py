@@ -13,11 +13,12 @@ from typing import Any, Protocol, TypeVar
 from core.settings import Settings
 from inference import prompts
 from inference.protocol import TextModel
-from inference.tgi_client import TGIModel
+from inference.tgi_client import TGIModel, shared_pool
 from workers.checkout.repo_config import RepoConfig, load_repo_config
 from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
+from workers.loop.counted_model import CountedModel
 from workers.loop.progress import SILENT, Progress, Publishing, SettingUp
 from workers.loop.repair_config import RepairConfig, repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
@@ -73,6 +74,8 @@ def run_pipeline(
         if trajectory is not None:
             config = plain(prepared.config) | {"test_command": task.test_command}
             trajectory.started(task.repository, prepared.workspace.head_sha, config)
+            trajectory.tasked(task, model.max_input_tokens(), model.max_total_tokens())
+            model = CountedModel(model, trajectory)
         loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, progress, trajectory)
         result = loop.run(task)
         if trajectory is not None:
@@ -107,6 +110,7 @@ def prepare_checkout(
 def model_from(settings: Settings) -> TGIModel:
     return TGIModel(
         settings.tgi_url,
+        pool=shared_pool(settings.tgi_urls(), settings.tgi_endpoint_backoff_s),
         timeout_s=settings.tgi_timeout_s,
         retries=settings.tgi_retries,
         backoff_base_s=settings.tgi_backoff_base_s,

@@ -27,7 +27,7 @@ DAY_S = 24 * 3600
 def write_trajectory(record: Trajectory, path: Path, scrub: Callable[[str], str]) -> None:
     """Write the record scrubbed (every string in it, so a secret is masked whatever JSON escaping it
     would get) to a temporary file beside `path`, then rename it there: a reader sees all or nothing."""
-    text = json.dumps(_scrubbed(record.to_json(), scrub), indent=1, ensure_ascii=False)
+    text = json.dumps(scrubbed_record(record, scrub), indent=1, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -38,6 +38,12 @@ def write_trajectory(record: Trajectory, path: Path, scrub: Callable[[str], str]
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def scrubbed_record(record: Trajectory, scrub: Callable[[str], str]) -> dict[str, Any]:
+    """The record as it is written: every string scrubbed (a replay compares with a written record)."""
+    scrubbed: dict[str, Any] = _scrubbed(record.to_json(), scrub)
+    return scrubbed
 
 
 def keep_trajectory(settings: Settings, record: Trajectory, scrub: Callable[[str], str]) -> Path | None:

@@ -3,7 +3,8 @@
 Endpoints: POST / (compat), /generate, /generate_stream (SSE), /v1/chat/completions (and its stream),
 /v1/completions (not streamed), /tokenize; GET /info, /health, /metrics. Shapes and checks live in
 tgi_shapes.py. Run in-process as a context manager, or out of process:
-`python -m tests.stand_ins.tgi_server --port P --script answers.json` (a JSON list of answer strings).
+`python -m tests.stand_ins.tgi_server --port P --script answers.json [--delay S]` (a JSON list of answer
+strings; a delay keeps each generation request in flight, e.g. for a test that kills the server).
 """
 
 from __future__ import annotations
@@ -254,6 +255,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the TGI stand-in until SIGTERM or SIGINT.")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--script", help="JSON file: a list of answers, served in order")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each generation answer")
     args = parser.parse_args()
     answers: list[str] = []
     if args.script:
@@ -262,7 +264,7 @@ def main() -> None:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    with TGIStandIn(responder=answers, port=args.port) as tgi:
+    with TGIStandIn(responder=answers, port=args.port, delay_s=args.delay) as tgi:
         print(f"listening on {tgi.url}", flush=True)  # a parent process reads the port from this line
         while not done.wait(1.0):  # woken by the signal handlers above
             pass

@@ -1,5 +1,6 @@
 """What `fix` shows while it works: one line per phase and per round, through logging (so LOG_FORMAT=json
-keeps every stderr line JSON), and on a terminal a status line that ticks every second meanwhile."""
+keeps every stderr line JSON), and meanwhile on a terminal a status line that ticks every second, elsewhere (a
+CI log, a pipe) a "still ..." line after every HEARTBEAT_S of silence, so a long test run never looks hung."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -16,6 +17,7 @@ from workers.loop.progress import Localizing, Phase, Progress, Publishing, Repro
 
 log = logging.getLogger("codellama.progress")
 TICK_S = 1.0
+HEARTBEAT_S = 5.0
 
 
 def describe(phase: Phase) -> str:
@@ -41,26 +43,33 @@ def describe(phase: Phase) -> str:
 class PhaseLines(Progress):
     """Logs each phase; with a terminal, also keeps a live status line (phase and seconds elapsed)."""
 
-    def __init__(self, terminal: TextIO | None) -> None:
+    def __init__(self, terminal: TextIO | None, heartbeat_s: float = HEARTBEAT_S) -> None:
         self._terminal = terminal
+        self._heartbeat_s = heartbeat_s
         self._current = "starting"
-        self._since = time.monotonic()
+        self._since = self._last_line = time.monotonic()
         self._lock = threading.Lock()
 
     def phase(self, phase: Phase) -> None:
         line = describe(phase)
         with self._lock:
             self._current, self._since = line, time.monotonic()
+            self._last_line = self._since
             self._clear()
         log.info("%s", line)
 
     def tick(self) -> None:
-        if self._terminal is None:
-            return
+        now = time.monotonic()
         with self._lock:
-            seconds = int(time.monotonic() - self._since)
-            self._terminal.write(f"\r\x1b[K… {self._current[:100]} ({seconds}s)")
-            self._terminal.flush()
+            seconds = int(now - self._since)
+            if self._terminal is not None:
+                self._terminal.write(f"\r\x1b[K… {self._current[:100]} ({seconds}s)")
+                self._terminal.flush()
+                return
+            if now - self._last_line < self._heartbeat_s:
+                return
+            self._last_line = now
+        log.info("still %s (%ds)", self._current.split(":", 1)[0], seconds)
 
     def _clear(self) -> None:
         if self._terminal is not None:
@@ -73,10 +82,10 @@ class PhaseLines(Progress):
 
 
 @contextmanager
-def fix_progress(log_format: str) -> Iterator[PhaseLines]:
+def fix_progress(log_format: str, heartbeat_s: float = HEARTBEAT_S) -> Iterator[PhaseLines]:
     """The display for a `fix` run: live only when stderr is a terminal and the logs are text."""
     terminal = sys.stderr if sys.stderr.isatty() and log_format == "text" else None
-    display = PhaseLines(terminal)
+    display = PhaseLines(terminal, heartbeat_s)
     stop = threading.Event()
 
     def ticking() -> None:
@@ -84,12 +93,19 @@ def fix_progress(log_format: str) -> Iterator[PhaseLines]:
             display.tick()
 
     ticker = threading.Thread(target=carry_context(ticking), daemon=True, name="progress")
-    if terminal is not None:
-        ticker.start()
+    ticker.start()
     try:
         yield display
     finally:
         stop.set()
-        if terminal is not None:
-            ticker.join(timeout=2 * TICK_S)
+        ticker.join(timeout=2 * TICK_S)
         display.close()
+
+
+def outcome_line(log_format: str) -> Callable[[str], None]:
+    """How `fix` tells its outcome on stderr: as written for a person, or with LOG_FORMAT=json as a log
+    record, so that every stderr line stays one JSON object for a log collector."""
+    if log_format != "json":
+        return lambda text: print(text, file=sys.stderr)
+    outcome_log = logging.getLogger("codellama.fix")
+    return lambda text: outcome_log.info("%s", text)

@@ -11,6 +11,7 @@ further text is replaced by a marker, so a 20-round job with 16 candidates canno
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from workers.retrieval.rank import Ranked
 from workers.runners.process import RunResult
 
 if TYPE_CHECKING:  # the loop imports this module: a runtime import back would be a cycle
-    from workers.loop.repair_loop import RepairResult
+    from workers.loop.repair_loop import RepairResult, RepairTask
 
 VERSION = 1
 PROMPT_CHARS = 200_000  # Code Llama's 16k-token window is about 64k characters: a whole prompt fits
@@ -32,6 +33,9 @@ FEEDBACK_CHARS = 8_000
 TOTAL_CHARS = 8_000_000
 # How much of the localization ranking is kept: the context never reaches further down.
 RANKING_KEPT = 30
+# Token counts kept for a replay (workers/replay/): context building asks about a few hundred pieces; past
+# this many a replay estimates the rest.
+COUNTS_KEPT = 20_000
 OMITTED = "[omitted: the trajectory reached its size cap]"
 
 
@@ -47,6 +51,11 @@ class Trajectory:
         self.repository = ""
         self.commit = ""
         self.config: dict[str, Any] = {}
+        # What a replay needs to run the loop again: the task as the loop got it, the server's limits and
+        # its token counts (the prompt's budget and context depend on them).
+        self.task: dict[str, Any] = {}
+        self.model: dict[str, Any] = {}
+        self.token_counts: dict[str, int] = {}
         self.evidence = ""
         self.ranking: list[dict[str, Any]] = []
         self.context: dict[str, Any] = {}
@@ -67,6 +76,25 @@ class Trajectory:
 
     def started(self, repository: str, commit: str, config: dict[str, Any]) -> None:
         self.repository, self.commit, self.config = repository, commit, config
+
+    def tasked(self, task: RepairTask, max_input_tokens: int | None, max_total_tokens: int | None) -> None:
+        """The task as the loop gets it (CI's evidence gathered from logs is not kept: only whether there
+        was some) and the model server's limits."""
+        self.task = {
+            "repository": task.repository,
+            "task_text": self.text(task.task_text, PROMPT_CHARS),
+            "query_text": self.text(task.query_text, PROMPT_CHARS),
+            "test_command": task.test_command,
+            "require_failure": task.require_failure,
+            "ci_log_text": self.text(task.ci_log_text, PROMPT_CHARS, tail=True),
+            "isolated_candidates": task.isolated_candidates,
+            "had_prior_evidence": task.prior_evidence is not None,
+        }
+        self.model = {"max_input_tokens": max_input_tokens, "max_total_tokens": max_total_tokens}
+
+    def counted(self, text: str, tokens: int) -> None:
+        if len(self.token_counts) < COUNTS_KEPT:
+            self.token_counts[count_key(text)] = tokens
 
     def reproduced(self, runs: list[RunResult]) -> None:
         self.base_runs = [self.run(r) for r in runs]
@@ -147,6 +175,9 @@ class Trajectory:
             "repository": self.repository,
             "commit": self.commit,
             "config": self.config,
+            "task": self.task,
+            "model": self.model,
+            "token_counts": self.token_counts,
             "base_runs": self.base_runs,
             "evidence": self.evidence,
             "ranking": self.ranking,
@@ -155,6 +186,11 @@ class Trajectory:
             "outcome": self.outcome,
             "links": self.links,
         }
+
+
+def count_key(text: str) -> str:
+    """A text's key in `token_counts`: a digest, so the record does not hold every piece twice."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def plain(value: Any) -> Any:

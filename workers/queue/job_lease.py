@@ -66,7 +66,11 @@ class JobLease(bootsteps.StartStopStep):
         if not tags:
             return
         try:
-            renewed = renew(channel.client, channel.unacked_index_key, tags)
+            # A pooled connection of its own, never `channel.client`: that one may be waiting on the BRPOP
+            # a worker with a free pool process keeps in flight, and a command sent behind it would read
+            # the BRPOP's reply (the worker then dies: "'int' object is not iterable").
+            with channel.conn_or_acquire() as client:
+                renewed = renew(client, channel.unacked_index_key, tags)
         except (redis.RedisError, OSError) as exc:
             # The next renewal tries again; five in a row must fail before the lease lapses.
             log.warning("could not renew the lease of %d job(s): %s", len(tags), exc)

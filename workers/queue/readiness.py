@@ -34,9 +34,10 @@ def problems(settings: Settings, *, worker: bool) -> list[str]:
     if redis_down:
         found.append(redis_down)
     if worker:
-        model_down = model_problem(settings.tgi_url)
-        if model_down:
-            found.append(model_down)
+        # One replica answering is enough to take work: requests go round the others.
+        models_down = [problem for url in settings.tgi_urls() if (problem := model_problem(url))]
+        if len(models_down) == len(settings.tgi_urls()):
+            found.extend(models_down)
     return found
 
 

@@ -22,11 +22,15 @@ from workers.queue.hand_back import HandBack
 from workers.queue.job_lock import JobLock, LockBusy
 from workers.queue.job_rows import RowProgress
 from workers.queue.log_scrubbing import scrub_worker_logs
+from workers.queue.repo_slots import RepoBusy, RepoSlot
 from workers.queue.stop_watch import Stopped
 
 log = logging.getLogger("codellama.tasks")
 
 MAX_TRANSIENT_RETRIES = 5
+# A job deferred because its repository is at REPO_CONCURRENCY comes back at most this long later (or when
+# the oldest claim would lapse, if sooner): short, as a running job may end any moment.
+REPO_BUSY_RETRY_S = 10.0
 # The status a stopped job ends with (the Check Run's conclusion `cancelled`).
 CANCELLED = "cancelled"
 
@@ -49,6 +53,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             return _repair(self, request)
 
     def _repair(self: Task, request: RepairRequest) -> dict[str, str]:
+        log.info("job %s started: %s (priority %d)", request.delivery_id, request.kind, request.priority())
         if stop_watch.stop_requested(locks, request):
             return _stopped(request, started=False)
         rows.running(request, request_links(request, api_url))
@@ -64,6 +69,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         try:
             with (
                 hand_back.job_running(),
+                RepoSlot(locks, request.repo_full_name, settings.repo_concurrency, settings.job_lock_ttl_s),
                 JobLock(locks, lock_name, settings.job_lock_ttl_s),
                 stop_watch.watching(locks, request),
             ):
@@ -76,6 +82,13 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             log.warning("job %s handed back: the worker is stopping", request.delivery_id)
             rows.requeued(request.delivery_id, "handed back: its worker stopped")
             raise Reject("handed back on SIGTERM", requeue=True) from None
+        except RepoBusy as busy:
+            # Deferred, not waited for: the retry waits in the queue (an ETA message), not in a pool
+            # process, so the worker takes other repositories' jobs meanwhile; it is never lost.
+            countdown = max(1.0, min(busy.frees_in_s, REPO_BUSY_RETRY_S))
+            log.info("job %s deferred for %.0fs: %s", request.delivery_id, countdown, busy)
+            rows.requeued(request.delivery_id, "waiting for a slot in its repository")
+            raise self.retry(countdown=countdown, max_retries=None) from None
         except LockBusy as busy:
             # The same job is running elsewhere, or its dead worker's lock has not lapsed yet (a pool
             # process the OOM killer took): try again just after it would lapse.

@@ -351,6 +351,8 @@ def test_a_job_keeps_its_trajectory_under_the_data_dir_with_secrets_masked(
     assert record["version"] == 1 and record["kind"] == "github" and record["repository"] == REPO
     assert record["request"]["instructions"] == "fix it, ***" and record["commit"] == world.base_sha
     assert record["config"]["candidates"] == 1 and record["ranking"][0]["reasons"]
+    # What a replay needs is recorded, scrubbed like the rest.
+    assert "fix it, ***" in record["task"]["task_text"] and record["token_counts"]
     [round_one] = record["rounds"]
     assert [round_one["prompt"]] == sent and "***" in round_one["prompt"]
     assert round_one["answers"][0]["text"] == PARENS_RIGHT
