@@ -14,6 +14,8 @@ from core.job_registry import STATES, JobRecord, JobRegistry
 from core.settings import Settings
 
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# A row's text can hold an error message: no tab, newline or terminal escape may break a line or the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _repository(text: str) -> str:
@@ -46,7 +48,8 @@ def row_line(row: JobRecord, now: float) -> str:
     where = row.repository + (f"#{row.number}" if row.number is not None else "")
     status = row.outcome if row.state == "done" else (row.phase or "-")
     spend = f"{row.tokens} tokens, {row.rounds} rounds"
-    return "\t".join([row.id, row.state, status, where, age(row.age_s(now)), spend, " ".join(row.links)])
+    fields = [row.id, row.state, status, where, age(row.age_s(now)), spend, " ".join(row.links)]
+    return "\t".join(_CONTROL.sub(" ", field) for field in fields)
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -30,7 +30,9 @@ def test_jobs_lists_rows_filtered_by_state_and_repository(redis_url: str) -> Non
         ["d-queued", "queued", "-", "octo/one#5"],
     ]
     assert lines[0].split("\t")[5:] == ["900 tokens, 2 rounds", "https://x/pull/9"]
+    rows.requeued("d-queued", "to be retried: GitHub said\n\x1b[31mboom\tnow")
     queued = _cli(["jobs", "--state", "queued"], _env(redis_url)).stdout.splitlines()[1:]
+    assert queued[0].split("\t")[2] == "to be retried: GitHub said  [31mboom now"  # one line, no escape
     assert [line.split("\t")[0] for line in queued] == ["d-queued"]
     two = _cli(["jobs", "--repo", "octo/two"], _env(redis_url)).stdout.splitlines()[1:]
     assert [line.split("\t")[0] for line in two] == ["d-done"]
