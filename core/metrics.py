@@ -20,46 +20,79 @@ Worker:
   codellama_model_request_seconds{endpoint}                 one HTTP request to the model server
   codellama_model_errors_total{endpoint,error}              requests that failed, by exception or HTTP status
   codellama_sandbox_kills_total{limit}                      sandboxed runs a limit stopped or broke
+
+The metrics are made on first use, not on import: prometheus_client chooses between one-process and
+multiprocess mode when it is first imported, and the worker sets PROMETHEUS_MULTIPROC_DIR only once its
+settings are read, after much of the job code is imported.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
-from prometheus_client.metrics import MetricWrapperBase
+import threading
+from typing import Any
 
-# Receiver.
-DELIVERIES = Counter(
-    "codellama_webhook_deliveries", "Webhook deliveries answered", ["event", "outcome", "status"]
-)
-ACK_SECONDS = Histogram(
-    "codellama_webhook_ack_seconds",
-    "Time from a delivery's arrival to its answer",
-    ["outcome"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
 # Read from Redis at scrape time by bot/queue_depth.py, so not a stored metric: only the names live here.
 QUEUE_DEPTH = "codellama_queue_depth"
 QUEUE_REDIS_UP = "codellama_queue_redis_up"
 
-# Worker.
-JOBS = Counter("codellama_jobs", "Jobs ended, by how they ended", ["status"])
-PHASE_SECONDS = Histogram(
-    "codellama_job_phase_seconds",
-    "Time a job spent in each phase",
-    ["phase"],
-    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600),
-)
-ROUNDS = Counter("codellama_repair_rounds", "Repair rounds run")
-CANDIDATES = Counter("codellama_candidates", "Candidate answers, by stage (generated, tested)", ["stage"])
-TOKENS = Counter("codellama_model_tokens", "Model tokens spent, by kind (prompt, completion)", ["kind"])
-MODEL_SECONDS = Histogram(
-    "codellama_model_request_seconds",
-    "One HTTP request to the model server, by endpoint",
-    ["endpoint"],
-    buckets=(0.05, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300),
-)
-MODEL_ERRORS = Counter("codellama_model_errors", "Failed requests to the model server", ["endpoint", "error"])
-SANDBOX_KILLS = Counter("codellama_sandbox_kills", "Sandboxed runs a limit stopped or broke", ["limit"])
+_lock = threading.Lock()
+_made: dict[str, Any] = {}
+
+
+def _make() -> dict[str, Any]:
+    from prometheus_client import Counter, Histogram
+
+    return {
+        # Receiver.
+        "DELIVERIES": Counter(
+            "codellama_webhook_deliveries", "Webhook deliveries answered", ["event", "outcome", "status"]
+        ),
+        "ACK_SECONDS": Histogram(
+            "codellama_webhook_ack_seconds",
+            "Time from a delivery's arrival to its answer",
+            ["outcome"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        ),
+        # Worker.
+        "JOBS": Counter("codellama_jobs", "Jobs ended, by how they ended", ["status"]),
+        "PHASE_SECONDS": Histogram(
+            "codellama_job_phase_seconds",
+            "Time a job spent in each phase",
+            ["phase"],
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600),
+        ),
+        "ROUNDS": Counter("codellama_repair_rounds", "Repair rounds run"),
+        "CANDIDATES": Counter(
+            "codellama_candidates", "Candidate answers, by stage (generated, tested)", ["stage"]
+        ),
+        "TOKENS": Counter(
+            "codellama_model_tokens", "Model tokens spent, by kind (prompt, completion)", ["kind"]
+        ),
+        "MODEL_SECONDS": Histogram(
+            "codellama_model_request_seconds",
+            "One HTTP request to the model server, by endpoint",
+            ["endpoint"],
+            buckets=(0.05, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300),
+        ),
+        "MODEL_ERRORS": Counter(
+            "codellama_model_errors", "Failed requests to the model server", ["endpoint", "error"]
+        ),
+        "SANDBOX_KILLS": Counter(
+            "codellama_sandbox_kills", "Sandboxed runs a limit stopped or broke", ["limit"]
+        ),
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """`metrics.JOBS` and the rest, registered with prometheus_client's default registry on first use."""
+    with _lock:
+        if not _made:
+            _made.update(_make())
+    try:
+        return _made[name]
+    except KeyError:
+        raise AttributeError(f"core.metrics has no metric {name}") from None
+
 
 _SUFFIXES = {
     "counter": ("_total", "_created"),
@@ -71,8 +104,8 @@ _SUFFIXES = {
 def exported_names() -> frozenset[str]:
     """Every series name the bot exports (counters with _total, histograms with _bucket/_count/_sum)."""
     names = {QUEUE_DEPTH, QUEUE_REDIS_UP}
-    for metric in globals().values():
-        if isinstance(metric, MetricWrapperBase):
-            for family in metric.describe():
-                names.update(family.name + suffix for suffix in _SUFFIXES[family.type])
+    __getattr__("JOBS")  # made, if they were not yet
+    for metric in _made.values():
+        for family in metric.describe():
+            names.update(family.name + suffix for suffix in _SUFFIXES[family.type])
     return frozenset(names)

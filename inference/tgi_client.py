@@ -10,6 +10,7 @@ from typing import Any
 
 from huggingface_hub import InferenceClient
 
+from inference.metering import model_request
 from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import RetryPolicy
 from inference.server_facts import ServedModel, ServerFacts
@@ -68,15 +69,16 @@ class TGIModel(ServedModel):
         sampling: dict[str, Any] = {}
         if params.do_sample:
             sampling = {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
-        return self._client.text_generation(
-            prompt,
-            details=True,
-            max_new_tokens=params.max_new_tokens,
-            stop=list(params.stop) or None,
-            seed=params.seed,
-            return_full_text=False,
-            **sampling,
-        )
+        with model_request("generate"):
+            return self._client.text_generation(
+                prompt,
+                details=True,
+                max_new_tokens=params.max_new_tokens,
+                stop=list(params.stop) or None,
+                seed=params.seed,
+                return_full_text=False,
+                **sampling,
+            )
 
 
 def _finish_reason(value: str) -> FinishReason:
