@@ -3,10 +3,14 @@ before and after real work: a signed delivery on the receiver, a whole repair jo
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bot.exits import USAGE
 from tests import processes
 from tests.bugs import PARENS_RIGHT, PARENS_WRONG
 from tests.conftest import free_port, wait_until
@@ -89,3 +93,26 @@ def test_worker_metrics_port_counts_a_repair_job_over_its_pool(
     }
     assert phases == {"setting_up": 1, "reproducing": 1, "localizing": 1, "round": 2, "publishing": 1}
     assert after.value("codellama_job_phase_seconds_sum", phase="round") > 0
+
+
+@pytest.mark.parametrize("port", ["busy", "70000", "eighty"])
+def test_a_metrics_port_the_worker_cannot_serve_is_one_line(
+    tmp_path: Path, redis_url: str, queue_name: str, port: str
+) -> None:
+    with parens_scene(tmp_path, redis_url, queue_name, [PARENS_RIGHT]) as scene, socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        value = str(taken.getsockname()[1]) if port == "busy" else port
+        env = scene.env | {"WORKER_METRICS_PORT": value, "BOT_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "worker"],
+            env=processes.child_env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "WORKER_METRICS_PORT" in lines[0].upper(), done.stderr
+    assert done.returncode == USAGE, done.stderr
