@@ -60,8 +60,9 @@ def test_worker_metrics_port_counts_a_repair_job_over_its_pool(
     tmp_path: Path, redis_url: str, queue_name: str
 ) -> None:
     port = free_port()
-    data = tmp_path / "data"
-    knobs = {"WORKER_METRICS_PORT": str(port), "BOT_DATA_DIR": str(data)}
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    knobs = {"WORKER_METRICS_PORT": str(port), "TMPDIR": str(temporary)}
     with parens_scene(tmp_path, redis_url, queue_name, [PARENS_WRONG, PARENS_RIGHT], **knobs) as scene:
         with (
             processes.serve(scene.env, scene.port, tmp_path / "serve.log"),
@@ -69,7 +70,8 @@ def test_worker_metrics_port_counts_a_repair_job_over_its_pool(
         ):
             before = scrape(port)
             assert before.value("codellama_repair_rounds_total") == 0
-            [directory] = (data / "metrics").iterdir()  # the pool processes' files, fresh for this worker
+            # The pool processes' files, in a directory made fresh for this worker.
+            [directory] = temporary.glob("codellama-metrics-*")
             _, payload = scene.fix_command()
             assert scene.deliver("issue_comment", payload, "metrics-job").status_code == 202
             scene.pull_request()
@@ -103,7 +105,7 @@ def test_a_metrics_port_the_worker_cannot_serve_is_one_line(
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         value = str(taken.getsockname()[1]) if port == "busy" else port
-        env = scene.env | {"WORKER_METRICS_PORT": value, "BOT_DATA_DIR": str(tmp_path / "data")}
+        env = scene.env | {"WORKER_METRICS_PORT": value}
         done = subprocess.run(
             [sys.executable, "-m", "bot.cli", "worker"],
             env=processes.child_env(env),

@@ -28,7 +28,7 @@ def start(settings: Settings) -> Path | None:
     if "prometheus_client" in sys.modules:
         # Its one-process mode would be fixed already, and the pool's counts would never reach the port.
         raise RuntimeError("prometheus_client was imported before the worker chose its metrics directory")
-    directory = _fresh_directory(settings.data_dir() / "metrics")
+    directory = _fresh_directory()
     os.environ[MULTIPROC_VARIABLE] = str(directory)
 
     from celery import signals
@@ -47,14 +47,11 @@ def start(settings: Settings) -> Path | None:
     return directory
 
 
-def _fresh_directory(parent: Path) -> Path:
-    """A directory of this worker's own: files a previous run left would be counted again. Removed at exit
-    by the process that made it (pool processes inherit atexit handlers, but must not remove it)."""
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        directory = Path(tempfile.mkdtemp(prefix=f"worker-{os.getpid()}-", dir=parent))
-    except OSError:
-        directory = Path(tempfile.mkdtemp(prefix="codellama-metrics-"))
+def _fresh_directory() -> Path:
+    """A directory of this worker's own in the temporary directory: files a previous run left would be counted
+    again, and a worker killed before it could remove its directory leaves nothing on a persistent volume.
+    Removed at exit by the process that made it (pool processes inherit atexit handlers, but must not)."""
+    directory = Path(tempfile.mkdtemp(prefix="codellama-metrics-"))
     owner = os.getpid()
 
     def remove() -> None:
