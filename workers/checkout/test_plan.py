@@ -25,9 +25,9 @@ class TestPlan:
 
     @property
     def origin(self) -> str:
-        """One line for the report: `from .github/codellama.yml` or `by convention (Go: go.mod)`."""
+        """For the report: `from .github/codellama.yml` or `by convention, Go: go.mod`."""
         if self.source == "convention":
-            return f"by convention ({self.why})"
+            return f"by convention, {self.why}"
         return f"from {self.why}" if self.why else f"from {self.source}"
 
 
