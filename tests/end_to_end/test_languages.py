@@ -9,7 +9,6 @@ GitHub and the model are stand-ins."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,18 +45,20 @@ def _need_toolchain(language: str) -> None:
     missing = [tool for tool in TOOLCHAINS[language] if shutil.which(tool) is None]
     if missing:
         pytest.skip(
-            f"{language}: {' and '.join(missing)} not installed here; scripts/install-test-tools.sh installs them"
+            f"{language}: {' and '.join(missing)} not installed; scripts/install-test-tools.sh installs them"
         )
 
 
-def _clone_and_test(tmp: Path, branch: str, world_bare: Path, command: str) -> subprocess.CompletedProcess[str]:
+def _clone_and_test(
+    tmp: Path, branch: str, world_bare: Path, command: str
+) -> subprocess.CompletedProcess[str]:
     """A fresh clone of the pushed branch, tested from scratch with the project's own command."""
     dest = tmp / "verify"
-    subprocess.run(["git", "clone", "-q", "--branch", branch, str(world_bare), str(dest)], check=True, timeout=60)
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp / "verify-home")}
-    return subprocess.run(
-        command, shell=True, cwd=dest, env=env, capture_output=True, text=True, timeout=240
+    subprocess.run(
+        ["git", "clone", "-q", "--branch", branch, str(world_bare), str(dest)], check=True, timeout=60
     )
+    # This machine's own environment: a rustup install finds its toolchain through HOME.
+    return subprocess.run(command, shell=True, cwd=dest, capture_output=True, text=True, timeout=240)
 
 
 @pytest.mark.parametrize("language", ["js", "go", "rust"])
@@ -92,6 +93,9 @@ def test_fix_command_on_a_repository_tested_by_convention(
         verify = _clone_and_test(tmp_path, pr["head"]["ref"], world.gh.bare_repo_path(REPO), command)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     changed = subprocess.run(
-        ["git", "diff", "--name-only", "origin/main", "HEAD"], cwd=tmp_path / "verify", capture_output=True, text=True
+        ["git", "diff", "--name-only", "origin/main", "HEAD"],
+        cwd=tmp_path / "verify",
+        capture_output=True,
+        text=True,
     )
     assert changed.stdout.split() == [project.source]

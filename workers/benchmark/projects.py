@@ -60,14 +60,21 @@ def js_project(row: dict[str, str]) -> Project:
     """solution.js exports the function; test.js requires it; package.json's `test` script runs test.js."""
     entry = row["entry_point"]
     export = f"\nmodule.exports = {{ {entry} }};\n"
-    package = {"name": "humanevalfix", "version": "1.0.0", "private": True, "scripts": {"test": "node test.js"}}
+    package = {
+        "name": "humanevalfix",
+        "version": "1.0.0",
+        "private": True,
+        "scripts": {"test": "node test.js"},
+    }
     test = f"const {{ {entry} }} = require('./solution.js');\n{JS_HARNESS}{row['test']}"
     files = {
         "package.json": json.dumps(package, indent=2) + "\n",
         "solution.js": row["declaration"] + row["buggy_solution"] + export,
         "test.js": test,
     }
-    return Project(files, {"solution.js": row["declaration"] + row["canonical_solution"] + export}, "solution.js")
+    return Project(
+        files, {"solution.js": row["declaration"] + row["canonical_solution"] + export}, "solution.js"
+    )
 
 
 def go_project(row: dict[str, str]) -> Project:
@@ -81,7 +88,9 @@ def go_project(row: dict[str, str]) -> Project:
         "solution_test.go": setup + "\n" + row["test"],
         "assert/assert.go": GO_ASSERT,
     }
-    return Project(files, {"solution.go": head + row["declaration"] + row["canonical_solution"]}, "solution.go")
+    return Project(
+        files, {"solution.go": head + row["declaration"] + row["canonical_solution"]}, "solution.go"
+    )
 
 
 def rust_project(row: dict[str, str]) -> Project:

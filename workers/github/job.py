@@ -281,7 +281,9 @@ class _GitHubEntry:
         origin = prepared.plan.origin
         if not result.success:
             if target.comment_on:
-                gateway.comment(target.comment_on, report_text.gave_up(result, command=command, origin=origin))
+                gateway.comment(
+                    target.comment_on, report_text.gave_up(result, command=command, origin=origin)
+                )
             return JobOutcome(JobStatus(result.status), result.reason, result)
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
