@@ -39,6 +39,7 @@ func (a *Assertions) Equal(expected, actual interface{}, msg ...interface{}) boo
 \treturn true
 }
 """
+_GO_STD = ("math", "strings", "sort", "strconv", "fmt")
 # The Rust declarations import crates (rand, regex, md5) no solution in the set needs to compile.
 _RUST_CRATE_USE = re.compile(r"^use (rand|regex|md5)\b.*\n", re.MULTILINE)
 RUST_CRATE = "humanevalfix"
@@ -81,6 +82,10 @@ def go_project(row: dict[str, str]) -> Project:
     """A module with the solution in package main and its test beside it; testify is a local stand-in."""
     head = f"package main\n\n{row['import']}"
     setup = row["test_setup"].replace('"github.com/stretchr/testify/assert"', f'"{GO_MODULE}/assert"')
+    # Some tests call math or strings without their test_setup importing it (upstream's harness adds them).
+    for package in _GO_STD:
+        if re.search(rf"\b{package}\.", row["test"]) and f'"{package}"' not in setup:
+            setup = setup.replace("import (\n", f'import (\n    "{package}"\n', 1)
     files = {
         "go.mod": f"module {GO_MODULE}\n\ngo 1.18\n",
         "main.go": "package main\n\nfunc main() {}\n",
