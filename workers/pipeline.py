@@ -105,7 +105,7 @@ def prepare_checkout(
     configuration (`overrides` replace settings by field name)."""
     repo = repo if repo is not None else load_repo_config(workspace.root)
     plan = (
-        TestPlan(setup=repo.setup, test=test_command)
+        TestPlan(setup=repo.setup, test=test_command, source="caller", why="the caller's test command")
         if test_command
         else plan_for(workspace.root, repo, job_dir / "venv")
     )
