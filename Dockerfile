@@ -1,10 +1,15 @@
 # The webhook receiver and the worker share one image; compose picks the command.
 FROM python:3.11-slim-bookworm
 
-# git for clones and pushes; bubblewrap and setpriv (util-linux) for the sandbox that repository code runs in.
+# git for clones and pushes; bubblewrap and setpriv (util-linux) for the sandbox that repository code runs in;
+# the toolchains of the languages repositories are set up and tested in by convention (Node.js and npm,
+# Go, Rust's cargo, a JDK and Maven), under /usr where the sandbox sees them read-only.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git bubblewrap util-linux ca-certificates \
+       nodejs npm golang-go cargo default-jdk-headless maven \
     && rm -rf /var/lib/apt/lists/* \
+    # Debian's nodejs leaves corepack out; npm installs it (yarn and pnpm then come through it).
+    && (command -v corepack >/dev/null || npm install -g corepack --no-audit --no-fund) \
     # A uid of its own: RLIMIT_NPROC counts per host uid, across containers (Redis's image runs as 999).
     && useradd --system --user-group --uid 64999 --no-create-home --shell /usr/sbin/nologin codellama-sandbox
 

@@ -61,6 +61,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("github_app_id", "github_private_key")
     check_private_key(settings)
     wait_for_redis(settings)
+    from workers.queue import metrics_server
+
+    metrics_server.start(settings)  # before the job code imports prometheus_client, and before the pool forks
     from workers.queue.celery_app import keep_our_logging, make_celery
     from workers.queue.tasks import register_tasks
 

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     repair_time_budget_s: float = Field(default=2400.0, gt=0)
     # Candidates tested at once, each in its own worktree and sandbox.
     worker_cpus: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # The worker serves Prometheus metrics on this port (0: not at all), summed over its pool processes.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     # Repository code (setup and tests) limits.
     test_timeout_s: float = 600.0

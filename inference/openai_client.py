@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from inference.metering import model_request
 from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import RetryPolicy
 from inference.server_facts import ServedModel, ServerFacts
@@ -71,8 +72,9 @@ class CompletionsModel(ServedModel):
         )
 
     def _complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._http.post("/v1/completions", json=body)
-        response.raise_for_status()  # HTTPStatusError carries the response; RetryPolicy sorts it
+        with model_request("completions", self.url):
+            response = self._http.post("/v1/completions", json=body)
+            response.raise_for_status()  # HTTPStatusError carries the response; RetryPolicy sorts it
         answer: dict[str, Any] = response.json()
         return answer
 

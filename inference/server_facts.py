@@ -9,6 +9,7 @@ from typing import Any, Self
 import httpx
 
 from core.errors import ModelUnavailable
+from inference.metering import model_request
 from inference.protocol import Generation, GenerationParams, generate_concurrently
 from inference.retries import transport_reason
 from inference.token_estimate import estimate_tokens
@@ -44,7 +45,8 @@ class ServerFacts:
         if cached is not None or self._tokenize_missing:
             return cached
         try:
-            response = self._http.post("/tokenize", json={"inputs": text})
+            with model_request("tokenize", self.url):
+                response = self._http.post("/tokenize", json={"inputs": text})
         except httpx.HTTPError as exc:
             log.info("model server %s cannot tokenize (%s)", self.url, exc)
             return None

@@ -20,6 +20,7 @@ from huggingface_hub import InferenceClient
 from core.endpoint_urls import parse_endpoint_urls
 from core.errors import ModelUnavailable
 from inference.endpoints import EndpointPool
+from inference.metering import model_request
 from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import SERVER_FAILURES, Retryable, RetryPolicy, sorted_failure
 from inference.server_facts import ServedModel, ServerFacts
@@ -172,15 +173,16 @@ class TGIModel(ServedModel):
         sampling: dict[str, Any] = {}
         if params.do_sample:
             sampling = {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
-        return self._clients[url].text_generation(
-            prompt,
-            details=True,
-            max_new_tokens=params.max_new_tokens,
-            stop=list(params.stop) or None,
-            seed=params.seed,
-            return_full_text=False,
-            **sampling,
-        )
+        with model_request("generate", url):
+            return self._clients[url].text_generation(
+                prompt,
+                details=True,
+                max_new_tokens=params.max_new_tokens,
+                stop=list(params.stop) or None,
+                seed=params.seed,
+                return_full_text=False,
+                **sampling,
+            )
 
 
 def _finish_reason(value: str) -> FinishReason:

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Install the system packages only the tests need, on a fresh Debian-like machine: toolchains of the
-# languages whose test runners the bot drives for real in tests (go, for go test -json), and headless
-# Chromium with its WebDriver for the /jobs page's browser test. The bot itself
-# needs none of them (scripts/install.sh); the repositories it repairs bring their own.
+# Install the system packages only the tests need, on a fresh Debian-like machine: the toolchains of the
+# languages the tests repair for real (go test -json, npm test, cargo test, Maven), and headless
+# Chromium with its WebDriver for the /jobs page's browser test. scripts/install.sh installs the
+# toolchains for a worker; this covers machines that only run the tests.
 set -euo pipefail
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v go >/dev/null || missing+=(golang-go)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+# Debian's cargo and rustc: the sandbox sees /usr, not a rustup toolchain under ~/.cargo.
+[ -x /usr/bin/cargo ] || missing+=(cargo)
+[ -x /usr/bin/rustc ] || missing+=(rustc)
+command -v javac >/dev/null || missing+=(default-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,6 +12,15 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v setpriv >/dev/null || missing+=(util-linux)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+# Toolchains for repositories in other languages, set up and tested by convention (README, "Languages").
+# From /usr, where the sandbox sees them read-only: Node.js with npm (corepack comes with Node.js on most
+# builds), Go, Rust's cargo, a JDK with Maven.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+command -v go >/dev/null || missing+=(golang-go)
+[ -x /usr/bin/cargo ] || missing+=(cargo)
+command -v javac >/dev/null || missing+=(default-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_if_needed apt-get update -qq

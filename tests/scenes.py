@@ -54,8 +54,10 @@ class Scene:
         assert self.model is not None, "this scene's model answers from a script, it holds nothing"
         return self.model
 
-    def deliver(self, event: str, payload: dict[str, Any], delivery: str) -> requests.Response:
-        body, headers = payloads.signed(event, payload, SECRET, delivery)
+    def deliver(
+        self, event: str, payload: dict[str, Any] | bytes, delivery: str, secret: str = SECRET
+    ) -> requests.Response:
+        body, headers = payloads.signed(event, payload, secret, delivery)
         return requests.post(f"http://127.0.0.1:{self.port}/webhook", data=body, headers=headers, timeout=10)
 
     def fix_command(self, body: str = "/codellama fix", issue_body: str = "") -> tuple[int, dict[str, Any]]:

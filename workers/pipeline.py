@@ -19,6 +19,7 @@ from workers.checkout.setup_commands import run_setup
 from workers.checkout.test_plan import TestPlan, plan_for
 from workers.checkout.workspace import Workspace
 from workers.loop.counted_model import CountedModel
+from workers.loop.metering import PhaseTimer, record_spend
 from workers.loop.progress import SILENT, Progress, Publishing, SettingUp
 from workers.loop.repair_config import RepairConfig, repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
@@ -68,20 +69,26 @@ def run_pipeline(
     entry: Entry[T], model: TextModel, progress: Progress = SILENT, trajectory: Trajectory | None = None
 ) -> T:
     """`progress` hears each phase as it starts (see workers/loop/progress.py); `trajectory`, when given,
-    records what went in and came out (see workers/loop/trajectory.py); the caller writes it."""
-    progress.phase(SettingUp())
-    with entry.prepare() as (prepared, task):
-        if trajectory is not None:
-            config = plain(prepared.config) | {"test_command": task.test_command}
-            trajectory.started(task.repository, prepared.workspace.head_sha, config)
-            trajectory.tasked(task, model.max_input_tokens(), model.max_total_tokens())
-            model = CountedModel(model, trajectory)
-        loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, progress, trajectory)
-        result = loop.run(task)
-        if trajectory is not None:
-            trajectory.ended(outcome_of(result, trajectory))
-        progress.phase(Publishing())
-        return entry.publish(prepared, result)
+    records what went in and came out (see workers/loop/trajectory.py); the caller writes it. Each phase's
+    time and what the loop spent are counted (workers/loop/metering.py)."""
+    timer = PhaseTimer(progress)
+    try:
+        timer.phase(SettingUp())
+        with entry.prepare() as (prepared, task):
+            if trajectory is not None:
+                config = plain(prepared.config) | {"test_command": task.test_command}
+                trajectory.started(task.repository, prepared.workspace.head_sha, config)
+                trajectory.tasked(task, model.max_input_tokens(), model.max_total_tokens())
+                model = CountedModel(model, trajectory)
+            loop = RepairLoop(model, prepared.runner, prepared.workspace, prepared.config, timer, trajectory)
+            result = loop.run(task)
+            record_spend(result.spend)
+            if trajectory is not None:
+                trajectory.ended(outcome_of(result, trajectory))
+            timer.phase(Publishing())
+            return entry.publish(prepared, result)
+    finally:
+        timer.close()
 
 
 def prepare_checkout(
@@ -98,7 +105,7 @@ def prepare_checkout(
     configuration (`overrides` replace settings by field name)."""
     repo = repo if repo is not None else load_repo_config(workspace.root)
     plan = (
-        TestPlan(setup=repo.setup, test=test_command)
+        TestPlan(setup=repo.setup, test=test_command, source="caller", why="the caller's test command")
         if test_command
         else plan_for(workspace.root, repo, job_dir / "venv")
     )

@@ -18,7 +18,7 @@ from core.settings import Settings
 from inference.openai_client import CompletionsModel
 from inference.protocol import TextModel
 from inference.tgi_client import TGIModel
-from workers.benchmark.corpus import DATASETS, BenchTask, load_tasks
+from workers.benchmark.corpus import DATASETS, LANGUAGES, BenchTask, load_tasks
 from workers.benchmark.report import summary, task_line
 from workers.benchmark.run import TaskOutcome, run_task
 from workers.benchmark.simulated import SimulatedModel
@@ -26,7 +26,6 @@ from workers.local.arguments import positive_int, probability
 
 SOURCE_ROOT = Path(workers.__file__).resolve().parents[1]
 DEFAULT_CORPORA = SOURCE_ROOT.parent / "shared" / "corpora"
-LANGUAGES = ("python", "js")  # the HumanEvalFix languages the benchmark can run here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

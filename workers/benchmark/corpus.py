@@ -8,6 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.benchmark.projects import BUILDERS, TEST_COMMANDS, TOOLCHAINS
+
 # Plugin autoloading costs pytest seconds per start on a machine with many plugins installed; the
 # benchmark loads only the timeout plugin, which fails a test whose buggy program loops forever (several
 # QuixBugs programs do) instead of letting the run hit the sandbox's wall-clock limit.
@@ -22,6 +24,8 @@ JS_HARNESS = (
     "};\n"
 )
 DATASETS = ("quixbugs", "humanevalfix")
+# The HumanEvalFix languages the benchmark can run (java and cpp need dependencies the corpus lacks).
+LANGUAGES = ("python", "js", "go", "rust")
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,12 @@ def humanevalfix_tasks(data: Path, language: str) -> list[BenchTask]:
         raise ValueError(
             f"no HumanEvalFix tasks for {language!r}; known: {sorted(p.name for p in data.iterdir())}"
         )
-    make = {"python": _python_task, "js": _js_task}.get(language)
+    make = {"python": _python_task, "js": _js_task, "go": _project_task, "rust": _project_task}.get(language)
     if make is None:
-        raise ValueError(f"the benchmark runs HumanEvalFix in python and js here, not {language!r}")
-    if language == "js" and shutil.which("node") is None:
-        raise ValueError("HumanEvalFix js needs node, which is not installed here")
+        raise ValueError(f"the benchmark runs HumanEvalFix in {', '.join(LANGUAGES)} here, not {language!r}")
+    missing = [tool for tool in TOOLCHAINS.get(language, ()) if shutil.which(tool) is None]
+    if missing:
+        raise ValueError(f"HumanEvalFix {language} needs {' and '.join(missing)}, not installed here")
     with path.open(encoding="utf-8") as rows:
         return [make(json.loads(line)) for line in rows if line.strip()]
 
@@ -125,3 +130,10 @@ def _js_task(row: dict[str, str]) -> BenchTask:
     # buggy solutions loop forever: `timeout` makes that a failing run rather than the sandbox's limit.
     command = "cat solution.js test.js > /tmp/run.js && timeout 10 node /tmp/run.js"
     return BenchTask(_slug(row["task_id"]), files, fixed, command, "js")
+
+
+def _project_task(row: dict[str, str]) -> BenchTask:
+    """Go and Rust tasks as projects of their language, tested by its conventional command."""
+    language = row["task_id"].split("/")[0].lower()
+    project = BUILDERS[language](row)
+    return BenchTask(_slug(row["task_id"]), project.files, project.fixed, TEST_COMMANDS[language], language)

@@ -94,8 +94,11 @@ def _search_replace(path: str, before: str, after: str, rng: random.Random) -> s
     return f"{path}\n```{_lang(path)}\n{body}\n```" if rng.random() < 0.8 else f"{path}\n{body}"
 
 
+_FENCE_LANGS = {".js": "javascript", ".go": "go", ".rs": "rust"}
+
+
 def _lang(path: str) -> str:
-    return "javascript" if path.endswith(".js") else "python"
+    return next((lang for suffix, lang in _FENCE_LANGS.items() if path.endswith(suffix)), "python")
 
 
 def _unified_diff(path: str, before: str, after: str, rng: random.Random) -> str:
@@ -151,7 +154,7 @@ def wrong_answer(task: BenchTask, rng: random.Random) -> str:
     lo, hi = _unique_span(before, i1, i1 + 1)
     target = before[i1]
     indent = target[: len(target) - len(target.lstrip())]
-    comment_marker = "//" if path.endswith(".js") else "#"
+    comment_marker = "#" if path.endswith(".py") else "//"
     replace = [*before[lo:i1], f"{indent}{comment_marker} checked {rng.randrange(10**6)}", *before[i1:hi]]
     body = "\n".join(["<<<<<<< SEARCH", *before[lo:hi], "=======", *replace, ">>>>>>> REPLACE"])
     return f"The problem is on this line.\n\n{path}\n```{_lang(path)}\n{body}\n```"

@@ -1,4 +1,4 @@
-"""How to set up and test a repository: its own declaration, else what a Python project expects."""
+"""How to set up and test a repository: its own declaration, else the convention its files name."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import JobFailed
+from workers.checkout.convention_plan import detect
+from workers.checkout.manifests import interpreters, seen_in
 from workers.checkout.repo_config import CONFIG_PATH, RepoConfig
-
-DEPENDENCY_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-test.txt")
 
 
 @dataclass(frozen=True)
@@ -20,29 +19,37 @@ class TestPlan:
     test: str
     # Where the plan's virtualenv lives, when it needs one (outside the repository, inside the job dir).
     venv: Path | None = None
+    # Where the commands came from, for the report: "config" or "convention", and which files chose them.
+    source: str = "config"
+    why: str = CONFIG_PATH
+
+    @property
+    def origin(self) -> str:
+        """For the report: `from .github/codellama.yml` or `by convention, Go: go.mod`."""
+        if self.source == "convention":
+            return f"by convention, {self.why}"
+        return f"from {self.why}" if self.why else f"from {self.source}"
 
 
 def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = sys.executable) -> TestPlan:
-    """Declared commands win; a Python repository gets pytest, with its declared dependencies installed."""
+    """Declared commands win; otherwise the repository's files name its set-up and tests (conventions.py)."""
     if config.test:
         return TestPlan(setup=config.setup, test=config.test)
-    if not _looks_like_python(repo_root):
-        raise JobFailed(
-            f"no test command: declare `test:` (and `setup:` if needed) in {CONFIG_PATH}; "
-            "without it only Python repositories are tested (with pytest)"
-        )
-    installs = _dependency_installs(repo_root)
-    if not installs and not config.setup:
-        return TestPlan(
-            setup=(), test=f"{shlex.quote(python)} -m pytest -q -rfE --tb=short -p no:cacheprovider"
-        )
     vpy = shlex.quote(str(venv_dir / "bin" / "python"))
-    # --system-site-packages keeps pytest and the common tools without downloading them per job.
-    make_venv = f"{shlex.quote(python)} -m venv --system-site-packages {shlex.quote(str(venv_dir))}"
-    setup: tuple[str, ...] = (make_venv, *_lend_worker_packages(vpy))
-    setup += config.setup + tuple(f"{vpy} -m pip install -q {args}" for args in installs)
+    convention, uses_venv = detect(
+        seen_in(repo_root),
+        interpreters(python),
+        str(venv_dir),
+        lend=_lend_worker_packages(vpy),
+        extra_setup=config.setup,
+    )
+    why = f"{convention.language}: {convention.why}" if convention.why else convention.language
     return TestPlan(
-        setup=setup, test=f"{vpy} -m pytest -q -rfE --tb=short -p no:cacheprovider", venv=venv_dir
+        setup=convention.setup,
+        test=convention.test,
+        venv=venv_dir if uses_venv else None,
+        source="convention",
+        why=why,
     )
 
 
@@ -58,25 +65,3 @@ def _lend_worker_packages(vpy: str) -> tuple[str, ...]:
         f"pathlib.Path(sysconfig.get_paths()['purelib'], 'codellama-worker.pth').write_text({purelib!r})"
     )
     return (f"{vpy} -c {shlex.quote(code)}",)
-
-
-def _looks_like_python(root: Path) -> bool:
-    markers = ("pyproject.toml", "setup.py", "setup.cfg", *DEPENDENCY_FILES)
-    if any((root / m).is_file() for m in markers):
-        return True
-    return any(root.glob("*.py")) or any(root.glob("*/*.py"))
-
-
-def _dependency_installs(root: Path) -> list[str]:
-    installs = [f"-r {name}" for name in DEPENDENCY_FILES if (root / name).is_file()]
-    if (root / "setup.py").is_file() or _pyproject_is_installable(root / "pyproject.toml"):
-        installs.append("-e .")
-    return installs
-
-
-def _pyproject_is_installable(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    text = path.read_text(encoding="utf-8", errors="replace")
-    # A pyproject.toml that only configures tools (ruff, pytest) declares no package to install.
-    return "[project]" in text or "[tool.poetry]" in text

@@ -22,7 +22,10 @@ _RUNNING, _DONE = "in_progress", "completed"
 
 QUEUED = Template("Waiting to start: $why.")
 
-SETTING_UP = "Cloning the repository, reading `.github/codellama.yml` and running its set-up commands."
+SETTING_UP = (
+    "Cloning the repository, reading `.github/codellama.yml` (else the manifests that name its set-up and "
+    "tests by convention) and running its set-up commands."
+)
 REPRODUCING = Template("Running the tests on the unchanged code to see the failure.\n$reported")
 LOCALIZING = Template("Choosing the code to show the model.\n$failing$files")
 ROUND = Template("""\

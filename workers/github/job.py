@@ -281,9 +281,12 @@ class _GitHubEntry:
 
     def publish(self, prepared: Prepared, result: RepairResult) -> JobOutcome:
         gateway, target, command = self.gateway, self.target, prepared.plan.test
+        origin = prepared.plan.origin
         if not result.success:
             if target.comment_on:
-                gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
+                gateway.comment(
+                    target.comment_on, report_text.gave_up(result, command=command, origin=origin)
+                )
             return JobOutcome(JobStatus(result.status), result.reason, result)
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
@@ -297,7 +300,9 @@ class _GitHubEntry:
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
         prepared.workspace.commit_paths(self.branch, files, message)
         prepared.workspace.push(self.branch)
-        body = report_text.pull_body(result, link_line=target.link_line, command=command, files=files)
+        body = report_text.pull_body(
+            result, link_line=target.link_line, command=command, files=files, origin=origin
+        )
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))

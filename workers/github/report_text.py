@@ -10,7 +10,7 @@ from workers.runners.process import RunResult
 # How the fix was tested and what was tried: the same in a pull request and in a fork's review.
 TESTS_AND_ATTEMPTS = Template("""\
 ### Tests
-Command: `$command`
+Command: `$command`$origin
 
 | | result |
 |---|---|
@@ -46,7 +46,7 @@ I could not fix this: $reason.
 What I tried: $attempts candidate(s) in $rounds round(s). Spent: $spend.
 $attempt_lines
 $flaky_note
-<details><summary>Last test output (`$command`)</summary>
+$origin_line<details><summary>Last test output (`$command`)</summary>
 
 ```
 $output
@@ -61,7 +61,7 @@ I could not reproduce this failure, so I did not change anything: the tests pass
 $runs.
 $reported
 $flaky_note
-<details><summary>Test output here (`$command`)</summary>
+$origin_line<details><summary>Test output here (`$command`)</summary>
 
 ```
 $output
@@ -74,7 +74,7 @@ timing), it is not one the bot can fix. Comment `/codellama fix` with instructio
 _NOT_CODE = Template("""\
 This failure does not look like a bug in the code, so I did not try to fix it: $cause.
 $flaky_note
-<details><summary>Test output here (`$command`)</summary>
+$origin_line<details><summary>Test output here (`$command`)</summary>
 
 ```
 $output
@@ -140,18 +140,26 @@ def attempt_lines(result: RepairResult) -> str:
     )
 
 
-def pull_body(result: RepairResult, *, link_line: str, command: str, files: list[str]) -> str:
+def _origin(origin: str) -> str:
+    """Where the test command came from (config, convention), as it follows the command."""
+    return f" ({origin})" if origin else ""
+
+
+def pull_body(
+    result: RepairResult, *, link_line: str, command: str, files: list[str], origin: str = ""
+) -> str:
     return PULL_BODY.substitute(
         link_line=link_line,
         explanation=result.explanation or "(the model gave no explanation)",
         files="\n".join(f"- `{f}`" for f in files) or "- (none)",
-        tests=tests_and_attempts(result, command),
+        tests=tests_and_attempts(result, command, origin),
     )
 
 
-def tests_and_attempts(result: RepairResult, command: str) -> str:
+def tests_and_attempts(result: RepairResult, command: str, origin: str = "") -> str:
     return TESTS_AND_ATTEMPTS.substitute(
         command=command,
+        origin=_origin(origin),
         before=summarize_run(result.before),
         after=summarize_run(result.after),
         attempts=len(result.attempts),
@@ -178,7 +186,7 @@ def _flaky_note(result: RepairResult) -> str:
     return "\nThe tests passed on the first run here and failed on the second: they may be flaky.\n"
 
 
-def gave_up(result: RepairResult, *, command: str) -> str:
+def gave_up(result: RepairResult, *, command: str, origin: str = "") -> str:
     """What the bot says when a job ends without a pull request, whichever way it ended."""
     runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
     # Each template takes the fields it names; the last run's output is the base run's when no candidate ran.
@@ -191,6 +199,7 @@ def gave_up(result: RepairResult, *, command: str) -> str:
         rounds=result.rounds,
         attempt_lines=attempt_lines(result),
         command=command,
+        origin_line=f"The tests ran as `{command}`{_origin(origin)}.\n" if origin else "",
         output=_output(result.after or result.before),
         spend=result.spend.line(),
         flaky_note=_flaky_note(result),

@@ -19,6 +19,7 @@ from workers.github.job import job_dir_for, run_github_job
 from workers.github.replies import answer_help, report_stopped
 from workers.queue import hand_back, job_lease, job_rows, stop_watch
 from workers.queue.hand_back import HandBack
+from workers.queue.job_count import counted_job
 from workers.queue.job_lock import JobLock, LockBusy
 from workers.queue.job_rows import RowProgress
 from workers.queue.log_scrubbing import scrub_worker_logs
@@ -47,10 +48,13 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=REPAIR_TASK, bind=True, max_retries=MAX_TRANSIENT_RETRIES)
     def repair(self: Task, payload: dict[str, Any]) -> dict[str, str]:
         request = RepairRequest.from_payload(payload)
-        with job_context(
-            job_id=self.request.id, delivery_id=request.delivery_id, repository=request.repo_full_name
+        with (
+            job_context(
+                job_id=self.request.id, delivery_id=request.delivery_id, repository=request.repo_full_name
+            ),
+            counted_job() as count,
         ):
-            return _repair(self, request)
+            return count(_repair(self, request))
 
     def _repair(self: Task, request: RepairRequest) -> dict[str, str]:
         log.info("job %s started: %s (priority %d)", request.delivery_id, request.kind, request.priority())

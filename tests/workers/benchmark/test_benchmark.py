@@ -83,25 +83,34 @@ def test_bench_with_a_model_that_is_never_right_repairs_nothing_and_uses_every_r
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("node") is None, reason="HumanEvalFix js needs node")
-def test_bench_runs_javascript_tasks_where_node_exists(tmp_path: Path) -> None:
-    done = _bench(
-        tmp_path,
-        "--dataset",
-        "humanevalfix",
-        "--language",
-        "js",
-        "--simulate",
-        "1",
-        "--limit",
-        "1",
-        "--k",
-        "1",
-        "--rounds",
-        "1",
-    )
+@pytest.mark.parametrize(
+    ("language", "task", "tools"),
+    [
+        ("js", "humanevalfix-javascript-3", ("node",)),
+        ("go", "humanevalfix-go-3", ("go",)),
+        ("rust", "humanevalfix-rust-3", ("cargo", "rustc")),
+    ],
+)
+def test_bench_runs_each_language_the_corpus_holds_where_its_toolchain_exists(
+    tmp_path: Path, language: str, task: str, tools: tuple[str, ...]
+) -> None:
+    if missing := [t for t in tools if shutil.which(t, path="/usr/local/bin:/usr/bin:/bin") is None]:
+        pytest.skip(f"HumanEvalFix {language} needs {', '.join(missing)}; scripts/install-test-tools.sh")
+    args = ("--language", language, "--task", task, "--simulate", "1", "--k", "1", "--rounds", "1")
+    done = _bench(tmp_path, "--dataset", "humanevalfix", *args)
     assert done.returncode == 0, done.stderr
     assert "repaired: 1/1 = 100.0%" in done.stdout and "conversion efficiency = 100.0%" in done.stdout
+
+
+@pytest.mark.parametrize("language", ["go", "rust"])
+def test_go_and_rust_tasks_are_projects_with_a_manifest_and_no_downloads(language: str) -> None:
+    tasks = load_tasks(CORPORA, "humanevalfix", language)
+    assert len(tasks) == 164
+    manifest = {"go": "go.mod", "rust": "Cargo.toml"}[language]
+    for task in tasks:
+        assert manifest in task.files and all(task.files[p] != text for p, text in task.fixed.items())
+        joined = "".join(task.files.values())
+        assert '"github.com/stretchr' not in joined and "use rand::" not in joined
 
 
 def test_the_simulated_model_draws_from_the_seed_and_greedy_from_the_greedy_requests_before() -> None:

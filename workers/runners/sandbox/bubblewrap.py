@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from core import metrics
 from core.errors import SandboxUnavailable
 from workers.runners.process import RunResult, clean_environment
 from workers.runners.sandbox.aftermath import clean_after_run
@@ -19,6 +20,7 @@ from workers.runners.sandbox.mounts import SYSTEM_DIRS, Layout, bwrap_argv
 from workers.runners.sandbox.seccomp import host_filter
 from workers.runners.sandbox.supervise import supervise
 from workers.runners.sandbox.users import SandboxUser, ensure_sandbox_user, grant_workspace
+from workers.runners.sandbox.verdict import limit_hit
 
 log = logging.getLogger(__name__)
 
@@ -205,4 +207,12 @@ class BubblewrapRunner:
                 f"bubblewrap could not start the sandbox (exit {run.result.exit_code}): "
                 f"{run.result.output.strip() or 'no message'}"
             )
+        _count_limit(run.result)
         return run.result
+
+
+def _count_limit(result: RunResult) -> None:
+    """codellama_sandbox_kills_total{limit="wall_clock_time"}, from "wall-clock time limit"."""
+    limit = limit_hit(result)
+    if limit is not None:
+        metrics.SANDBOX_KILLS.labels(limit.removesuffix(" limit").replace("-", "_").replace(" ", "_")).inc()
