@@ -199,11 +199,11 @@ CASES: list[tuple[str, Callable[[Places], list[str]], dict[str, str], int, tuple
         ("corpus is not at", "--corpora"),
     ),
     (
-        "bench in rust",
-        lambda p: [*SIMULATE, "--dataset", "humanevalfix", "--language", "rust"],
+        "bench in cobol",
+        lambda p: [*SIMULATE, "--dataset", "humanevalfix", "--language", "cobol"],
         {},
         2,
-        ("rust", "python", "js"),
+        ("cobol", "python", "js", "go", "rust"),
     ),
     (
         "bench QuixBugs in js",

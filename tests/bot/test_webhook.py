@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from bot.dedupe import DeliveryLedger
 from bot.enqueue import CeleryEnqueuer
 from bot.github_gate import AppGitHubGate
 from bot.job_memory import RedisJobMemory
+from bot.queue_depth import queue_keys
 from core.errors import ConfigurationError
 from core.github_app import GitHubApp
 from core.jobs import RepairRequest
@@ -37,10 +40,9 @@ class Receiver:
         return self.client.post("/webhook", content=body, headers=headers)
 
     def queued(self) -> list[RepairRequest]:
-        import json
-
-        messages = [json.loads(m) for m in self.redis.lrange(self.queue, 0, -1)]
-        bodies = [json.loads(__import__("base64").b64decode(m["body"])) for m in messages]
+        """Every job waiting, whatever its priority (kombu keeps one Redis list per priority step)."""
+        raw = [m for key in queue_keys(self.queue) for m in self.redis.lrange(key, 0, -1)]
+        bodies = [json.loads(base64.b64decode(json.loads(m)["body"])) for m in raw]
         return [RepairRequest.from_payload(body[0][0]) for body in bodies]
 
     def comment(self, body: str, user: str = MAINTAINER) -> dict:  # type: ignore[type-arg]
