@@ -20,12 +20,15 @@ class TestPlan:
     test: str
     # Where the plan's virtualenv lives, when it needs one (outside the repository, inside the job dir).
     venv: Path | None = None
+    # Where the commands came from (config, CI's workflow, or convention), for the report.
+    origin: str = "convention"
+    notes: tuple[str, ...] = ()
 
 
 def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = sys.executable) -> TestPlan:
     """Declared commands win; a Python repository gets pytest, with its declared dependencies installed."""
     if config.test:
-        return TestPlan(setup=config.setup, test=config.test)
+        return TestPlan(setup=config.setup, test=config.test, origin=f"config: {CONFIG_PATH}")
     if not _looks_like_python(repo_root):
         raise JobFailed(
             f"no test command: declare `test:` (and `setup:` if needed) in {CONFIG_PATH}; "

@@ -263,7 +263,7 @@ class _GitHubEntry:
         hold = hold_for_repository(self.memory, self.request, repo)
         if hold:
             raise _Held.of(hold)
-        prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo)
+        prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo, ci=target.ci)
         yield (
             prepared,
             prepared.task(
@@ -278,27 +278,32 @@ class _GitHubEntry:
 
     def publish(self, prepared: Prepared, result: RepairResult) -> JobOutcome:
         gateway, target, command = self.gateway, self.target, prepared.plan.test
+        origin = report_text.commands_from(prepared.plan.origin, prepared.plan.notes)
         if not result.success:
             if target.comment_on:
-                gateway.comment(target.comment_on, report_text.gave_up(result, command=command))
-            return JobOutcome(JobStatus(result.status), result.reason, result)
+                gateway.comment(
+                    target.comment_on, report_text.gave_up(result, command=command, origin=origin)
+                )
+            return JobOutcome(JobStatus(result.status), result.reason, result, origin)
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
-            return JobOutcome(JobStatus.REVISED, url, result)
+            return JobOutcome(JobStatus.REVISED, url, result, origin)
         if target.fork_pull:
             url = publish_suggestions(gateway, prepared.workspace, target.fork_pull, self.request, result,
                                       link_line=target.link_line, command=command)  # fmt: skip
-            return JobOutcome(JobStatus.SUGGESTED, url, result)
+            return JobOutcome(JobStatus.SUGGESTED, url, result, origin)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
         prepared.workspace.commit_paths(self.branch, files, message)
         prepared.workspace.push(self.branch)
-        body = report_text.pull_body(result, link_line=target.link_line, command=command, files=files)
+        body = report_text.pull_body(
+            result, link_line=target.link_line, command=command, files=files, origin=origin
+        )
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-        return JobOutcome(JobStatus.PULL_REQUEST, url, result)
+        return JobOutcome(JobStatus.PULL_REQUEST, url, result, origin)
 
 
 def _held(gateway: RepoGateway, target: Target, held: _Held) -> JobOutcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from string import Template
 
 from workers.loop.repair_loop import RepairResult, RepairStatus
@@ -10,7 +11,7 @@ from workers.runners.process import RunResult
 # How the fix was tested and what was tried: the same in a pull request and in a fork's review.
 TESTS_AND_ATTEMPTS = Template("""\
 ### Tests
-Command: `$command`
+Command: `$command`$origin
 
 | | result |
 |---|---|
@@ -140,18 +141,31 @@ def attempt_lines(result: RepairResult) -> str:
     )
 
 
-def pull_body(result: RepairResult, *, link_line: str, command: str, files: list[str]) -> str:
+def commands_from(origin: str, notes: Sequence[str] = ()) -> str:
+    """Where the test commands came from (config, CI's workflow file, job and step, or convention), and why
+    CI's were passed over, for the line after the command."""
+    if not origin:
+        return ""
+    lines = "".join(f"\n- {note.replace('`', chr(39))}" for note in notes)
+    return f"\nCommands from {origin}.{lines}"
+
+
+def pull_body(
+    result: RepairResult, *, link_line: str, command: str, files: list[str], origin: str = ""
+) -> str:
     return PULL_BODY.substitute(
         link_line=link_line,
         explanation=result.explanation or "(the model gave no explanation)",
         files="\n".join(f"- `{f}`" for f in files) or "- (none)",
-        tests=tests_and_attempts(result, command),
+        tests=tests_and_attempts(result, command, origin),
     )
 
 
-def tests_and_attempts(result: RepairResult, command: str) -> str:
+def tests_and_attempts(result: RepairResult, command: str, origin: str = "") -> str:
+    """`origin` is commands_from's line, or empty."""
     return TESTS_AND_ATTEMPTS.substitute(
         command=command,
+        origin=origin,
         before=summarize_run(result.before),
         after=summarize_run(result.after),
         attempts=len(result.attempts),
@@ -178,7 +192,7 @@ def _flaky_note(result: RepairResult) -> str:
     return "\nThe tests passed on the first run here and failed on the second: they may be flaky.\n"
 
 
-def gave_up(result: RepairResult, *, command: str) -> str:
+def gave_up(result: RepairResult, *, command: str, origin: str = "") -> str:
     """What the bot says when a job ends without a pull request, whichever way it ended."""
     runs = " and ".join(summarize_run(r) for r in result.base_runs) or summarize_run(result.before)
     # Each template takes the fields it names; the last run's output is the base run's when no candidate ran.
@@ -194,4 +208,4 @@ def gave_up(result: RepairResult, *, command: str) -> str:
         output=_output(result.after or result.before),
         spend=result.spend.line(),
         flaky_note=_flaky_note(result),
-    )
+    ) + (f"\n{origin}" if origin else "")
