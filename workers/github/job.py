@@ -38,6 +38,7 @@ from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipelin
 from workers.queue.log_scrubbing import ScrubbedModel
 from workers.queue.repo_memory import RepoMemory
 from workers.queue.stop_watch import Stopped
+from workers.runners.dependency_caches import caches_for
 from workers.trajectory_store import keep_trajectory, recording
 
 log = logging.getLogger("codellama.job")
@@ -263,7 +264,12 @@ class _GitHubEntry:
         hold = hold_for_repository(self.memory, self.request, repo)
         if hold:
             raise _Held.of(hold)
-        prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo, ci=target.ci)
+        # A fork's code would poison the base repository's caches for its later jobs: it gets none.
+        shared = self.settings.dependency_caches and target.fork_pull is None
+        caches = caches_for(self.settings.data_dir(), self.request.repo_full_name) if shared else None
+        prepared = prepare_checkout(
+            self.settings, workspace, self.job_dir, repo=repo, ci=target.ci, caches=caches
+        )
         yield (
             prepared,
             prepared.task(
