@@ -37,8 +37,8 @@ def matrix_of(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def first_include(job: dict[str, Any]) -> dict[str, Any]:
-    include = matrix_of(job).get("include")
-    return include[0] if isinstance(include, list) and include and isinstance(include[0], dict) else {}
+    include = _mappings(matrix_of(job).get("include"))
+    return dict(include[0]) if include else {}
 
 
 def combinations(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,9 +54,9 @@ def combinations(job: dict[str, Any]) -> list[dict[str, Any]]:
     combos = (
         [dict(zip(dims, values, strict=True)) for values in itertools.product(*dims.values())] if dims else []
     )
-    excludes = [e for e in matrix.get("exclude") or [] if isinstance(e, dict)]
+    excludes = _mappings(matrix.get("exclude"))
     combos = [c for c in combos if not any(all(c.get(k) == v for k, v in e.items()) for e in excludes)]
-    for extra in [i for i in matrix.get("include") or [] if isinstance(i, dict)]:
+    for extra in _mappings(matrix.get("include")):
         matched = [c for c in combos if all(c.get(k) == v for k, v in extra.items() if k in dims)]
         if matched and any(k in dims for k in extra):
             for combo in matched:
@@ -69,3 +69,8 @@ def combinations(job: dict[str, Any]) -> list[dict[str, Any]]:
 def resolve(template: str, matrix: dict[str, Any]) -> str:
     """`${{ matrix.NAME }}` filled in from `matrix`; an unknown name stays as it is (so it is refused)."""
     return MATRIX_REF.sub(lambda m: text(matrix.get(m.group(1), m.group(0))), template)
+
+
+def _mappings(value: Any) -> list[dict[Any, Any]]:
+    """The mappings of an `include` or `exclude` list; anything else in it (or instead of it) is ignored."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -317,6 +317,8 @@ def _directory(ctx: _Context, step: dict[str, Any], where: str) -> str:
     )
     if raw is None:
         return ""
+    if isinstance(raw, dict | list):
+        raise WorkflowUnusable(f"{where}: working-directory must be a path, not a {type(raw).__name__}")
     text = workflow_matrix.resolve(workflow_matrix.text(raw), ctx.matrix).strip()
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if EXPRESSION.search(text) or text.startswith("/") or ".." in parts or "\x00" in text:

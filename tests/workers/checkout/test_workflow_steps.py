@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from workers.checkout.workflow_steps import (
     ShellStep,
@@ -139,3 +141,34 @@ def test_an_expression_in_an_env_value_the_script_does_not_read_is_only_noted() 
     text = _one_step("        run: pytest\n        env:\n          SHA: ${{ github.sha }}\n")
     ci = commands_for_failure(text, "ci.yml", "t", "go")
     assert ci.test.env == () and any("SHA" in n for n in ci.notes)
+
+
+def _mutations(value: object) -> Iterator[object]:
+    """The workflow with one value at a time replaced by each wrong type."""
+    if isinstance(value, dict):
+        for key in list(value):
+            for wrong in (None, 7, ["x"], {"k": "v"}, "${{ x }}"):
+                yield {**value, key: wrong}
+            for inner in _mutations(value[key]):
+                yield {**value, key: inner}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for inner in _mutations(item):
+                yield [*value[:i], inner, *value[i + 1 :]]
+
+
+def test_every_wrong_type_anywhere_is_a_reason_never_a_crash() -> None:
+    original = yaml.safe_load(PYTHON)
+    count = 0
+    for mutated in _mutations(original):
+        text = yaml.safe_dump(mutated)
+        count += 1
+        for call in (
+            lambda: commands_for_failure(text, PATH, "tests (3.11, ubuntu-latest)", "Run unit tests"),
+            lambda: commands_for_pull_requests(text, PATH),
+        ):
+            try:
+                call()
+            except WorkflowUnusable as exc:
+                assert "\n" not in str(exc)
+    assert count > 200
