@@ -163,12 +163,12 @@ def test_every_wrong_type_anywhere_is_a_reason_never_a_crash() -> None:
     for mutated in _mutations(original):
         text = yaml.safe_dump(mutated)
         count += 1
-        for call in (
-            lambda: commands_for_failure(text, PATH, "tests (3.11, ubuntu-latest)", "Run unit tests"),
-            lambda: commands_for_pull_requests(text, PATH),
-        ):
-            try:
-                call()
-            except WorkflowUnusable as exc:
-                assert "\n" not in str(exc)
+        try:
+            commands_for_failure(text, PATH, "tests (3.11, ubuntu-latest)", "Run unit tests")
+        except WorkflowUnusable as exc:
+            assert "\n" not in str(exc)
+        try:
+            commands_for_pull_requests(text, PATH)
+        except WorkflowUnusable as exc:
+            assert "\n" not in str(exc)
     assert count > 200
