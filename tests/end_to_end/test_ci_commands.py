@@ -19,6 +19,7 @@ from tests.conftest import free_port, wait_until
 from tests.github_world import INSTALLATION_ID, REPO, github_world
 from tests.scenes import Scene, bot_env
 from tests.stand_ins.tgi_server import TGIStandIn
+from workers.runners.dependency_caches import cache_dir_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -138,3 +139,7 @@ def test_a_red_run_is_reproduced_and_fixed_with_the_failed_steps_own_command(sce
     # The one model answer made CI's command pass: it ran in svc/ with FOO=bar, and not the root's tests.
     assert len(scene.tgi.prompts()) == 1
     assert "hello BAR" in scene.tgi.prompts()[0]
+    # CI's `pip install` ran with the repository's own dependency cache, kept after the job.
+    caches = scene.tmp / "work" / "data" / "caches"
+    assert [p.name for p in caches.iterdir()] == [cache_dir_name(REPO)]
+    assert (caches / cache_dir_name(REPO) / "pip").is_dir()
