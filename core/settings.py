@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     sandbox: bool = True
     allow_unsandboxed: bool = False
     setup_network: bool = True
+    # pip, npm, Go, Cargo and Maven caches kept per repository under data_dir()/caches (never for a fork's
+    # pull request): a repository's second set-up downloads and builds less (runners/dependency_caches.py).
+    dependency_caches: bool = True
 
     job_time_limit_s: int = 3600
     # A job's lease: its worker renews it every sixth of this while the job runs (workers/queue/job_lease.py),

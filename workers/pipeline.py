@@ -14,9 +14,10 @@ from core.settings import Settings
 from inference import prompts
 from inference.protocol import TextModel
 from inference.tgi_client import TGIModel, shared_pool
+from workers.checkout.ci_plan import CiFailure, choose_plan
 from workers.checkout.repo_config import RepoConfig, load_repo_config
 from workers.checkout.setup_commands import run_setup
-from workers.checkout.test_plan import TestPlan, plan_for
+from workers.checkout.test_plan import TestPlan
 from workers.checkout.workspace import Workspace
 from workers.loop.counted_model import CountedModel
 from workers.loop.metering import PhaseTimer, record_spend
@@ -24,6 +25,7 @@ from workers.loop.progress import SILENT, Progress, Publishing, SettingUp
 from workers.loop.repair_config import RepairConfig, repair_config
 from workers.loop.repair_loop import RepairLoop, RepairResult, RepairTask
 from workers.loop.trajectory import Trajectory, outcome_of, plain
+from workers.runners.dependency_caches import RepoCaches
 from workers.runners.process import CommandRunner
 from workers.runners.sandbox import make_runner
 
@@ -98,18 +100,22 @@ def prepare_checkout(
     *,
     test_command: str | None = None,
     repo: RepoConfig | None = None,
+    ci: CiFailure | None = None,
+    caches: RepoCaches | None = None,
     **overrides: Any,
 ) -> Prepared:
     """Read the repository's config (unless the caller already has), plan its tests (`test_command` wins over
     the plan's), make the sandboxed runner in `job_dir`, run the set-up commands, and build the one repair
-    configuration (`overrides` replace settings by field name)."""
+    configuration (`overrides` replace settings by field name). `ci` points at CI's own commands, which the
+    repository's config overrides and which override convention (workers/checkout/ci_plan.py); `caches` are
+    the repository's dependency caches, which its set-up and tests may use and fill."""
     repo = repo if repo is not None else load_repo_config(workspace.root)
     plan = (
-        TestPlan(setup=repo.setup, test=test_command, source="caller", why="the caller's test command")
+        TestPlan(setup=repo.setup, test=test_command, origin="the command line")
         if test_command
-        else plan_for(workspace.root, repo, job_dir / "venv")
+        else choose_plan(workspace.root, repo, job_dir / "venv", ci)
     )
-    runner = make_runner(settings, job_dir)
+    runner = make_runner(settings, job_dir, caches=caches)
     run_setup(runner, plan, workspace.root, settings)
     return Prepared(workspace, runner, plan, repair_config(settings, repo, **overrides), repo)
 

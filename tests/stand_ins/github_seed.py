@@ -94,7 +94,8 @@ def seed_workflow_run(
     event: str,
 ) -> WorkflowRun:
     """Each job spec is {"name", "conclusion" (default: the run's), "log"}, and optionally "log_encoding"
-    ("gzip" or "zip") and "log_body" (bytes served as they are)."""
+    ("gzip" or "zip"), "log_body" (bytes served as they are) and "steps" ([{"name", "conclusion"}], the
+    workflow's steps, shown between GitHub's own "Set up job" and "Complete job")."""
     world.repo(full_name)
     run_id = world.new_id()
     world.new_id()  # reserved for the run's check suite, rendered as run_id + 1
@@ -112,6 +113,7 @@ def seed_workflow_run(
             log_key,
             spec.get("log_encoding", ""),
             spec.get("log_body"),
+            [(s["name"], s.get("conclusion")) for s in spec["steps"]] if "steps" in spec else None,
         )
         run.jobs.append(job)
         world.jobs[job.job_id] = job

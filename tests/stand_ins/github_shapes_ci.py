@@ -131,13 +131,14 @@ def render_job(r: Render, job: Job) -> Json:
         "name": job.name,
         "steps": [
             {
-                "name": "Run tests",
-                "status": status,
-                "conclusion": job.conclusion,
-                "number": 1,
+                "name": name,
+                "status": status_of(conclusion) if job.conclusion is not None else status,
+                "conclusion": conclusion,
+                "number": number,
                 "started_at": created,
                 "completed_at": created if job.conclusion is not None else None,
-            },
+            }
+            for number, (name, conclusion) in enumerate(_steps(job), start=1)
         ],
         "check_run_url": f"{repo_api}/check-runs/{job.job_id}",
         "labels": ["ubuntu-latest"],
@@ -148,6 +149,14 @@ def render_job(r: Render, job: Job) -> Json:
         "workflow_name": run.name,
         "head_branch": run.head_branch,
     }
+
+
+def _steps(job: Job) -> list[tuple[str, str | None]]:
+    if job.steps is None:
+        return [("Run tests", job.conclusion)]
+    # GitHub wraps a job's own steps in two of its own; a step after a failure is "skipped".
+    done = "success" if job.conclusion is not None else None
+    return [("Set up job", done), *job.steps, ("Complete job", done)]
 
 
 def render_suite(r: Render, suite: CheckSuite) -> Json:

@@ -135,6 +135,8 @@ class Job:
     # How the log is served: "" plain text, "gzip" (Content-Encoding: gzip), "zip" (a zip of step logs).
     log_encoding: str = ""
     log_body: bytes | None = None  # the bytes to serve as they are (a compression bomb), instead of `log`
+    # The workflow's steps as (name, conclusion); None shows one step, "Run tests", with the job's conclusion.
+    steps: list[tuple[str, str | None]] | None = None
 
 
 @dataclass

@@ -19,22 +19,15 @@ class TestPlan:
     test: str
     # Where the plan's virtualenv lives, when it needs one (outside the repository, inside the job dir).
     venv: Path | None = None
-    # Where the commands came from, for the report: "config" or "convention", and which files chose them.
-    source: str = "config"
-    why: str = CONFIG_PATH
-
-    @property
-    def origin(self) -> str:
-        """For the report: `from .github/codellama.yml` or `by convention, Go: go.mod`."""
-        if self.source == "convention":
-            return f"by convention, {self.why}"
-        return f"from {self.why}" if self.why else f"from {self.source}"
+    # Where the commands came from (config, CI's workflow, or convention), for the report.
+    origin: str = "convention"
+    notes: tuple[str, ...] = ()
 
 
 def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = sys.executable) -> TestPlan:
     """Declared commands win; otherwise the repository's files name its set-up and tests (conventions.py)."""
     if config.test:
-        return TestPlan(setup=config.setup, test=config.test)
+        return TestPlan(setup=config.setup, test=config.test, origin=f"config: {CONFIG_PATH}")
     vpy = shlex.quote(str(venv_dir / "bin" / "python"))
     convention, uses_venv = detect(
         seen_in(repo_root),
@@ -48,8 +41,7 @@ def plan_for(repo_root: Path, config: RepoConfig, venv_dir: Path, python: str = 
         setup=convention.setup,
         test=convention.test,
         venv=venv_dir if uses_venv else None,
-        source="convention",
-        why=why,
+        origin=f"convention ({why})",
     )
 
 

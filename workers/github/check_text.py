@@ -152,7 +152,7 @@ def _ledger(outcome: JobOutcome) -> str:
     if result is None:
         return ""
     lines = attempt_lines(result) if result.attempts else "- no candidate was tried"
-    return f"### Attempts\n{lines}\n\nSpent: {result.spend.line()}."
+    return f"### Attempts\n{lines}\n\nSpent: {result.spend.line()}.{outcome.origin}"
 
 
 def _tests(ids: Sequence[str]) -> str:

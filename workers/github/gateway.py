@@ -64,6 +64,20 @@ class ChangedFile:
 class FailedJobLog:
     name: str
     text: str
+    # The first step the jobs API shows as failed, which names the command in the workflow file.
+    failed_step: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A red workflow run: its workflow file (`path`) and the logs of its failed jobs."""
+
+    path: str
+    logs: list[FailedJobLog]
+
+
+def _failed_step(job: Any) -> str | None:
+    return next((s.name for s in job.steps if s.conclusion in ("failure", "timed_out")), None)
 
 
 def _unavailable(what: str, exc: GithubException) -> GitHubUnavailable:
@@ -178,13 +192,21 @@ class RepoGateway:
 
     def failed_job_logs(self, run_id: int) -> list[FailedJobLog]:
         """The logs of a workflow run's failed jobs, via the Actions job-logs API (a redirect)."""
+        return self.failed_run(run_id).logs
+
+    def failed_run(self, run_id: int) -> FailedRun:
+        """The run's workflow file, and its failed jobs with their logs and failed steps."""
         try:
             run = self._repo.get_workflow_run(run_id)
             failed = [job for job in run.jobs() if job.conclusion in ("failure", "timed_out")]
-            urls = [(job.name, job.logs_url()) for job in failed[: LOG_LIMITS.max_logs]]
+            failed = failed[: LOG_LIMITS.max_logs]
+            urls = [(job.name, job.logs_url()) for job in failed]
+            steps = [_failed_step(job) for job in failed]
+            path = run.path if isinstance(run.path, str) else ""
         except GithubException as exc:
             raise _unavailable(f"reading jobs of run {run_id}", exc) from exc
-        return [FailedJobLog(name, text) for name, text in fetch_logs(urls, LOG_LIMITS)]
+        texts = fetch_logs(urls, LOG_LIMITS)
+        return FailedRun(path, [FailedJobLog(n, t, s) for (n, t), s in zip(texts, steps, strict=True)])
 
     def failed_check_outputs(self, suite_id: int) -> list[FailedJobLog]:
         """For CI that is not Actions: what the failed check runs reported in their output."""

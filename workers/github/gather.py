@@ -8,6 +8,7 @@ from pathlib import Path
 from core.errors import JobFailed
 from core.jobs import RepairRequest
 from inference import prompts
+from workers.checkout.ci_plan import PULL_REQUEST_WORKFLOWS, CiFailure, FailedJob
 from workers.evidence import Evidence, parse_log
 from workers.github import revision_text
 from workers.github.gateway import PullInfo, RepoGateway
@@ -40,6 +41,9 @@ class Target:
     # A fork's pull request: the App cannot push there, so the fix is offered as review suggestions on it.
     fork_pull: PullInfo | None = None
     fetch_ref: str = ""  # what a clone does not bring: a fork's head, under refs/pull/{n}/head
+    # Where CI's own commands are: the red run's workflow file and failed steps, or (for a command) the
+    # workflows that run on pull requests; None for CI that is not Actions.
+    ci: CiFailure | None = PULL_REQUEST_WORKFLOWS
 
 
 def _from_fork(target: Target, pull: PullInfo) -> Target:
@@ -129,8 +133,11 @@ def _revision_target(request: RepairRequest, gateway: RepoGateway, pull: PullInf
 
 
 def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
+    ci: CiFailure | None = None
     if request.workflow_run_id:
-        logs = gateway.failed_job_logs(request.workflow_run_id)
+        run = gateway.failed_run(request.workflow_run_id)
+        logs = run.logs
+        ci = CiFailure(run.path, tuple(FailedJob(log.name, log.failed_step) for log in logs))
     elif request.check_suite_id:
         logs = gateway.failed_check_outputs(request.check_suite_id)
     else:
@@ -147,6 +154,7 @@ def _ci_target(request: RepairRequest, gateway: RepoGateway) -> Target:
         require_failure=True,
         ci_logs=tuple(log.text for log in logs),
         check_sha=sha,
+        ci=ci,
     )
 
 

@@ -38,6 +38,7 @@ from workers.pipeline import Prepared, model_from, prepare_checkout, run_pipelin
 from workers.queue.log_scrubbing import ScrubbedModel
 from workers.queue.repo_memory import RepoMemory
 from workers.queue.stop_watch import Stopped
+from workers.runners.dependency_caches import caches_for
 from workers.trajectory_store import keep_trajectory, recording
 
 log = logging.getLogger("codellama.job")
@@ -266,7 +267,12 @@ class _GitHubEntry:
         hold = hold_for_repository(self.memory, self.request, repo)
         if hold:
             raise _Held.of(hold)
-        prepared = prepare_checkout(self.settings, workspace, self.job_dir, repo=repo)
+        # A fork's code would poison the base repository's caches for its later jobs: it gets none.
+        shared = self.settings.dependency_caches and target.fork_pull is None
+        caches = caches_for(self.settings.data_dir(), self.request.repo_full_name) if shared else None
+        prepared = prepare_checkout(
+            self.settings, workspace, self.job_dir, repo=repo, ci=target.ci, caches=caches
+        )
         yield (
             prepared,
             prepared.task(
@@ -281,20 +287,20 @@ class _GitHubEntry:
 
     def publish(self, prepared: Prepared, result: RepairResult) -> JobOutcome:
         gateway, target, command = self.gateway, self.target, prepared.plan.test
-        origin = prepared.plan.origin
+        origin = report_text.commands_from(prepared.plan.origin, prepared.plan.notes)
         if not result.success:
             if target.comment_on:
                 gateway.comment(
                     target.comment_on, report_text.gave_up(result, command=command, origin=origin)
                 )
-            return JobOutcome(JobStatus(result.status), result.reason, result)
+            return JobOutcome(JobStatus(result.status), result.reason, result, origin)
         if target.revision:
             url = publish_revision(gateway, prepared.workspace, target.revision, self.request, result)
-            return JobOutcome(JobStatus.REVISED, url, result)
+            return JobOutcome(JobStatus.REVISED, url, result, origin)
         if target.fork_pull:
             url = publish_suggestions(gateway, prepared.workspace, target.fork_pull, self.request, result,
                                       link_line=target.link_line, command=command)  # fmt: skip
-            return JobOutcome(JobStatus.SUGGESTED, url, result)
+            return JobOutcome(JobStatus.SUGGESTED, url, result, origin)
         files = result.changed_paths
         title = _title(self.request, target)
         message = gateway.scrub(f"{title}\n\n{result.explanation}".strip())
@@ -306,7 +312,7 @@ class _GitHubEntry:
         url = gateway.open_pull(title=title, body=body, head=self.branch, base=target.base_branch)
         if target.comment_on:
             gateway.comment(target.comment_on, report_text.PULL_OPENED.substitute(url=url))
-        return JobOutcome(JobStatus.PULL_REQUEST, url, result)
+        return JobOutcome(JobStatus.PULL_REQUEST, url, result, origin)
 
 
 def _held(gateway: RepoGateway, target: Target, held: _Held) -> JobOutcome:

@@ -34,3 +34,5 @@ class JobOutcome:
     detail: str
     # The loop's result when the job got that far: the Check Run shows its attempt ledger.
     result: RepairResult | None = field(default=None, compare=False, repr=False)
+    # Where the test commands came from (report_text.commands_from), shown under the Check Run's ledger.
+    origin: str = field(default="", compare=False, repr=False)

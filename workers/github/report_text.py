@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from string import Template
 
 from workers.loop.repair_loop import RepairResult, RepairStatus
@@ -140,9 +141,13 @@ def attempt_lines(result: RepairResult) -> str:
     )
 
 
-def _origin(origin: str) -> str:
-    """Where the test command came from (config, convention), as it follows the command."""
-    return f" ({origin})" if origin else ""
+def commands_from(origin: str, notes: Sequence[str] = ()) -> str:
+    """Where the test commands came from (config, CI's workflow file, job and step, or convention), and why
+    CI's were passed over, for the line after the command."""
+    if not origin:
+        return ""
+    lines = "".join(f"\n- {note.replace('`', chr(39))}" for note in notes)
+    return f"\nCommands from {origin}.{lines}"
 
 
 def pull_body(
@@ -157,9 +162,10 @@ def pull_body(
 
 
 def tests_and_attempts(result: RepairResult, command: str, origin: str = "") -> str:
+    """`origin` is commands_from's line, or empty."""
     return TESTS_AND_ATTEMPTS.substitute(
         command=command,
-        origin=_origin(origin),
+        origin=origin,
         before=summarize_run(result.before),
         after=summarize_run(result.after),
         attempts=len(result.attempts),
@@ -199,7 +205,7 @@ def gave_up(result: RepairResult, *, command: str, origin: str = "") -> str:
         rounds=result.rounds,
         attempt_lines=attempt_lines(result),
         command=command,
-        origin_line=f"The tests ran as `{command}`{_origin(origin)}.\n" if origin else "",
+        origin_line=f"{origin.strip()}\n" if origin else "",
         output=_output(result.after or result.before),
         spend=result.spend.line(),
         flaky_note=_flaky_note(result),

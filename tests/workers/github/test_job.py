@@ -106,7 +106,7 @@ def test_when_no_answer_works_the_issue_hears_what_was_tried(
     world: World, tmp_path: Path, redis_url: str
 ) -> None:
     number = world.gh.add_issue(REPO, "`((` counts as balanced", "")
-    settings = _settings(world, tmp_path, "", redis_url)
+    settings = _settings(world, tmp_path, "http://127.0.0.1:9", redis_url)
     with TGIStandIn([PARENS_WRONG, PARENS_WRONG]) as tgi:
         every_phase = {"tgi_url": tgi.url, "github_check_run_interval_s": 0}
         outcome = run_github_job(settings.model_copy(update=every_phase), issue_request(number))
@@ -336,7 +336,7 @@ def test_a_job_keeps_its_trajectory_under_the_data_dir_with_secrets_masked(
 ) -> None:
     secret = "ghp_" + "T0kenInTheIssue" * 3  # shaped like a GitHub token: the scrubber masks it by shape
     number = world.gh.add_issue(REPO, "`((` counts as balanced", f"my token is {secret}")
-    settings = _settings(world, tmp_path, "", redis_url).model_copy(
+    settings = _settings(world, tmp_path, "http://127.0.0.1:9", redis_url).model_copy(
         update={"bot_data_dir": tmp_path / "data"}
     )
     request = issue_request(number, delivery_id="traj-1", instructions=f"fix it, {secret}")

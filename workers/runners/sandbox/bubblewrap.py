@@ -108,6 +108,8 @@ class BubblewrapRunner:
         extra_ro_binds: Iterable[Path] = (),
         *,
         hidden: Iterable[Path] = (),
+        rw_binds: Iterable[Path] = (),
+        extra_env: dict[str, str] | None = None,
         user: SandboxUser | None = None,
         bwrap: str = "bwrap",
     ) -> None:
@@ -116,11 +118,14 @@ class BubblewrapRunner:
         self.extra_ro_binds = tuple(Path(p).resolve() for p in extra_ro_binds)
         # Secrets that live where the sandbox can see (the key file in /etc, say) are masked inside.
         self.hidden = tuple(Path(p).resolve() for p in hidden)
+        # Writable beyond the workspace, with the variables that point tools there (dependency caches).
+        self.rw_binds = tuple(Path(p).resolve() for p in rw_binds)
+        self.extra_env = dict(extra_env or {})
         self.user = user or ensure_sandbox_user()
         self.bwrap = bwrap
 
     def _environment(self) -> dict[str, str]:
-        env = clean_environment(self.workspace)
+        env = clean_environment(self.workspace, self.extra_env)
         # The worker's PATH names directories the sandbox does not have (pyenv shims, ~/.cargo); keep the
         # ones it does have, the worker's Python first so `python -m pytest` finds pytest.
         visible = [f"/{name}" for name in SYSTEM_DIRS] + [
@@ -161,6 +166,7 @@ class BubblewrapRunner:
             git_paths=_trusted_git_paths(found),
             hidden_files=[p for p in self.hidden if p.exists() and not p.is_dir()],
             hidden_dirs=[p for p in self.hidden if p.is_dir()],
+            rw_binds=[p for p in self.rw_binds if p.is_dir() and not p.is_symlink()],
         )
         try:
             with _seccomp_fd() as seccomp_fd:

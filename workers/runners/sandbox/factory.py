@@ -10,9 +10,11 @@ from pathlib import Path
 
 from core.errors import SandboxUnavailable
 from core.settings import Settings
+from workers.runners.dependency_caches import KINDS, RepoCaches, make_caches
 from workers.runners.process import CommandRunner, LocalRunner
 from workers.runners.sandbox.bubblewrap import BubblewrapRunner
 from workers.runners.sandbox.limits import SandboxLimits, limits_from_settings
+from workers.runners.sandbox.users import ensure_sandbox_user
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +82,25 @@ def _unsandboxed(settings: Settings, why: str) -> CommandRunner:
     return LocalRunner()
 
 
-def make_runner(settings: Settings, workspace: Path, *, bwrap: str = "bwrap") -> CommandRunner:
-    """The runner for one job's workspace: sandboxed, or unsandboxed only when the operator allows it."""
+def make_runner(
+    settings: Settings, workspace: Path, *, caches: RepoCaches | None = None, bwrap: str = "bwrap"
+) -> CommandRunner:
+    """The runner for one job's workspace: sandboxed, or unsandboxed only when the operator allows it.
+    `caches`, one repository's dependency caches, are bound in read-write and named in the environment."""
     if not settings.sandbox:
-        return _unsandboxed(settings, "the sandbox is switched off (SANDBOX=false)")
+        runner = _unsandboxed(settings, "the sandbox is switched off (SANDBOX=false)")
+        return LocalRunner(make_caches(caches, None).env()) if caches is not None else runner
     ok, reason = sandbox_available(bwrap)
     if not ok:
-        return _unsandboxed(settings, f"the sandbox cannot start: {reason}")
+        runner = _unsandboxed(settings, f"the sandbox cannot start: {reason}")
+        return LocalRunner(make_caches(caches, None).env()) if caches is not None else runner
     hidden = [settings.github_private_key_path] if settings.github_private_key_path else []
-    return BubblewrapRunner(workspace, limits_from_settings(settings), hidden=hidden, bwrap=bwrap)
+    user = ensure_sandbox_user()
+    if caches is None:
+        return BubblewrapRunner(
+            workspace, limits_from_settings(settings), hidden=hidden, user=user, bwrap=bwrap
+        )
+    make_caches(caches, user)
+    kinds = [caches.root / kind for kind in KINDS]
+    return BubblewrapRunner(workspace, limits_from_settings(settings), hidden=hidden, rw_binds=kinds,
+                            extra_env=caches.env(), user=user, bwrap=bwrap)  # fmt: skip

@@ -33,6 +33,8 @@ class Layout:
     # (the App's key file kept in /etc, say): files are covered with /dev/null, directories with tmpfs.
     hidden_files: Sequence[Path] = ()
     hidden_dirs: Sequence[Path] = ()
+    # Host directories outside the workspace that this job may write: its repository's dependency caches.
+    rw_binds: Sequence[Path] = ()
 
 
 def _under(path: Path, roots: Iterable[Path]) -> bool:
@@ -109,6 +111,8 @@ def bwrap_argv(
         args += [*tree.mount_point(path), "--ro-bind", str(path), str(path)]
         tree.ro_trees.append(path)
     args += [*tree.mount_point(workspace), "--bind", str(workspace), str(workspace)]
+    for path in layout.rw_binds:
+        args += [*tree.mount_point(path), "--bind", str(path), str(path)]
     git_bound: list[Path] = []
     for path in layout.git_paths:
         if _under(path, git_bound):
