@@ -99,7 +99,17 @@ def interpreters(python: str = sys.executable) -> tuple[Interpreter, ...]:
             if version is None or version in seen_versions:
                 continue
             path = os.path.join(directory, name)
-            if os.access(path, os.X_OK):
+            if os.access(path, os.X_OK) and _is_program(path):
                 seen_versions.add(version)
                 found.append(Interpreter(path, (*version, 0)))
     return tuple(found)
+
+
+def _is_program(path: str) -> bool:
+    """A real interpreter, not a launcher script: a pyenv shim says `python3.13` whether or not that version
+    is installed, and it calls pyenv, which the sandbox does not have."""
+    try:
+        with open(os.path.realpath(path), "rb") as handle:
+            return handle.read(4) == b"\x7fELF"
+    except OSError:
+        return False

@@ -199,7 +199,9 @@ def _hatch(
     borrowed = lend if interpreter.worker else ()
     pytest = () if borrowed else (f"{vpy} -m pip install -q pytest",)
     notes.append("installed with hatch")
-    return Convention("Python", (create, *borrowed, *extra_setup, *pytest), f"{vpy} {PYTEST}", "; ".join(notes))
+    return Convention(
+        "Python", (create, *borrowed, *extra_setup, *pytest), f"{vpy} {PYTEST}", "; ".join(notes)
+    )
 
 
 def _installs(seen: Seen, installer: str, installable: bool, vpy: str, venv: str) -> tuple[str, ...]:

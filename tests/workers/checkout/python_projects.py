@@ -41,7 +41,11 @@ PROJECTS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
     ),
     # Hatch installs the project in dev mode, with hatchling fetched from the index during set-up.
     "hatch": (
-        {"pyproject.toml": HATCHLING + PROJECT + '\n[tool.hatch.build.targets.wheel]\npackages = ["calc.py"]\n'},
+        {
+            "pyproject.toml": HATCHLING
+            + PROJECT
+            + '\n[tool.hatch.build.targets.wheel]\npackages = ["calc.py"]\n'
+        },
         (),
         "names hatch; installed with hatch",
     ),
@@ -111,6 +115,8 @@ def point_pip_at(indexes: list[str], home: Path) -> list[Path]:
     conf = home / ".config" / "pip" / "pip.conf"
     conf.parent.mkdir(parents=True)
     extra = " ".join(indexes[1:])
-    conf.write_text(f"[global]\nindex-url = {indexes[0]}\n" + (f"extra-index-url = {extra}\n" if extra else ""))
+    conf.write_text(
+        f"[global]\nindex-url = {indexes[0]}\n" + (f"extra-index-url = {extra}\n" if extra else "")
+    )
     # An index page links its files relative to itself (../../files/...): the index's parent holds them.
     return [Path(unquote(urlparse(url).path)).parent for url in indexes]

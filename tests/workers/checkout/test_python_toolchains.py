@@ -32,7 +32,9 @@ def test_the_tool_the_files_name_sets_up_and_tests_the_project_in_the_sandbox(
     tool: str, tmp_path: Path
 ) -> None:
     if tool not in installed_tools():
-        pytest.skip(f"{tool} is not installed; `pip install -e '.[toolchains]'` (scripts/test.sh) installs it")
+        pytest.skip(
+            f"{tool} is not installed; `pip install -e '.[toolchains]'` (scripts/test.sh) installs it"
+        )
     ok, why = sandbox_available()
     if not ok:
         pytest.skip(f"no sandbox here: {why}")

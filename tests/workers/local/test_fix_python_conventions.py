@@ -16,7 +16,7 @@ from tests.checkouts import commit_files, run_fix
 from tests.conftest import REPO_ROOT
 from tests.stand_ins.tgi_server import TGIStandIn
 from tests.workers.checkout.python_projects import CALC, PROJECT, make_project
-from workers.checkout.manifests import installed_tools
+from workers.checkout.manifests import installed_tools, interpreters
 from workers.runners.sandbox.factory import sandbox_available
 
 pytestmark = pytest.mark.slow
@@ -65,8 +65,10 @@ def test_fix_repairs_a_uv_project_set_up_and_tested_by_uv(tmp_path: Path) -> Non
 
 
 def test_fix_refuses_a_project_no_installed_python_satisfies_in_one_line(tmp_path: Path) -> None:
+    if any(found.version >= (3, 13) for found in interpreters()):
+        pytest.skip("this machine has a Python 3.13 or newer, which satisfies the project")
     checkout = tmp_path / "checkout"
-    too_new = PROJECT.replace('requires-python = ">=3.11"', 'requires-python = ">=3.99"')
+    too_new = PROJECT.replace('requires-python = ">=3.11"', 'requires-python = ">=3.13"')
     commit_files(checkout, {**CALC, "pyproject.toml": too_new}, "calc for a future Python")
     with TGIStandIn([]) as tgi:  # a model server that answers: the refusal is the plan's, not the model's
         done = run_fix(
@@ -76,7 +78,8 @@ def test_fix_refuses_a_project_no_installed_python_satisfies_in_one_line(tmp_pat
     assert done.returncode != 0 and "Traceback" not in done.stderr + done.stdout
     said = done.stderr + done.stdout
     [line] = [ln for ln in said.splitlines() if "requires Python" in ln]
-    assert "pyproject.toml requires Python >=3.99" in line, said
+    assert "pyproject.toml requires Python >=3.13" in line, said
     assert "no interpreter on this worker satisfies it" in line, said
-    # It names each interpreter there is: this one, and every other python3.N.
-    assert f"{sys.version_info[0]}.{sys.version_info[1]}" in line, line
+    # It names each interpreter there is, this one first; a launcher script (a pyenv shim) is none.
+    assert f"(it has {sys.version_info[0]}.{sys.version_info[1]}." in line, line
+    assert "shims" not in line, line
