@@ -2,6 +2,8 @@
 # Install the system packages only the tests need, on a fresh Debian-like machine: the toolchains of the
 # languages the tests repair for real (go test -json, npm test, cargo test, Maven). scripts/install.sh
 # installs the same for a worker; this covers machines that only run the tests.
+# Poetry, uv, PDM, Hatch, tox and nox are Python packages: the `toolchains` extra, which scripts/test.sh
+# installs into .venv (tests/workers/checkout/test_python_toolchains.py runs them, and skips without them).
 set -euo pipefail
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
