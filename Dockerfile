@@ -19,7 +19,7 @@ COPY bot ./bot
 COPY workers ./workers
 COPY inference ./inference
 COPY core ./core
-RUN pip install --no-cache-dir . pytest
+RUN pip install --no-cache-dir ".[toolchains]" pytest
 
 ENV BOT_WORKDIR=/var/lib/codellama/work
 VOLUME ["/var/lib/codellama/work"]

@@ -3,6 +3,8 @@
 # languages the tests repair for real (go test -json, npm test, cargo test, Maven), and headless
 # Chromium with its WebDriver for the /jobs page's browser test. scripts/install.sh installs the
 # toolchains for a worker; this covers machines that only run the tests.
+# Poetry, uv, PDM, Hatch, tox and nox are Python packages: the `toolchains` extra, which scripts/test.sh
+# installs into .venv (tests/workers/checkout/test_python_toolchains.py runs them, and skips without them).
 set -euo pipefail
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -8,7 +8,7 @@ scripts/install.sh
 . scripts/venv.sh
 # Runtime dependencies only; pytest too, because the worker tests Python repositories with its own
 # interpreter (as the Docker image does).
-venv_ensure . pytest
+venv_ensure '.[toolchains]' pytest
 REDIS_URL=$(python -m core.startup redis-url)
 REDIS_URL=$REDIS_URL scripts/start-redis.sh
 

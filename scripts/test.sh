@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 scripts/install-test-tools.sh
 . scripts/venv.sh
-venv_ensure '.[test]'
+venv_ensure '.[test,toolchains]'
 # The tests use their own settings, never .env, and the machine's Redis on 6379 (or one they start).
 REDIS_URL=redis://127.0.0.1:6379/0 scripts/start-redis.sh
 # Lint and types first: they take seconds and name the exact line.

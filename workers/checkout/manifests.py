@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import sys
+import sysconfig
 from pathlib import Path
 
 from workers.checkout.conventions import Seen
@@ -20,7 +21,7 @@ READ = ("package.json", "pyproject.toml", "setup.cfg")
 MAX_MANIFEST_BYTES = 1024 * 1024
 # A root this crowded is listed only so far: the manifests sit at the top anyway.
 MAX_NAMES = 5_000
-TOOLS = ("poetry", "uv", "pdm", "tox", "nox")
+TOOLS = ("poetry", "uv", "pdm", "hatch", "tox", "nox")
 _PYTHON_NAME = re.compile(r"^python3\.(\d+)$")
 
 
@@ -34,8 +35,16 @@ def seen_in(root: Path) -> Seen:
                 texts[name] = read_bounded(root / name)
             except ValueError as exc:
                 unreadable[name] = str(exc)
-    tools = frozenset(t for t in TOOLS if shutil.which(t))
-    return Seen(frozenset(files), texts, unreadable, tools)
+    return Seen(frozenset(files), texts, unreadable, installed_tools())
+
+
+def installed_tools(search: str | None = None) -> frozenset[str]:
+    """The Python project tools the worker has: beside its own interpreter first (`pip install
+    codellama-bot[toolchains]` puts them there, a directory the sandbox sees and puts first on PATH), then
+    on PATH."""
+    if search is None:
+        search = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+    return frozenset(t for t in TOOLS if shutil.which(t, path=search))
 
 
 def _names(root: Path) -> set[str]:
@@ -90,7 +99,17 @@ def interpreters(python: str = sys.executable) -> tuple[Interpreter, ...]:
             if version is None or version in seen_versions:
                 continue
             path = os.path.join(directory, name)
-            if os.access(path, os.X_OK):
+            if os.access(path, os.X_OK) and _is_program(path):
                 seen_versions.add(version)
                 found.append(Interpreter(path, (*version, 0)))
     return tuple(found)
+
+
+def _is_program(path: str) -> bool:
+    """A real interpreter, not a launcher script: a pyenv shim says `python3.13` whether or not that version
+    is installed, and it calls pyenv, which the sandbox does not have."""
+    try:
+        with open(os.path.realpath(path), "rb") as handle:
+            return handle.read(4) == b"\x7fELF"
+    except OSError:
+        return False

@@ -2,7 +2,8 @@
 installer its files declare (pip, Poetry, uv, PDM, Hatch), tox or nox when present, else pytest.
 
 Pure, like conventions.py. A declared tool the worker lacks gives way to pip (which installs any
-pyproject.toml project) or pytest, and the report says so.
+pyproject.toml project) or pytest, and the report says so. The tools come with the worker
+(`pip install codellama-bot[toolchains]`), beside its interpreter where the sandbox sees them.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def python(seen: Seen, interpreters: tuple[Interpreter, ...], venv: str, lend: t
     vpy = shlex.quote(f"{venv}/bin/python")
     installer = _installer(seen, tool, notes)
     installable = seen.has("setup.py") or bool(project) or bool(_table(tool, "poetry"))
+    if installer == "hatch":
+        return _hatch(interpreter, venv, lend, extra_setup, notes), True
     installs = _installs(seen, installer, installable, vpy, venv)
     if not installs and not extra_setup and interpreter.worker:
         why = "; ".join(notes) or "Python files, nothing to install"
@@ -175,9 +178,30 @@ def _installer(seen: Seen, tool: dict[str, Any], notes: list[str]) -> str:
         notes.append(f"{what} names {name}, which this worker lacks: pip instead")
         return "pip"
     if seen.has("hatch.toml") or "hatch" in tool:
-        # Hatch keeps environments of its own; pip installs a Hatch project into the job's venv just as well.
-        notes.append("Hatch project: pip installs it")
+        if "hatch" in seen.tools:
+            notes.append("hatch.toml or [tool.hatch] names hatch")
+            return "hatch"
+        notes.append("hatch.toml or [tool.hatch] names hatch, which this worker lacks: pip instead")
     return "pip"
+
+
+def _hatch(
+    interpreter: Interpreter, venv: str, lend: tuple[str, ...], extra_setup: tuple[str, ...], notes: list[str]
+) -> Convention:
+    """Hatch makes its default environment (the project in dev mode, its dependencies) at the job's venv
+    itself: an environment that already exists there is one it would leave as it is, uninstalled."""
+    vpy = shlex.quote(f"{venv}/bin/python")
+    create = (
+        f"HATCH_ENV_TYPE_VIRTUAL_PATH={shlex.quote(venv)} HATCH_PYTHON={shlex.quote(interpreter.path)} "
+        "hatch env create"
+    )
+    # Hatch's environments do not see the system's packages: the worker lends its pytest, or pip fetches one.
+    borrowed = lend if interpreter.worker else ()
+    pytest = () if borrowed else (f"{vpy} -m pip install -q pytest",)
+    notes.append("installed with hatch")
+    return Convention(
+        "Python", (create, *borrowed, *extra_setup, *pytest), f"{vpy} {PYTEST}", "; ".join(notes)
+    )
 
 
 def _installs(seen: Seen, installer: str, installable: bool, vpy: str, venv: str) -> tuple[str, ...]:

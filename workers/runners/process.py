@@ -7,6 +7,7 @@ under workers/runners/supervise.py.
 from __future__ import annotations
 
 import os
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -59,6 +60,10 @@ def clean_environment(cwd: Path, extra: dict[str, str] | None = None) -> dict[st
     """The environment repository code gets: an allowlist, a private HOME, nothing secret."""
     env = {k: os.environ[k] for k in ENV_ALLOWLIST if k in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    # The tools installed beside the worker's interpreter (poetry, uv, tox... of the `toolchains` extra),
+    # which the conventions name, even when the worker was started without its venv on PATH.
+    scripts = sysconfig.get_path("scripts")
+    env["PATH"] = os.pathsep.join(dict.fromkeys([scripts, *env["PATH"].split(os.pathsep)]))
     env["HOME"] = str(cwd)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"

@@ -133,7 +133,8 @@ def test_requirements_and_a_project_are_pip_installed_into_the_job_venv() -> Non
         ({"pyproject.toml": "[tool.poetry]\nname='x'\n"}, (), "pip install -q -e .", "lacks: pip instead"),
         ({"uv.lock": "", "pyproject.toml": PROJECT}, ("uv",), "uv sync --inexact --frozen", "uv"),
         ({"pdm.lock": ""}, ("pdm",), "pdm install --no-self", "names pdm"),
-        ({"pyproject.toml": PROJECT + "[tool.hatch.envs.x]\n"}, (), "pip install -q -e .", "Hatch project"),
+        ({"pyproject.toml": PROJECT + "[tool.hatch.envs.x]\n"}, (), "pip install -q -e .", "pip instead"),
+        ({"hatch.toml": "", "pyproject.toml": PROJECT}, ("hatch",), "hatch env create", "names hatch"),
     ],
 )  # fmt: skip
 def test_python_installer_is_the_one_its_files_declare(
