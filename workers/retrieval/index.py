@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workers.checkout.files import is_test_path
 from workers.checkout.paths import PathPlacer
+from workers.retrieval.call_graph import CallGraph
 from workers.retrieval.chunks import Chunk, chunk_file
 from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
 from workers.retrieval.repo import language_of, read_text, source_files
@@ -132,6 +133,12 @@ class RepoIndex:
         python = [p for p in self.lexical_chunk_files if p.endswith(".py")]
         inside = sum(1 for p in python if "/" in p and p.rsplit("/", 1)[0] in packages)
         return dominant, packages, inside / len(python) if python else 0.0
+
+    @functools.cached_property
+    def call_graph(self) -> CallGraph:
+        """The static call graph, built lazily (files are analysed as walks reach them) and kept with the
+        index, so every signal of one localization shares one analysis of each file."""
+        return CallGraph(self.resolve_module, lambda path: read_text(self.root, path))
 
     @functools.cached_property
     def lexical_chunk_files(self) -> list[str]:

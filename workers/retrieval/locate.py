@@ -11,6 +11,7 @@ from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
 from workers.retrieval.signals import SignalKind, frame_signals, issue_signals
+from workers.retrieval.test_links import assertion_signals, call_path_signals, test_module_signals
 from workers.runners.process import CommandRunner
 
 
@@ -34,6 +35,9 @@ def locate(
     signals = frame_signals(index, evidence)
     tests = failing_tests(index, evidence)
     signals += exercised_signals(index, tests)
+    signals += call_path_signals(index, tests)
+    signals += assertion_signals(index, evidence, tests)
+    signals += test_module_signals(index, tests)
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""

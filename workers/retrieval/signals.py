@@ -26,6 +26,9 @@ class SignalKind(StrEnum):
     NAME = "name"  # a name the failing test uses
     ISSUE_NAME = "issue-name"
     IMPORT = "import"  # a module the failing test imports
+    CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
+    ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`
+    TEST_MODULE = "test-module"  # the module a failing test module is named for (test_queries -> queries)
     LEXICAL = "lexical"
     LEXICAL_FILE = "lexical-file"
 
