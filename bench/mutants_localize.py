@@ -9,7 +9,8 @@ learn which lines the tests cover; mutate one covered token in a function (compa
 constant, off-by-one, a string constant emptied, `return x` made `return None`, and a `return None` put
 before a function's first statement); keep mutants that make a test fail; localize from the raw pytest
 output parsed by workers.evidence, then again with the test command. Prints file and function recall@1/@3
-and time per localization, overall and per operator. Mutants are drawn with a fixed seed, so runs are comparable.
+and time per localization, overall and per operator. Mutants are drawn with a fixed seed, so runs are
+comparable.
 """
 
 from __future__ import annotations

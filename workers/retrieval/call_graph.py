@@ -154,11 +154,14 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
 
 
 def _chain(node: ast.AST) -> tuple[str, ...] | None:
-    """`a.b.c` -> ("a", "b", "c"); None for anything not rooted in a plain name (`f().x`, `x[0].y`)."""
+    """`a.b.c` -> ("a", "b", "c"); `Box(1).get` -> ("Box", "get"), read as the method of what the call
+    made (right for constructors, harmlessly unresolved otherwise); None for anything else (`x[0].y`)."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
+        if isinstance(node, ast.Call) and parts:
+            node = node.func
     if not isinstance(node, ast.Name):
         return None
     parts.append(node.id)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from workers.evidence.failures import Evidence
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
+from workers.retrieval.failing_paths import assertion_signals, call_path_signals, named_module_signals
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
 from workers.retrieval.signals import SignalKind, frame_signals, issue_signals
-from workers.retrieval.test_links import assertion_signals, call_path_signals, test_module_signals
 from workers.runners.process import CommandRunner
 
 
@@ -37,7 +37,7 @@ def locate(
     signals += exercised_signals(index, tests)
     signals += call_path_signals(index, tests)
     signals += assertion_signals(index, evidence, tests)
-    signals += test_module_signals(index, tests)
+    signals += named_module_signals(index, tests)
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""

@@ -21,8 +21,10 @@ from workers.retrieval.exercised import FailingTest
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.signals import Signal, SignalKind
 
-# A call made by the test itself is the likeliest fault; each step further down counts for less.
-DISTANCE_WEIGHT = {1: 1.0, 2: 0.6, 3: 0.35}
+# A call made by the test itself is the likeliest fault; each step further down counts for a little less.
+# Mild on purpose: a function every failing test reaches two calls down explains the failures better than
+# one only some of them call directly.
+DISTANCE_WEIGHT = {1: 1.0, 2: 0.8, 3: 0.6}
 CALL_DEPTH = 3
 # Passing tests are read from the failing tests' own directories; a bounded number of files keeps a
 # localization on a large suite within its time.
@@ -30,7 +32,7 @@ MAX_TEST_FILES = 40
 SETUP_NAMES = ("setUp", "setup_method", "setup")
 
 
-def test_node(test: FailingTest) -> Node | None:
+def node_of(test: FailingTest) -> Node | None:
     if not test.function:
         return None
     return (test.path, f"{test.cls}.{test.function}" if test.cls else test.function)
@@ -39,7 +41,7 @@ def test_node(test: FailingTest) -> Node | None:
 def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal]:
     """Functions on the failing tests' static call paths, scored like a spectrum (Ochiai) against the
     other tests of the same test directories, which are taken to pass, and by distance from the test."""
-    failing = {node for node in map(test_node, tests) if node is not None}
+    failing = {node for node in map(node_of, tests) if node is not None}
     if not failing:
         return []
     failing_reach = [_reach(index, node) for node in sorted(failing)]
@@ -115,20 +117,32 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
         return []
     by_id = {t.test_id: t for t in tests}
     hits: dict[Node, tuple[float, str]] = {}
+    named_by: dict[Node, set[str]] = defaultdict(set)
     for failure in evidence.failures:
         test = by_id.get(failure.test_id)
         for line in failure.detail:
             chains: list[tuple[tuple[str, ...], float]] = []
             if line.startswith(">"):
-                chains = [(c, 0.7) for c in _called_chains(line[1:].strip())]
+                # `NoneType has no attribute` on this line: a call on it returned the None.
+                weight = 1.0 if "NoneType" in failure.message else 0.7
+                chains = [(c, weight) for c in _called_chains(line[1:].strip())]
             elif match := _WHERE.match(line):
                 chains = [(c, 1.0) for c in _where_chains(match.group(1))]
             for chain, weight in chains:
                 for node in _resolve(index, test, chain):
+                    named_by[node].add(failure.test_id)
                     if weight > hits.get(node, (0.0, ""))[0]:
                         hits[node] = (weight, f"assertion: {failure.test_id} calls {'.'.join(chain)}")
+    # Named by every failing assertion counts fully; by one of many, less (one fault explains them all).
+    total = max(len(evidence.failures), 1)
     return [
-        Signal(path, symbol, SignalKind.ASSERTION, weight, reason)
+        Signal(
+            path,
+            symbol,
+            SignalKind.ASSERTION,
+            weight * math.sqrt(len(named_by[(path, symbol)]) / total),
+            reason,
+        )
         for (path, symbol), (weight, reason) in hits.items()
         if not is_test_path(path)
     ]
@@ -136,10 +150,10 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
 
 def _called_chains(code: str) -> list[tuple[str, ...]]:
     """Name chains called in one source line (`assert tail(2, x) == y` -> [("tail",)])."""
-    code = code.rstrip(":").rstrip()
-    for candidate in (code, code + " pass" if code.endswith(":") else code):
+    code = code.strip()
+    for candidate in (code, code + " pass"):  # a block header (`with f(x):`) parses with a body
         try:
-            tree = ast.parse(candidate.strip())
+            tree = ast.parse(candidate)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         chains: list[tuple[str, ...]] = []
@@ -192,7 +206,7 @@ def _resolve(index: RepoIndex, test: FailingTest | None, chain: tuple[str, ...])
     return []
 
 
-def test_module_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal]:
+def named_module_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal]:
     """`tests/test_queries.py` -> the one source module named `queries` (or `queries/__init__.py`)."""
     signals: list[Signal] = []
     for path in sorted({t.path for t in tests}):
