@@ -29,9 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.sources import CACHE, fetch_release
+from inference.token_estimate import estimate_tokens
 from workers.checkout.files import is_test_path
 from workers.evidence import parse_log
-from workers.retrieval import locate
+from workers.retrieval import build_context, locate
 from workers.retrieval.coverage import collect_spectrum
 from workers.retrieval.index import RepoIndex
 from workers.runners.process import LocalRunner
@@ -62,6 +63,8 @@ TEST_CMD = (
     "PYTHONPATH={pp}:$PYTHONPATH PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
 )
 RUN_TIMEOUT_S = 120.0
+# The prompt's code budget, as SWE-bench's retrieval setting: is the mutated function shown whole in it?
+CONTEXT_TOKENS = 13_000
 
 SWAPS = {
     "<": ("<=", "comparison"), "<=": ("<", "comparison"), ">": (">=", "comparison"),
@@ -234,6 +237,10 @@ def main() -> int:
                 times["test"].append(time.perf_counter() - start)
                 for mode, ranked in (("log", from_log), ("test", with_test)):
                     _score(hits[mode], ranked, mutant)
+                    context = build_context(
+                        work, ranked, budget_tokens=CONTEXT_TOKENS, count_tokens=estimate_tokens
+                    )
+                    hits[mode]["whole in 13k context"] += f"{mutant.path}::{mutant.symbol}" in context.symbols
                     _score(per_operator[(mode, mutant.operator)], ranked, mutant)
                     top = next((r for r in ranked if r.symbol), None)
                     if args.show_misses and (
@@ -248,7 +255,7 @@ def main() -> int:
     print(f"\nmutants killed: {killed_total} (survived, not counted: {survived})")
     print(f"by operator: {dict(sorted(by_operator.items()))}")
     print(f"{'':24}{'log alone':>12}{'with --test':>14}")
-    for key in ("file@1", "file@3", "function@1", "function@3"):
+    for key in ("file@1", "file@3", "function@1", "function@3", "whole in 13k context"):
         row = [hits[m][key] / max(killed_total, 1) for m in ("log", "test")]
         print(f"{key:24}{row[0]:>12.1%}{row[1]:>14.1%}")
     print(f"\nper operator{'':12}{'killed':>7}  log file@1 fn@1   test file@1 fn@1")
