@@ -39,6 +39,8 @@ class _Module:
     refs: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # function -> name chains it uses
     # function -> name of its first parameter when it is a method (self, cls), for `self.x` chains
     receivers: dict[str, str] = field(default_factory=dict)
+    # function -> chains of calls whose result it returns as is (`return g(x)`, `return a if c else g(x)`)
+    passes_on: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
     def defines(self, symbol: str) -> bool:
         return symbol in self.functions or symbol in self.classes
@@ -109,14 +111,15 @@ def _collect_definitions(module: _Module, body: list[ast.stmt], prefix: str, cls
                 pending.extend((block, prefix, cls) for block in blocks)
             elif isinstance(node, ast.ClassDef):
                 symbol = prefix + node.name
-                module.classes[symbol] = [c for c in map(_chain, node.bases) if c]
+                module.classes[symbol] = [c for c in map(name_chain, node.bases) if c]
                 pending.append((node.body, symbol + ".", symbol))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 symbol = prefix + node.name
                 module.functions.add(symbol)
                 module.refs[symbol] = _references(node)
+                module.passes_on[symbol] = _returned_calls(node)
                 params = node.args.posonlyargs + node.args.args
-                is_static = any(_chain(d) == ("staticmethod",) for d in node.decorator_list)
+                is_static = any(name_chain(d) == ("staticmethod",) for d in node.decorator_list)
                 if cls is not None and params and not is_static:
                     module.receivers[symbol] = params[0].arg
 
@@ -138,11 +141,11 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
             and isinstance(node.targets[0], ast.Name)
             and isinstance(node.value, ast.Call)
         ):
-            maker = _chain(node.value.func)
+            maker = name_chain(node.value.func)
             if maker:
                 made_by[node.targets[0].id] = maker
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
-            chain = _chain(node)
+            chain = name_chain(node)
             if chain:
                 found.setdefault(chain, None)
                 continue  # the chain covers its prefixes: resolution tries them longest first
@@ -153,7 +156,30 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
     return list(found)
 
 
-def _chain(node: ast.AST) -> tuple[str, ...] | None:
+def _returned_calls(function: ast.AST) -> list[tuple[str, ...]]:
+    """Calls whose value the function returns unchanged, so a None they return is the function's too."""
+    found: list[tuple[str, ...]] = []
+    stack: list[ast.AST] = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # a nested function's returns are its own
+        if isinstance(node, ast.Return) and node.value is not None:
+            values = [node.value]
+            while values:
+                value = values.pop()
+                if isinstance(value, ast.IfExp):
+                    values += [value.body, value.orelse]
+                elif isinstance(value, ast.BoolOp):
+                    values += value.values
+                elif isinstance(value, ast.Call) and (chain := name_chain(value.func)) and chain not in found:
+                    found.append(chain)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def name_chain(node: ast.AST) -> tuple[str, ...] | None:
     """`a.b.c` -> ("a", "b", "c"); `Box(1).get` -> ("Box", "get"), read as the method of what the call
     made (right for constructors, harmlessly unresolved otherwise); None for anything else (`x[0].y`)."""
     parts: list[str] = []
@@ -227,9 +253,26 @@ class CallGraph:
                 queue.append((callee, distance + 1))
         return distances
 
-    def resolve_in(self, path: str, chain: tuple[str, ...]) -> list[Node]:
-        """What a name chain (`tail`, `core.tail`, `Box.get`) means at the top level of the file at `path`."""
-        return self._resolve_chain(self.module(path), chain, None, None) if chain else []
+    def resolve_in(self, path: str, chain: tuple[str, ...], within: str | None = None) -> list[Node]:
+        """What a name chain (`tail`, `core.tail`, `self.get`) means in the file at `path`, at its top level
+        or inside the function `within` (whose `self` is then its class)."""
+        if not chain:
+            return []
+        module = self.module(path)
+        receiver = module.receivers.get(within) if within else None
+        cls = within.rpartition(".")[0] if within and receiver else None
+        return self._resolve_chain(module, chain, cls, receiver)
+
+    def passes_on(self, node: Node) -> list[Node]:
+        """Functions whose result `node` returns unchanged (`return g(x)`), resolved like its calls."""
+        path, symbol = node
+        module = self.module(path)
+        found: list[Node] = []
+        for chain in module.passes_on.get(symbol, []):
+            for target in self.resolve_in(path, chain, symbol):
+                if target != node and target not in found:
+                    found.append(target)
+        return found
 
     def functions_in(self, path: str) -> list[str]:
         return sorted(self.module(path).functions)

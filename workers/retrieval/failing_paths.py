@@ -16,10 +16,11 @@ from collections import defaultdict
 
 from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence
-from workers.retrieval.call_graph import Node
+from workers.retrieval.call_graph import Node, name_chain
 from workers.retrieval.exercised import FailingTest
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.signals import Signal, SignalKind
+from workers.retrieval.repo import read_text
+from workers.retrieval.signals import FRAME_DECAY, Signal, SignalKind
 
 # A call made by the test itself is the likeliest fault; each step further down counts for a little less.
 # Mild on purpose: a function every failing test reaches two calls down explains the failures better than
@@ -29,6 +30,7 @@ CALL_DEPTH = 3
 # Passing tests are read from the failing tests' own directories; a bounded number of files keeps a
 # localization on a large suite within its time.
 MAX_TEST_FILES = 40
+CONSTRUCTORS = {"__init__", "__new__", "__post_init__"}
 SETUP_NAMES = ("setUp", "setup_method", "setup")
 
 
@@ -148,6 +150,52 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
     ]
 
 
+def none_source_signals(index: RepoIndex, evidence: Evidence | None) -> list[Signal]:
+    """When a failure is about None (`'NoneType' object ...`, `assert None == ...`), the None was most often
+    returned by a function called on a line of the traceback, not by one still on the stack: the calls on
+    each repository frame's line, innermost first, that are not themselves frames."""
+    if evidence is None:
+        return []
+    graph = index.call_graph
+    best: dict[Node, tuple[float, str]] = {}
+    named_by: dict[Node, set[str]] = defaultdict(set)
+    about_none = [
+        f for f in evidence.failures if "NoneType" in f.message or f.message.startswith("assert None ")
+    ]
+    for failure in about_none:
+        on_stack = {f.function for f in failure.frames if f.function}
+        frames = [f for f in failure.frames if f.line]
+        for distance, frame in enumerate(reversed(frames)):
+            path = index.resolve_path(frame.path)
+            info = index.add_file(path) if path else None
+            if path is None or info is None or frame.line is None:
+                continue
+            chunk = info.symbol_at(frame.line)
+            weight = FRAME_DECAY**distance
+            for chain in _called_chains(_source_line(index, path, frame.line)):
+                if chain[-1] in on_stack:
+                    continue
+                where = f"{path}:{frame.line} calls {'.'.join(chain)}"
+                for node in graph.resolve_in(path, chain, chunk.symbol if chunk else None):
+                    # `return g(x)` hands g's None on: g is as likely a source as the function called here.
+                    for source, factor in [(node, 1.0)] + [(g, 0.9) for g in graph.passes_on(node)]:
+                        if is_test_path(source[0]) or source[1].rpartition(".")[2] in CONSTRUCTORS:
+                            continue  # a constructor's None is not its caller's object
+                        named_by[source].add(failure.test_id)
+                        if weight * factor > best.get(source, (0.0, ""))[0]:
+                            best[source] = (weight * factor, f"none-source: {where} ({failure.message[:60]})")
+    total = max(len(about_none), 1)
+    return [
+        Signal(p, s, SignalKind.NONE_SOURCE, w * math.sqrt(len(named_by[(p, s)]) / total), why)
+        for (p, s), (w, why) in best.items()
+    ]
+
+
+def _source_line(index: RepoIndex, path: str, line: int) -> str:
+    lines = read_text(index.root, path).splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
 def _called_chains(code: str) -> list[tuple[str, ...]]:
     """Name chains called in one source line (`assert tail(2, x) == y` -> [("tail",)])."""
     code = code.strip()
@@ -159,7 +207,7 @@ def _called_chains(code: str) -> list[tuple[str, ...]]:
         chains: list[tuple[str, ...]] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                chain = _chain(node.func)
+                chain = name_chain(node.func)
                 if chain and chain not in chains:
                     chains.append(chain)
         return chains
@@ -175,17 +223,6 @@ def _where_chains(expression: str) -> list[tuple[str, ...]]:
     if match := _CALLED_NAME.match(expression):
         return [tuple(match.group(1).split("."))]
     return []
-
-
-def _chain(node: ast.AST) -> tuple[str, ...] | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return tuple(reversed(parts))
-    return tuple(reversed(parts)) if parts else None  # `b.get()` on an unknown receiver keeps ("get",)
 
 
 def _resolve(index: RepoIndex, test: FailingTest | None, chain: tuple[str, ...]) -> list[Node]:

@@ -6,7 +6,12 @@ from pathlib import Path
 
 from workers.evidence.failures import Evidence
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
-from workers.retrieval.failing_paths import assertion_signals, call_path_signals, named_module_signals
+from workers.retrieval.failing_paths import (
+    assertion_signals,
+    call_path_signals,
+    named_module_signals,
+    none_source_signals,
+)
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
@@ -37,6 +42,7 @@ def locate(
     signals += exercised_signals(index, tests)
     signals += call_path_signals(index, tests)
     signals += assertion_signals(index, evidence, tests)
+    signals += none_source_signals(index, evidence)
     signals += named_module_signals(index, tests)
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)

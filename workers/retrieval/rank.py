@@ -27,6 +27,7 @@ WEIGHTS: dict[SignalKind, float] = {
     SignalKind.IMPORT: 0.3,
     SignalKind.CALL_PATH: 0.8,
     SignalKind.ASSERTION: 0.6,
+    SignalKind.NONE_SOURCE: 0.8,
     SignalKind.TEST_MODULE: 0.3,
     SignalKind.LEXICAL: 0.4,
     SignalKind.LEXICAL_FILE: 0.45,

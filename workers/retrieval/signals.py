@@ -28,6 +28,7 @@ class SignalKind(StrEnum):
     IMPORT = "import"  # a module the failing test imports
     CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
     ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`
+    NONE_SOURCE = "none-source"  # called on a traceback's line when the failure is about a None
     TEST_MODULE = "test-module"  # the module a failing test module is named for (test_queries -> queries)
     LEXICAL = "lexical"
     LEXICAL_FILE = "lexical-file"

@@ -18,6 +18,7 @@ from workers.retrieval.failing_paths import (
     assertion_signals,
     call_path_signals,
     named_module_signals,
+    none_source_signals,
 )
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.signals import SignalKind
@@ -129,6 +130,20 @@ def test_early_return_none_outranks_the_constructor_every_failing_test_runs(tmp_
     assert _top_symbol(ranked) == ("shop/cart.py", "Cart.total")
     scores = {r.symbol: r.score for r in ranked if r.symbol}
     assert scores["Cart.__init__"] < scores["Cart.total"] * 0.6
+
+
+def test_a_none_made_two_calls_away_is_traced_to_the_function_that_returned_it(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    money = root / "shop/money.py"
+    money.write_text(money.read_text().replace("    return round(value, 2)", "    return None"))
+    evidence = parse_log(_pytest_log(root), repo_root=root)
+    # test_total crashes inside add (None + int); the others assert None == ... on add's or discount's
+    # result. Both return normalise(...) unchanged, so every failure names normalise as the source.
+    assert any("NoneType" in f.message for f in evidence.failures)
+    sources = {s.symbol: s.weight for s in none_source_signals(RepoIndex.build(root), evidence)}
+    assert sources["normalise"] == 1.0
+    assert sources["normalise"] > sources["add"] > sources["discount"]
+    assert "total" not in sources  # on the stack: it did not return the None, it received it
 
 
 def test_static_spectrum_puts_the_shared_helper_below_the_function_only_failing_tests_call(
