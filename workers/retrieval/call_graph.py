@@ -274,6 +274,10 @@ class CallGraph:
                     found.append(target)
         return found
 
+    def method(self, path: str, cls: str, name: str) -> Node | None:
+        """`cls.name` where it is defined: in the class or in a base that resolves in the repository."""
+        return self._method(path, cls, name, hops=0)
+
     def functions_in(self, path: str) -> list[str]:
         return sorted(self.module(path).functions)
 

@@ -34,16 +34,23 @@ CONSTRUCTORS = {"__init__", "__new__", "__post_init__"}
 SETUP_NAMES = ("setUp", "setup_method", "setup")
 
 
-def node_of(test: FailingTest) -> Node | None:
+def node_of(index: RepoIndex, test: FailingTest) -> Node | None:
+    """The test's function in the graph; a method a test class inherits (from a mixin of shared tests) is
+    found in the base that defines it."""
     if not test.function:
         return None
-    return (test.path, f"{test.cls}.{test.function}" if test.cls else test.function)
+    if not test.cls:
+        return (test.path, test.function)
+    return index.call_graph.method(test.path, test.cls, test.function) or (
+        test.path,
+        f"{test.cls}.{test.function}",
+    )
 
 
 def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal]:
     """Functions on the failing tests' static call paths, scored like a spectrum (Ochiai) against the
     other tests of the same test directories, which are taken to pass, and by distance from the test."""
-    failing = {node for node in map(node_of, tests) if node is not None}
+    failing = {node for node in (node_of(index, t) for t in tests) if node is not None}
     if not failing:
         return []
     failing_reach = [_reach(index, node) for node in sorted(failing)]

@@ -151,6 +151,8 @@ class RepoIndex:
         for path in self.test_paths:
             if path.endswith(".py"):
                 parts = path[:-3].split("/")
+                if parts[-1] == "__init__" and len(parts) > 1:
+                    parts = parts[:-1]  # a test package's shared tests live in its __init__
                 for i in range(len(parts)):
                     modules[".".join(parts[i:])].append(path)
         return modules
