@@ -181,7 +181,7 @@ def test_inherited_test_methods_are_found_in_the_mixin_that_defines_them(tmp_pat
         tmp_path,
         {
             "lib.py": "def pop(x):\n    return x\n",
-            "tests/__init__.py": "from lib import pop\nclass Shared:\n    def test_pop(self):\n        pop()\n",
+            "tests/__init__.py": "from lib import pop\nclass Shared:\n  def test_pop(self):\n    pop()\n",
             "tests/test_one.py": "from tests import Shared\n\nclass OneTest(Shared):\n    pass\n",
         },
     ).call_graph
