@@ -144,6 +144,8 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
             maker = name_chain(node.value.func)
             if maker:
                 made_by[node.targets[0].id] = maker
+        for operand, dunder in _operator_uses(node):
+            found.setdefault((operand, dunder), None)
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
             chain = name_chain(node)
             if chain:
@@ -154,6 +156,43 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
         if len(chain) > 1 and chain[0] in made_by:
             found.setdefault((*made_by[chain[0]], *chain[1:]), None)
     return list(found)
+
+
+_BINARY = {
+    ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
+    ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.BitOr: "__or__", ast.BitAnd: "__and__",
+}  # fmt: skip
+_COMPARE = {ast.Eq: "__eq__", ast.NotEq: "__ne__", ast.Lt: "__lt__", ast.LtE: "__le__", ast.Gt: "__gt__",
+            ast.GtE: "__ge__"}  # fmt: skip
+_BUILTIN = {"len": "__len__", "repr": "__repr__", "str": "__str__", "iter": "__iter__", "hash": "__hash__",
+            "bool": "__bool__"}  # fmt: skip
+
+
+def _operator_uses(node: ast.AST) -> list[tuple[str, str]]:
+    """(local name, dunder) for operators on a plain name: `c[k]` -> ("c", "__getitem__"). Resolved only when
+    the name was made by a known class (`c = Cache()`), so `x + 1` on a number costs a lookup and no edge."""
+    uses: list[tuple[str, str]] = []
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        verb = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}
+        uses.append((node.value.id, verb.get(type(node.ctx), "__getitem__")))
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        name = _BINARY[type(node.op)]
+        if isinstance(node.left, ast.Name):
+            uses.append((node.left.id, name))
+        if isinstance(node.right, ast.Name):
+            uses.append((node.right.id, "__r" + name[2:]))
+    elif isinstance(node, ast.Compare):
+        for op, right in zip(node.ops, node.comparators, strict=False):
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, ast.Name):
+                uses.append((right.id, "__contains__"))
+            elif type(op) in _COMPARE and isinstance(node.left, ast.Name):
+                uses.append((node.left.id, _COMPARE[type(op)]))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        if node.func.id in _BUILTIN and isinstance(node.args[0], ast.Name):
+            uses.append((node.args[0].id, _BUILTIN[node.func.id]))
+    elif isinstance(node, ast.For) and isinstance(node.iter, ast.Name):
+        uses.append((node.iter.id, "__iter__"))
+    return uses
 
 
 def _returned_calls(function: ast.AST) -> list[tuple[str, ...]]:

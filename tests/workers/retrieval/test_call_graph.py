@@ -189,3 +189,36 @@ def test_inherited_test_methods_are_found_in_the_mixin_that_defines_them(tmp_pat
     assert graph.method("tests/test_one.py", "OneTest", "test_pop") == shared
     assert graph.callees(("tests/__init__.py", "Shared.test_pop")) == (("lib.py", "pop"),)
     assert graph.method("tests/test_one.py", "OneTest", "test_missing") is None
+
+
+def test_operators_on_an_object_a_test_built_call_its_class_dunders(tmp_path: Path) -> None:
+    source = """
+        class Bag:
+            def __init__(self):
+                self.items = []
+            def __getitem__(self, i):
+                return self.items[i]
+            def __setitem__(self, i, v):
+                self.items[i] = v
+            def __len__(self):
+                return len(self.items)
+            def __eq__(self, other):
+                return self.items == other
+            def __contains__(self, v):
+                return v in self.items
+        """
+    test = """
+        from bag import Bag
+
+        def test_bag():
+            bag = Bag()
+            bag[0] = 1
+            assert bag[0] == 1 and len(bag) == 1 and bag == [1] and 1 in bag
+            n = 3
+            assert n + 1 == 4  # an operator on a number is no edge
+        """
+    graph = _repo(tmp_path, {"bag.py": source, "tests/test_bag.py": test}).call_graph
+    assert set(graph.callees(("tests/test_bag.py", "test_bag"))) == {
+        ("bag.py", f"Bag.{name}")
+        for name in ("__init__", "__getitem__", "__setitem__", "__len__", "__eq__", "__contains__")
+    }
