@@ -69,7 +69,7 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     signals: list[Signal] = []
     for node, ef in failed_count.items():
         path, symbol = node
-        if is_test_path(path) or path not in index.files:
+        if _test_side(path, tests) or path not in index.files:
             continue
         ep = passed_count.get(node, 0)
         score = ef / math.sqrt(total * (ef + ep)) * DISTANCE_WEIGHT[nearest[node]]
@@ -153,11 +153,13 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
             reason,
         )
         for (path, symbol), (weight, reason) in hits.items()
-        if not is_test_path(path)
+        if not _test_side(path, tests)
     ]
 
 
-def none_source_signals(index: RepoIndex, evidence: Evidence | None) -> list[Signal]:
+def none_source_signals(
+    index: RepoIndex, evidence: Evidence | None, tests: list[FailingTest]
+) -> list[Signal]:
     """When a failure is about None (`'NoneType' object ...`, `assert None == ...`), the None was most often
     returned by a function called on a line of the traceback, not by one still on the stack: the calls on
     each repository frame's line, innermost first, that are not themselves frames."""
@@ -186,7 +188,7 @@ def none_source_signals(index: RepoIndex, evidence: Evidence | None) -> list[Sig
                 for node in graph.resolve_in(path, chain, chunk.symbol if chunk else None):
                     # `return g(x)` hands g's None on: g is as likely a source as the function called here.
                     for source, factor in [(node, 1.0)] + [(g, 0.9) for g in graph.passes_on(node)]:
-                        if is_test_path(source[0]) or source[1].rpartition(".")[2] in CONSTRUCTORS:
+                        if _test_side(source[0], tests) or source[1].rpartition(".")[2] in CONSTRUCTORS:
                             continue  # a constructor's None is not its caller's object
                         named_by[source].add(failure.test_id)
                         if weight * factor > best.get(source, (0.0, ""))[0]:
@@ -196,6 +198,12 @@ def none_source_signals(index: RepoIndex, evidence: Evidence | None) -> list[Sig
         Signal(p, s, SignalKind.NONE_SOURCE, w * math.sqrt(len(named_by[(p, s)]) / total), why)
         for (p, s), (w, why) in best.items()
     ]
+
+
+def _test_side(path: str, tests: list[FailingTest]) -> bool:
+    """Test code, or a helper module beside the failing tests (test/common.py's assert_equal): where the
+    check failed, not where the fix goes."""
+    return is_test_path(path) or path.rpartition("/")[0] in {t.path.rpartition("/")[0] for t in tests}
 
 
 def _source_line(index: RepoIndex, path: str, line: int) -> str:

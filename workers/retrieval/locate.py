@@ -45,7 +45,7 @@ def locate(
     signals += exercised_signals(index, tests)
     call_paths = call_path_signals(index, tests)
     signals += assertion_signals(index, evidence, tests)
-    signals += none_source_signals(index, evidence)
+    signals += none_source_signals(index, evidence, tests)
     signals += named_module_signals(index, tests)
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)

@@ -140,10 +140,37 @@ def test_a_none_made_two_calls_away_is_traced_to_the_function_that_returned_it(t
     # test_total crashes inside add (None + int); the others assert None == ... on add's or discount's
     # result. Both return normalise(...) unchanged, so every failure names normalise as the source.
     assert any("NoneType" in f.message for f in evidence.failures)
-    sources = {s.symbol: s.weight for s in none_source_signals(RepoIndex.build(root), evidence)}
+    index = RepoIndex.build(root)
+    tests = failing_tests(index, evidence)
+    sources = {s.symbol: s.weight for s in none_source_signals(index, evidence, tests)}
     assert sources["normalise"] == 1.0
     assert sources["normalise"] > sources["add"] > sources["discount"]
     assert "total" not in sources  # on the stack: it did not return the None, it received it
+
+
+def test_an_assertion_helper_beside_the_tests_is_where_it_failed_not_the_fault(tmp_path: Path) -> None:
+    # tabulate's layout: test/common.py holds assert_equal, which is not named like a test but raises the
+    # AssertionError every failing test reports.
+    root = _repo(tmp_path)
+    (root / "test").mkdir()
+    (root / "test/common.py").write_text("def assert_equal(expected, got):\n    assert expected == got\n")
+    (root / "test/test_sums.py").write_text(
+        "from common import assert_equal\nfrom shop.money import add\n\n"
+        "def test_sum():\n    assert_equal(3, add(1, 2))\n"
+    )
+    money = root / "shop/money.py"
+    money.write_text(money.read_text().replace("return normalise(a + b)", "return normalise(a - b)"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": f"{root}:{root}/test", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PATH": "/bin"},
+    )
+    evidence = parse_log(result.stdout, repo_root=root)
+    assert [f.frames[-1].path for f in evidence.failures] == ["test/common.py"]
+    assert _top_symbol(locate(root, evidence=evidence)) == ("shop/money.py", "add")
 
 
 def test_static_spectrum_puts_the_shared_helper_below_the_function_only_failing_tests_call(
