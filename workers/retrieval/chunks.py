@@ -50,7 +50,8 @@ def python_chunks(path: str, text: str) -> list[Chunk] | None:
     """Functions and classes via ast; nested functions stay inside their parent. None on a syntax error."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # RecursionError: nesting deep enough to exhaust the parser (generated or hostile code).
         return None
     lines = text.splitlines()
     found: list[Chunk] = []

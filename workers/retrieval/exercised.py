@@ -82,7 +82,7 @@ def _read_test(index: RepoIndex, test: FailingTest) -> None:
     index.add_file(test.path)
     try:
         tree = ast.parse(read_text(index.root, test.path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     targets: list[ast.AST] = []
     for node in ast.walk(tree):
@@ -105,7 +105,7 @@ def imported_names(index: RepoIndex, path: str) -> dict[str, tuple[str, str | No
     """Local name -> (repository file, symbol or None) for a test file's imports that resolve here."""
     try:
         tree = ast.parse(read_text(index.root, path))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     package = path.rsplit("/", 1)[0].replace("/", ".") if "/" in path else ""
     found: dict[str, tuple[str, str | None]] = {}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workers.checkout.files import is_test_path
 from workers.checkout.paths import PathPlacer
+from workers.retrieval.call_graph import CallGraph
 from workers.retrieval.chunks import Chunk, chunk_file
 from workers.retrieval.lexical import LexicalIndex, path_terms, tokenize
 from workers.retrieval.repo import language_of, read_text, source_files
@@ -134,6 +135,12 @@ class RepoIndex:
         return dominant, packages, inside / len(python) if python else 0.0
 
     @functools.cached_property
+    def call_graph(self) -> CallGraph:
+        """The static call graph, built lazily (files are analysed as walks reach them) and kept with the
+        index, so every signal of one localization shares one analysis of each file."""
+        return CallGraph(self.resolve_module, lambda path: read_text(self.root, path))
+
+    @functools.cached_property
     def lexical_chunk_files(self) -> list[str]:
         return list(dict.fromkeys(c.path for c in self.lexical_chunks))
 
@@ -144,6 +151,8 @@ class RepoIndex:
         for path in self.test_paths:
             if path.endswith(".py"):
                 parts = path[:-3].split("/")
+                if parts[-1] == "__init__" and len(parts) > 1:
+                    parts = parts[:-1]  # a test package's shared tests live in its __init__
                 for i in range(len(parts)):
                     modules[".".join(parts[i:])].append(path)
         return modules

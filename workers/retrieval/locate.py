@@ -6,12 +6,21 @@ from pathlib import Path
 
 from workers.evidence.failures import Evidence
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
+from workers.retrieval.failing_paths import (
+    assertion_signals,
+    call_path_signals,
+    named_module_signals,
+    none_source_signals,
+)
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
-from workers.retrieval.signals import SignalKind, frame_signals, issue_signals
+from workers.retrieval.signals import Signal, SignalKind, frame_signals, issue_signals
 from workers.runners.process import CommandRunner
+
+# How much a static call path counts beside a traced run's coverage (see locate).
+COVERED_CALL_PATH = 0.5
 
 
 def locate(
@@ -34,6 +43,10 @@ def locate(
     signals = frame_signals(index, evidence)
     tests = failing_tests(index, evidence)
     signals += exercised_signals(index, tests)
+    call_paths = call_path_signals(index, tests)
+    signals += assertion_signals(index, evidence, tests)
+    signals += none_source_signals(index, evidence, tests)
+    signals += named_module_signals(index, tests)
     signals += issue_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
@@ -43,5 +56,15 @@ def locate(
     if runner is not None and test_cmd:
         from workers.retrieval.coverage import coverage_signals
 
-        signals += coverage_signals(index, runner, test_cmd)
-    return rank(index, signals, top)
+        covered = coverage_signals(index, runner, test_cmd)
+        signals += covered
+        if covered:
+            # The traced run says what the failing tests really ran; the static paths then only break ties
+            # among code they did run (operators and properties call code no static edge shows).
+            ran = {(s.path, s.symbol) for s in covered}
+            call_paths = [
+                Signal(s.path, s.symbol, s.kind, s.weight * COVERED_CALL_PATH, s.reason)
+                for s in call_paths
+                if (s.path, s.symbol) in ran
+            ]
+    return rank(index, signals + call_paths, top)

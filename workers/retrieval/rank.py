@@ -25,6 +25,10 @@ WEIGHTS: dict[SignalKind, float] = {
     SignalKind.NAME: 0.5,
     SignalKind.ISSUE_NAME: 0.5,
     SignalKind.IMPORT: 0.3,
+    SignalKind.CALL_PATH: 0.8,
+    SignalKind.ASSERTION: 0.6,
+    SignalKind.NONE_SOURCE: 0.8,
+    SignalKind.TEST_MODULE: 0.3,
     SignalKind.LEXICAL: 0.4,
     SignalKind.LEXICAL_FILE: 0.45,
 }

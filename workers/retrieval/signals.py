@@ -26,6 +26,10 @@ class SignalKind(StrEnum):
     NAME = "name"  # a name the failing test uses
     ISSUE_NAME = "issue-name"
     IMPORT = "import"  # a module the failing test imports
+    CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
+    ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`
+    NONE_SOURCE = "none-source"  # called on a traceback's line when the failure is about a None
+    TEST_MODULE = "test-module"  # the module a failing test module is named for (test_queries -> queries)
     LEXICAL = "lexical"
     LEXICAL_FILE = "lexical-file"
 
@@ -76,10 +80,13 @@ def _frames_to_signals(
         path = index.resolve_path(frame.path)
         if path is not None:
             resolved.append((path, frame))
+    # A helper module beside the tests (test/common.py's assert_equal) raises the test's AssertionError; it is
+    # test code, though its name does not say so.
+    test_dirs = {path.rpartition("/")[0] for path, _ in resolved if is_test_path(path)}
     signals: list[Signal] = []
     for distance, (path, frame) in enumerate(reversed(resolved)):
         weight = FRAME_DECAY**distance
-        if is_test_path(path):
+        if is_test_path(path) or path.rpartition("/")[0] in test_dirs:
             weight *= test_weight
         info = index.add_file(path)
         chunk = info.symbol_at(frame.line) if info is not None and frame.line else None

@@ -96,3 +96,32 @@ def test_a_command_that_hides_the_tracer_gives_no_coverage(
     spectrum = collect_spectrum(quix, LocalRunner(), command, timeout_s=120)
     assert spectrum.failed == {} and spectrum.passed == {}
     assert "PYTHONPATH=src:$PYTHONPATH" in caplog.text
+
+
+def test_of_two_functions_with_failing_only_lines_the_one_passing_tests_never_ran_ranks_first(
+    tmp_path: Path,
+) -> None:
+    # merge(key=...) dispatches to merge_by_key; only the failing test passes a key. Both have a line only it
+    # ran, but passing tests ran the rest of merge and found it working.
+    (tmp_path / "merging.py").write_text(
+        textwrap.dedent(
+            """\
+            def merge(a, b, key=None):
+                if key is None:
+                    return sorted(a + b)
+                return merge_by_key(a, b, key)
+
+
+            def merge_by_key(a, b, key):
+                return sorted(a + b, key=key, reverse=True)
+            """
+        )
+    )
+    spectrum = Spectrum(
+        failed={"t_key": {"merging.py": {2, 4, 8}}},
+        passed={"t_plain": {"merging.py": {2, 3}}, "t_empty": {"merging.py": {2, 3}}},
+    )
+    signals = {s.symbol: s for s in spectrum_signals(RepoIndex.build(tmp_path), spectrum)}
+    assert signals["merge_by_key"].weight == pytest.approx(1.0)
+    assert signals["merge"].weight < signals["merge_by_key"].weight
+    assert "line 4 run by 1/1 failing and 0 passing" in signals["merge"].reason
