@@ -86,7 +86,7 @@ def test_fix_command_on_a_repository_tested_by_convention(
             )
         command = TEST_COMMANDS[language]
         # The pull request says which command tested the fix, and that a convention chose it.
-        assert f"Command: `{command}` (by convention, " in pr["body"], (pr["body"], worker.log())
+        assert f"Command: `{command}`\nCommands from convention (" in pr["body"], (pr["body"], worker.log())
         prompts = tgi.prompts()
         assert len(prompts) == 2, worker.log()
         assert WRONG in prompts[1]  # the first answer, and what its tests said, went back to the model
