@@ -43,7 +43,7 @@ def test_the_tool_the_files_name_sets_up_and_tests_the_project_in_the_sandbox(
     make_project(tool, repo, tmp_path / "lock-home")
 
     plan = plan_for(repo, RepoConfig(), job / "venv")
-    assert plan.source == "convention" and PROJECTS[tool][2] in plan.why, plan.why
+    assert plan.origin.startswith("convention (") and PROJECTS[tool][2] in plan.origin, plan.origin
     settings = Settings()
     binds = point_pip_at(local_indexes(), job)
     runner = BubblewrapRunner(job, limits_from_settings(settings), extra_ro_binds=binds)
