@@ -1,12 +1,14 @@
 """Receiver throughput benchmark (issue 10): `codellama-bot serve` against a bare floor, in one run.
 
 Run from the repository root, with Redis on 127.0.0.1:6379 and ../shared/corpora beside the checkout:
-    python bench/webhook_bench.py [--deliveries 5000] [--seconds 10] [--rate 200] [--tree DIR]
+    python bench/webhook_bench.py [--deliveries 5000] [--seconds 10] [--rate 200] [--old-rev REV]
 
-Starts the real receiver (`codellama-bot serve`, from this tree or --tree, with the GitHub stand-in's settings)
+Starts the real receiver (`codellama-bot serve` from this tree, and with --old-rev also from an export of that
+revision, for a before/after under the same load), with the GitHub stand-in's settings,
 and bench/webhook_floor.py (Starlette + redis.asyncio: signature check, SET NX dedupe, LPUSH; nothing else),
 each with a Redis database of its own. It builds N distinct signed `workflow_run` failures from GitHub's
-example payload (distinct delivery id, run id and head commit each), then, per receiver, on a flushed database:
+example payload (distinct delivery id, run id and head commit each), then, per receiver, on a flushed
+database:
 
 - closed loop: wrk, 16 connections, --seconds, cycling through the N deliveries (after the first pass every
   delivery is a redelivery, answered by the dedupe); without wrk a Python closed-loop client, and it says so;
@@ -23,18 +25,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
-import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 import redis
@@ -134,6 +136,7 @@ async def _open_loop(port: int, raws: list[bytes], rate: float) -> tuple[list[fl
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     latencies: list[float] = []
     answers: Counter[int] = Counter()
+    failures: Counter[str] = Counter()
     start = loop.time() + 0.2
 
     async def one(i: int, raw: bytes) -> None:
@@ -141,11 +144,17 @@ async def _open_loop(port: int, raws: list[bytes], rate: float) -> tuple[list[fl
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        try:
+            conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        except OSError as exc:
+            answers[0] += 1
+            failures[type(exc).__name__] += 1
+            return
         try:
             status = await _exchange(*conn, raw)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             answers[0] += 1
+            failures[type(exc).__name__] += 1
             conn[1].close()
             return
         latencies.append(loop.time() - due)
@@ -156,6 +165,8 @@ async def _open_loop(port: int, raws: list[bytes], rate: float) -> tuple[list[fl
     elapsed = loop.time() - start
     for _, writer in idle:
         writer.close()
+    if failures:
+        print(f"open loop on port {port}: no answer to {sum(failures.values())}: {dict(failures)}")
     return latencies, answers, elapsed
 
 
@@ -272,6 +283,7 @@ def floor_jobs(url: str, queue: str) -> list[str]:
 @dataclass
 class Receiver:
     name: str
+    kind: str  # "bot" or "floor"
     port: int
     redis_url: str
     queue: str
@@ -279,10 +291,10 @@ class Receiver:
     log: Path
 
     def jobs(self) -> list[str]:
-        return (ours_jobs if self.name == "receiver" else floor_jobs)(self.redis_url, self.queue)
+        return (ours_jobs if self.kind == "bot" else floor_jobs)(self.redis_url, self.queue)
 
     def expected(self, deliveries: list[Delivery]) -> set[str]:
-        if self.name == "receiver":
+        if self.kind == "bot":
             return {d.delivery_id for d in deliveries}
         return {str(d.run_id) for d in deliveries}
 
@@ -305,13 +317,20 @@ def _up(port: int) -> bool:
         return False
 
 
-def start_ours(tree: Path, world: World, redis_url: str, tmp: Path) -> Receiver:
+def start_ours(name: str, tree: Path, world: World, redis_url: str, tmp: Path) -> Receiver:
     port, queue = free_port(), "bench-repairs"
     env = child_env(world.env(redis_url, queue))
     env["PYTHONPATH"] = str(tree)
-    log = tmp / "receiver.log"
+    log = tmp / f"receiver-{port}.log"
     proc = start([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], tree, env, log, port)
-    return Receiver("receiver", port, redis_url, queue, proc, log)
+    return Receiver(name, "bot", port, redis_url, queue, proc, log)
+
+
+def export(rev: str, into: Path) -> Path:
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True, timeout=120)
+    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def start_floor(redis_url: str, tmp: Path) -> Receiver:
@@ -319,7 +338,7 @@ def start_floor(redis_url: str, tmp: Path) -> Receiver:
     argv = [sys.executable, str(ROOT / "bench" / "webhook_floor.py"), str(port), redis_url, queue, SECRET]
     log = tmp / "floor.log"
     proc = start(argv, ROOT, child_env({}), log, port)
-    return Receiver("floor", port, redis_url, queue, proc, log)
+    return Receiver("floor", "floor", port, redis_url, queue, proc, log)
 
 
 def measure(
@@ -375,10 +394,12 @@ def report(results: dict[str, dict[str, Phase]], n: int, rate: float) -> int:
                 print(f"FAIL {name} {label}: {p.jobs} jobs for {n} failures, {other} other answers, "
                       f"{p.errors} errors: {dict(p.answers)}")  # fmt: skip
                 failed = True
-    ours, floor = results["receiver"], results["floor"]
-    share = ours["closed"].rate / floor["closed"].rate if floor["closed"].rate else 0.0
-    print(f"receiver / floor closed-loop throughput: {share:.0%} (goal >= 50%); "
-          f"receiver p99 at {rate:g} req/s: {ours['open'].p99_ms:.1f} ms (goal < 10 ms)")  # fmt: skip
+    floor = results["floor"]
+    for name in names[:-1]:
+        ours = results[name]
+        share = ours["closed"].rate / floor["closed"].rate if floor["closed"].rate else 0.0
+        print(f"{name} / floor closed-loop throughput: {share:.0%} (goal >= 50%); "
+              f"{name} p99 at {rate:g} req/s: {ours['open'].p99_ms:.1f} ms (goal < 10 ms)")  # fmt: skip
     return 1 if failed else 0
 
 
@@ -389,14 +410,17 @@ def _answers(p: Phase) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=5000, help="distinct signed failures (default 5000)")
+    parser.add_argument(
+        "--deliveries", type=int, default=5000, help="distinct signed failures (default 5000)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load phase")
     parser.add_argument("--rate", type=float, default=200.0, help="open-loop requests a second")
-    parser.add_argument("--tree", type=Path, default=ROOT, help="run the receiver from this source tree")
+    parser.add_argument("--old-rev", help="also measure the receiver of this git revision (before/after)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="a Redis server (databases 1-15)")
     args = parser.parse_args()
     ours_url = claim_db(args.redis)
     floor_url = claim_db(args.redis, taken=[ours_url])
+    old_url = claim_db(args.redis, taken=[ours_url, floor_url]) if args.old_rev else None
     deliveries = build_deliveries(args.deliveries, first_run_id=10_000_000)
     warmup = build_deliveries(200, first_run_id=90_000_000)
     wrk = shutil.which("wrk")
@@ -409,10 +433,15 @@ def main() -> int:
             tmp = Path(tmp_name)
             slices = write_wrk_slices(deliveries, tmp) if wrk else None
             with github_world(tmp / "github", quixbugs_repo(PARENS)) as world:
-                receivers = [start_ours(args.tree.resolve(), world, ours_url, tmp), start_floor(floor_url, tmp)]
+                receivers = [start_ours("receiver", ROOT, world, ours_url, tmp), start_floor(floor_url, tmp)]
+                if args.old_rev and old_url:
+                    old = export(args.old_rev, tmp / "old")
+                    receivers.insert(0, start_ours(args.old_rev, old, world, old_url, tmp))
                 for receiver in receivers:
                     results[receiver.name] = measure(receiver, deliveries, warmup, args, slices)
-                tracebacks = receivers[0].log.read_text(errors="replace").count("Traceback")
+                tracebacks = sum(
+                    r.log.read_text(errors="replace").count("Traceback") for r in receivers if r.kind == "bot"
+                )
                 for receiver in receivers:
                     receiver.proc.terminate()
                     receiver.proc.wait(timeout=30)
@@ -420,13 +449,15 @@ def main() -> int:
         for receiver in receivers:
             if receiver.proc.poll() is None:
                 receiver.proc.kill()
-        for url in (ours_url, floor_url):
-            redis.Redis.from_url(url).flushdb()
+        for url in (ours_url, floor_url, old_url):
+            if url:
+                redis.Redis.from_url(url).flushdb()
+    load = os.getloadavg()[0]
     print(f"{args.deliveries} distinct signed workflow_run failures, {CONNECTIONS} connections, "
-          f"{args.seconds:g} s a phase, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"{args.seconds:g} s a phase, {os.cpu_count()} CPUs, load average {load:.1f}")  # fmt: skip
     code = report(results, args.deliveries, args.rate)
     if tracebacks:
-        print(f"FAIL the receiver logged {tracebacks} tracebacks")
+        print(f"FAIL the receivers logged {tracebacks} tracebacks")
         code = 1
     return code
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.dedupe import Ledger
 from bot.enqueue import Enqueuer
 from bot.github_gate import GitHubGate
 from bot.job_memory import JobMemory
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.fast_path import FastPath
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class HandlerContext:
     enqueuer: Enqueuer
     github: GitHubGate
     memory: JobMemory
+    # The event loop's claims and publish (`serve` sets it); without it every delivery runs in a thread.
+    fast: FastPath | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import redis
+import redis.asyncio as aredis
 
 # Take one of `cap` attempts for a commit, atomically: read, compare, increment and set the expiry in one
 # step, so two deliveries for one failure (workflow_run and check_suite) cannot both win, and a key never
@@ -62,11 +63,11 @@ class DeliveryLedger:
 
     def claim_delivery(self, delivery_id: str) -> bool:
         """True the first time a delivery id is seen. GitHub redelivers with the same id."""
-        return bool(self._redis.set(f"codellama:delivery:{delivery_id}", 1, nx=True, ex=self._ttl))
+        return bool(self._redis.set(_delivery_key(delivery_id), 1, nx=True, ex=self._ttl))
 
     def release_delivery(self, delivery_id: str) -> None:
         """Forget a delivery whose handling failed, so that GitHub's redelivery is not ignored."""
-        self._redis.delete(f"codellama:delivery:{delivery_id}")
+        self._redis.delete(_delivery_key(delivery_id))
 
     def claim_ci_attempt(self, repo_full_name: str, head_sha: str, cap: int) -> bool:
         """True while this commit has had fewer than `cap` repair attempts, and takes one.
@@ -82,6 +83,34 @@ class DeliveryLedger:
 
     def ci_attempts(self, repo_full_name: str, head_sha: str) -> int:
         return int(self._redis.get(_attempts_key(repo_full_name, head_sha)) or 0)
+
+
+class AsyncDeliveryLedger:
+    """DeliveryLedger's claims on redis.asyncio, for the receiver's event loop (bot/fast_path.py): the same
+    keys, the same scripts, so both ledgers can serve one Redis side by side."""
+
+    def __init__(self, client: aredis.Redis, ttl_s: int) -> None:
+        self._redis = client
+        self._ttl = ttl_s
+        self._claim_attempt = client.register_script(_CLAIM_ATTEMPT)
+        self._release_attempt = client.register_script(_RELEASE_ATTEMPT)
+
+    async def claim_delivery(self, delivery_id: str) -> bool:
+        return bool(await self._redis.set(_delivery_key(delivery_id), 1, nx=True, ex=self._ttl))
+
+    async def release_delivery(self, delivery_id: str) -> None:
+        await self._redis.delete(_delivery_key(delivery_id))
+
+    async def claim_ci_attempt(self, repo_full_name: str, head_sha: str, cap: int) -> bool:
+        key = _attempts_key(repo_full_name, head_sha)
+        return bool(await self._claim_attempt(keys=[key], args=[cap, self._ttl]))
+
+    async def release_ci_attempt(self, repo_full_name: str, head_sha: str) -> None:
+        await self._release_attempt(keys=[_attempts_key(repo_full_name, head_sha)])
+
+
+def _delivery_key(delivery_id: str) -> str:
+    return f"codellama:delivery:{delivery_id}"
 
 
 def _attempts_key(repo_full_name: str, head_sha: str) -> str:

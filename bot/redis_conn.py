@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import redis
+import redis.asyncio as aredis
 from kombu.exceptions import OperationalError
 
 # Redis errors and the broker errors Celery raises when it cannot publish to Redis.
@@ -14,6 +15,11 @@ UNAVAILABLE: tuple[type[Exception], ...] = (redis.RedisError, OperationalError, 
 def connect(url: str) -> redis.Redis:
     """A client that gives up within seconds: GitHub waits 10 s for an answer, and a 503 is redelivered."""
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def connect_async(url: str) -> aredis.Redis:
+    """The same bounded waits, for the event loop (bot/fast_path.py)."""
+    return aredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def where(url: str) -> str:
