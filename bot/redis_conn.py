@@ -17,9 +17,18 @@ def connect(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
 
+# Connections the event loop may hold at once. A burst waits for one (up to the socket timeout) rather than
+# failing: redis.asyncio's default pool raises "Too many connections" at 100, which under a backlog turned
+# deliveries into 503s (bench/webhook_bench.py).
+ASYNC_CONNECTIONS = 64
+
+
 def connect_async(url: str) -> aredis.Redis:
     """The same bounded waits, for the event loop (bot/fast_path.py)."""
-    return aredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    pool = aredis.BlockingConnectionPool.from_url(
+        url, max_connections=ASYNC_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5
+    )
+    return aredis.Redis(connection_pool=pool)
 
 
 def where(url: str) -> str:
