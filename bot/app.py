@@ -16,6 +16,7 @@ from bot.body_limit import read_body
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.delivery_headers import read_headers
 from bot.fast_path import FastPath
+from bot.handlers.ci import CiJob
 from bot.json_body import parse_object
 from bot.refused import Refused
 from bot.routing import Parsed, parse, route
@@ -102,24 +103,24 @@ def _handle(ctx: HandlerContext, parsed: Parsed) -> Response:
 
 
 async def _handle_on_loop(ctx: HandlerContext, fast: FastPath, parsed: Parsed) -> Response:
-    """The delivery claim and a CI failure's job on the event loop; a handler that asks GitHub or the job
-    memory (blocking clients) in a thread."""
+    """A CI failure's claims and job in one round trip on the event loop; any other delivery's claim on the
+    loop, and its handler (which asks GitHub or the job memory, blocking clients) in a thread."""
     delivery = parsed.delivery
     try:
+        # The plan reads the typed event only (no I/O): a failure worth a job is queued with its claim.
+        plan = parsed.route.plan if parsed.route is not None else None
+        planned = plan(ctx, delivery, parsed.event) if plan is not None else None
+    except Exception as exc:
+        return _answer(_failed(ctx, delivery, exc), delivery)  # nothing was claimed
+    try:
+        if isinstance(planned, CiJob):
+            return _answer(await fast_path.queue_ci_repair(ctx, fast, delivery, planned), delivery)
         if not await fast.ledger.claim_delivery(delivery.delivery_id):
             return _answer(_already_handled(delivery), delivery)
     except redis_conn.UNAVAILABLE as exc:
         return _answer(_outage(ctx, exc), delivery)
     try:
-        plan = parsed.route.plan if parsed.route is not None else None
-        if plan is None:
-            outcome = await run_in_threadpool(route, ctx, parsed)
-        else:
-            planned = plan(ctx, delivery, parsed.event)
-            if isinstance(planned, Outcome):
-                outcome = planned
-            else:
-                outcome = await fast_path.queue_ci_repair(ctx, fast, planned.request, planned.queued)
+        outcome = planned if planned is not None else await run_in_threadpool(route, ctx, parsed)
     except Exception as exc:
         await fast_path.release(fast, delivery)
         outcome = _failed(ctx, delivery, exc)

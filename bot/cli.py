@@ -22,7 +22,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
     from bot.context import HandlerContext
     from bot.dedupe import AsyncDeliveryLedger, DeliveryLedger
-    from bot.enqueue import CeleryEnqueuer, RedisWireEnqueuer
+    from bot.enqueue import CeleryEnqueuer, WireMessages
     from bot.fast_path import FastPath
     from bot.github_gate import AppGitHubGate
     from bot.job_memory import RedisJobMemory
@@ -44,7 +44,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
         fast=FastPath(
             AsyncDeliveryLedger(on_loop, settings.dedupe_ttl_s),
-            RedisWireEnqueuer(celery, on_loop, settings.celery_queue),
+            WireMessages(celery, settings.celery_queue),
         ),
     )
     # log_config=None: uvicorn's records go through core/logs.py's handler (format, scrubbing: the

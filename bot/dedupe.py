@@ -31,6 +31,25 @@ return count - 1
 """
 
 
+# A CI failure's whole acknowledgement in one round trip, atomically: claim the delivery (0 when it was
+# already handled), take one of the commit's attempts (1 when none is left; the delivery stays claimed, as
+# on the blocking path) and push the job's Celery message (2). Nothing to give back when Redis fails midway:
+# a script runs whole or not at all.
+_CLAIM_AND_PUSH = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', tonumber(ARGV[1])) then
+  return 0
+end
+local count = tonumber(redis.call('GET', KEYS[2]) or '0')
+if count >= tonumber(ARGV[2]) then
+  return 1
+end
+redis.call('SET', KEYS[2], count + 1, 'EX', tonumber(ARGV[1]))
+redis.call('LPUSH', KEYS[3], ARGV[3])
+return 2
+"""
+ALREADY_HANDLED, ALREADY_ATTEMPTED, PUSHED = 0, 1, 2
+
+
 class Ledger(Protocol):
     """What the handlers remember between deliveries. Raises redis_conn.UNAVAILABLE errors when its store
     does not answer; a claim is atomic, so two deliveries racing for one claim cannot both win."""
@@ -87,13 +106,12 @@ class DeliveryLedger:
 
 class AsyncDeliveryLedger:
     """DeliveryLedger's claims on redis.asyncio, for the receiver's event loop (bot/fast_path.py): the same
-    keys, the same scripts, so both ledgers can serve one Redis side by side."""
+    keys and rules, so both ledgers can serve one Redis side by side."""
 
     def __init__(self, client: aredis.Redis, ttl_s: int) -> None:
         self._redis = client
         self._ttl = ttl_s
-        self._claim_attempt = client.register_script(_CLAIM_ATTEMPT)
-        self._release_attempt = client.register_script(_RELEASE_ATTEMPT)
+        self._claim_and_push = client.register_script(_CLAIM_AND_PUSH)
 
     async def claim_delivery(self, delivery_id: str) -> bool:
         return bool(await self._redis.set(_delivery_key(delivery_id), 1, nx=True, ex=self._ttl))
@@ -101,12 +119,13 @@ class AsyncDeliveryLedger:
     async def release_delivery(self, delivery_id: str) -> None:
         await self._redis.delete(_delivery_key(delivery_id))
 
-    async def claim_ci_attempt(self, repo_full_name: str, head_sha: str, cap: int) -> bool:
-        key = _attempts_key(repo_full_name, head_sha)
-        return bool(await self._claim_attempt(keys=[key], args=[cap, self._ttl]))
-
-    async def release_ci_attempt(self, repo_full_name: str, head_sha: str) -> None:
-        await self._release_attempt(keys=[_attempts_key(repo_full_name, head_sha)])
+    async def claim_and_push(
+        self, delivery_id: str, repo_full_name: str, head_sha: str, cap: int, queue: str, message: bytes
+    ) -> int:
+        """ALREADY_HANDLED, ALREADY_ATTEMPTED or PUSHED (the message is on the list `queue`). The queue must
+        live in this ledger's Redis: the receiver's Celery broker is REDIS_URL too."""
+        keys = [_delivery_key(delivery_id), _attempts_key(repo_full_name, head_sha), queue]
+        return int(await self._claim_and_push(keys=keys, args=[self._ttl, cap, message]))
 
 
 def _delivery_key(delivery_id: str) -> str:

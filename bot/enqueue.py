@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import redis.asyncio as aredis
 from celery import Celery
 
 from bot.celery_wire import task_message
@@ -35,26 +34,19 @@ class CeleryEnqueuer:
         return str(result.id)
 
 
-class RedisWireEnqueuer:
-    """Queues a repair request from the event loop: one LPUSH on redis.asyncio of the message Celery's
-    send_task would write (bot/celery_wire.py), onto the queue a worker of `app` consumes."""
+class WireMessages:
+    """The Redis message Celery's send_task would write for a repair request (bot/celery_wire.py), for the
+    queue a worker of `app` consumes; bot/fast_path.py pushes it from the event loop."""
 
-    def __init__(self, app: Celery, client: aredis.Redis, queue: str) -> None:
+    def __init__(self, app: Celery, queue: str) -> None:
         self._app = app
-        self._redis = client
-        self._queue = queue
+        self.queue = queue
 
-    async def enqueue(self, request: RepairRequest) -> str:
-        message = task_message(
-            self._app,
-            self._queue,
-            REPAIR_TASK,
-            [request.to_payload()],
-            request.delivery_id,
-            argsrepr(request),
+    def message(self, request: RepairRequest) -> bytes:
+        payload = [request.to_payload()]
+        return task_message(
+            self._app, self.queue, REPAIR_TASK, payload, request.delivery_id, argsrepr(request)
         )
-        await self._redis.lpush(self._queue, message)
-        return request.delivery_id
 
 
 def argsrepr(request: RepairRequest) -> str:

@@ -1,6 +1,6 @@
-"""The receiver's event-loop path: the delivery claim, a CI failure's attempt claim and its Celery publish on
-redis.asyncio, with no thread per delivery. Handlers that ask GitHub or the job memory (blocking clients)
-still run in a thread (bot/app.py)."""
+"""The receiver's event-loop path: the delivery claim and a CI failure's attempt claim and Celery publish on
+redis.asyncio, with no thread per delivery and, for a CI failure, one round trip to Redis. Handlers that ask
+GitHub or the job memory (blocking clients) still run in a thread (bot/app.py)."""
 
 from __future__ import annotations
 
@@ -9,32 +9,37 @@ from dataclasses import dataclass
 
 from bot import redis_conn
 from bot.context import Delivery, HandlerContext, Outcome
-from bot.dedupe import AsyncDeliveryLedger
-from bot.enqueue import RedisWireEnqueuer
-from core.jobs import RepairRequest
+from bot.dedupe import ALREADY_ATTEMPTED, ALREADY_HANDLED, AsyncDeliveryLedger
+from bot.enqueue import WireMessages
+from bot.handlers.ci import CiJob
 
 
 @dataclass(frozen=True)
 class FastPath:
+    """The ledger and the Celery queue on one Redis: REDIS_URL is both the receiver's store and the broker."""
+
     ledger: AsyncDeliveryLedger
-    enqueuer: RedisWireEnqueuer
+    messages: WireMessages
 
 
-async def queue_ci_repair(
-    ctx: HandlerContext, fast: FastPath, request: RepairRequest, queued: Outcome
-) -> Outcome:
-    """Takes one of the commit's attempts and queues the job; the attempt is given back when the job could
-    not be queued, so that GitHub's redelivery can queue it. Same rules as bot/handlers/ci.py's sync path."""
-    repo, sha = request.repo_full_name, request.head_sha or ""
-    if not await fast.ledger.claim_ci_attempt(repo, sha, ctx.settings.bot_max_attempts_per_sha):
+async def queue_ci_repair(ctx: HandlerContext, fast: FastPath, delivery: Delivery, job: CiJob) -> Outcome:
+    """Claims the delivery, takes one of the commit's attempts and queues the job, atomically; the same
+    answers as the blocking path (bot/app.py's _handle with bot/handlers/ci.py)."""
+    request = job.request
+    sha = request.head_sha or ""
+    result = await fast.ledger.claim_and_push(
+        delivery.delivery_id,
+        request.repo_full_name,
+        sha,
+        ctx.settings.bot_max_attempts_per_sha,
+        fast.messages.queue,
+        fast.messages.message(request),
+    )
+    if result == ALREADY_HANDLED:
+        return Outcome.ignored(f"delivery {delivery.delivery_id} was already handled")
+    if result == ALREADY_ATTEMPTED:
         return Outcome.ignored(f"{sha[:7]} was already attempted")
-    try:
-        await fast.enqueuer.enqueue(request)
-    except BaseException:
-        with contextlib.suppress(*redis_conn.UNAVAILABLE):
-            await fast.ledger.release_ci_attempt(repo, sha)
-        raise
-    return queued
+    return job.queued
 
 
 async def release(fast: FastPath, delivery: Delivery) -> None:

@@ -20,8 +20,8 @@ from bot import redis_conn
 from bot.app import create_app
 from bot.celery_wire import task_message
 from bot.context import HandlerContext
-from bot.dedupe import AsyncDeliveryLedger, DeliveryLedger
-from bot.enqueue import CeleryEnqueuer, RedisWireEnqueuer, argsrepr
+from bot.dedupe import PUSHED, AsyncDeliveryLedger, DeliveryLedger
+from bot.enqueue import CeleryEnqueuer, WireMessages, argsrepr
 from bot.fast_path import FastPath
 from bot.github_gate import AppGitHubGate
 from bot.job_memory import RedisJobMemory
@@ -74,8 +74,8 @@ def test_the_message_is_the_one_send_task_writes(tmp_path: Path, redis_url: str,
     assert ours == written
 
 
-def _lean(world: World, redis_url: str, queue: str, broker_url: str | None = None) -> TestClient:
-    """A receiver on the event-loop path, whose publish goes to `broker_url` (default: `redis_url`)."""
+def _lean(world: World, redis_url: str, queue: str) -> TestClient:
+    """A receiver on the event-loop path, as `serve` builds it."""
     settings = world.settings(redis_url, queue)
     store = redis.Redis.from_url(redis_url)
     celery = make_celery(settings)
@@ -87,7 +87,7 @@ def _lean(world: World, redis_url: str, queue: str, broker_url: str | None = Non
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
         fast=FastPath(
             AsyncDeliveryLedger(redis_conn.connect_async(redis_url), settings.dedupe_ttl_s),
-            RedisWireEnqueuer(celery, redis_conn.connect_async(broker_url or redis_url), queue),
+            WireMessages(celery, queue),
         ),
     )
     return TestClient(create_app(ctx))
@@ -117,14 +117,16 @@ def test_one_failure_reported_twice_and_redelivered_makes_one_job(
     assert queued_jobs(redis.Redis.from_url(redis_url), queue_name) == 1
 
 
-def test_a_job_that_could_not_be_published_leaves_no_claim_and_its_redelivery_is_queued(
+def test_a_job_that_could_not_be_queued_leaves_no_claim_and_its_redelivery_is_queued(
     world: World, redis_url: str, queue_name: str
 ) -> None:
     run = payloads.workflow_run_failed(REPO, INSTALLATION_ID, run_id=51, branch="main", sha=SHA)
-    nobody = f"redis://127.0.0.1:{free_port()}/0"  # a broker that does not answer
-    with _lean(world, redis_url, queue_name, broker_url=nobody) as broken:
+    nobody = f"redis://127.0.0.1:{free_port()}/0"  # a Redis that does not answer
+    with _lean(world, nobody, queue_name) as broken:
         response = broken.post("/webhook", **_signed("workflow_run", run, "lean-down"))
+        skipped = broken.post("/webhook", **_signed("workflow_run", {**run, "action": "requested"}, "lean-x"))
     assert response.status_code == 503 and "does not answer" in response.json()["reason"], response.text
+    assert skipped.status_code == 503, skipped.text  # the claim of a delivery that queues nothing, too
     ledger = DeliveryLedger(redis.Redis.from_url(redis_url), 60)
     assert ledger.ci_attempts(REPO, SHA) == 0
     with _lean(world, redis_url, queue_name) as working:
@@ -155,8 +157,10 @@ def test_a_real_worker_runs_a_job_published_on_the_wire(
         assert worker.poll() is None, log.read_text()
         request = _request("wire-run")
         app = make_celery(Settings(redis_url=redis_url, celery_queue=queue_name))
-        enqueuer = RedisWireEnqueuer(app, redis_conn.connect_async(redis_url), queue_name)
-        assert asyncio.run(enqueuer.enqueue(request)) == "wire-run"
+        ledger = AsyncDeliveryLedger(redis_conn.connect_async(redis_url), 60)
+        message = WireMessages(app, queue_name).message(request)
+        pushed = ledger.claim_and_push("wire-run", REPO, SHA, 1, queue_name, message)
+        assert asyncio.run(pushed) == PUSHED
         client = redis.Redis.from_url(redis_url)
         ran = wait_until(lambda: client.lrange(wire_probe.RAN_KEY, 0, -1), 60, "the worker to run the job")
         assert [RepairRequest.from_payload(json.loads(r)) for r in ran] == [request], log.read_text()
