@@ -1,7 +1,8 @@
 """The floor for bench/webhook_bench.py: the least a receiver can do and still be correct about what it keeps.
 
-Signature check, dedupe (SET NX with an expiry) and one LPUSH of the raw body, on Starlette with
-redis.asyncio: no parsing, no typing, no Celery, no logging. Not product code; run by the bench as
+Signature check, dedupe (SET NX with an expiry) and one LPUSH of a job naming the delivery (about the size
+of the receiver's Celery message), on Starlette with redis.asyncio: no parsing, no typing, no Celery, no
+logging. Not product code; run by the bench as
     python bench/webhook_floor.py PORT REDIS_URL QUEUE SECRET
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import sys
 
 import redis.asyncio as aredis
@@ -17,6 +19,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+# The receiver's Celery message is about 1.5 KB; the floor's job is as large, so Redis does the same work.
+PAD = "x" * 1400
 
 
 def create_app(redis_url: str, queue: str, secret: str) -> Starlette:
@@ -32,7 +37,7 @@ def create_app(redis_url: str, queue: str, secret: str) -> Starlette:
         delivery = request.headers.get("x-github-delivery", "")
         if not await store.set(f"floor:delivery:{delivery}", 1, nx=True, ex=86_400):
             return JSONResponse({"status": 200, "reason": "ignored: duplicate"})
-        await store.lpush(queue, body)
+        await store.lpush(queue, json.dumps({"delivery": delivery, "body_bytes": len(body), "pad": PAD}))
         return JSONResponse({"status": 202, "reason": "queued"}, status_code=202)
 
     async def healthz(request: Request) -> Response:
