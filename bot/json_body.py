@@ -26,11 +26,13 @@ class _Invalid(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _Invalid(f"duplicate key {_show(key)}")
-        result[key] = value
+    result = dict(pairs)  # in C; a key seen twice makes the dict shorter than the list
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Invalid(f"duplicate key {_show(key)}")
+            seen.add(key)
     return result
 
 
@@ -58,7 +60,9 @@ def parse_object(body: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
         raise Refused(400, f"body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise Refused(400, f"body is a JSON {type(value).__name__}, not an object")
-    if _SURROGATE_ESCAPE.search(text) or not _depth_within(value, max_depth):
+    # Nesting cannot exceed the number of opening brackets (those inside strings only add to the count).
+    deep = text.count("{") + text.count("[") > max_depth and not _depth_within(value, max_depth)
+    if deep or _SURROGATE_ESCAPE.search(text):
         _check_tree(value, max_depth)  # finds what is wrong, and names where
     return value
 
