@@ -58,7 +58,8 @@ from tests.processes import child_env  # noqa: E402
 CLAIM_KEY = "codellama-tests:claimed-by"  # the same claim the test sessions take (tests/conftest.py)
 CONNECTIONS = 16
 WRK_THREADS = 2
-STALL_S = 5.0
+STALL_S = 10.0
+PASS_DEADLINE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -251,10 +252,13 @@ def wrk_closed_loop(receiver: Receiver, slices: Path, expected_jobs: int) -> Pha
     started = time.monotonic()
     jobs, last_job_at = 0, started
     try:
-        # Ends when the queue holds every job, when wrk stops (each thread stops once its slice is answered),
-        # or when no job came for STALL_S (a thread whose count an unanswered request threw off cycles on
-        # through redeliveries). The pass's time is until the last job landed.
-        while jobs < expected_jobs and proc.poll() is None and time.monotonic() - last_job_at < STALL_S:
+        # Ends when the queue holds every job, when wrk stops (each thread stops once its slice is
+        # answered), or when no new job came for STALL_S after the first (a thread whose count an
+        # unanswered request threw off cycles on through redeliveries). The pass's time is until the last
+        # job landed.
+        while jobs < expected_jobs and proc.poll() is None and time.monotonic() - started < PASS_DEADLINE_S:
+            if jobs and time.monotonic() - last_job_at > STALL_S:
+                break
             time.sleep(0.02)
             now = receiver.queued()
             if now > jobs:
