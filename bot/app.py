@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import delivery_metrics, redis_conn
+from bot import delivery_metrics, fast_path, redis_conn
 from bot.body_limit import read_body
 from bot.context import Delivery, HandlerContext, Outcome
 from bot.delivery_headers import read_headers
+from bot.fast_path import FastPath
+from bot.handlers.ci import CiJob
 from bot.jobs_page import job_routes
 from bot.json_body import parse_object
 from bot.queue_depth import QueueDepth
@@ -26,6 +28,11 @@ from bot.signature import is_valid
 from core.errors import ConfigurationError, GitHubUnavailable
 
 log = logging.getLogger("codellama.webhook")
+
+# A body this small is parsed on the event loop: a 22 KB workflow_run takes about 0.3 ms, no more than the
+# hop to a thread and back. A larger one (up to WEBHOOK_MAX_BODY_BYTES) goes to a thread, so that a 25 MB
+# body does not stall every other request.
+INLINE_PARSE_BYTES = 256 * 1024
 
 
 def create_app(ctx: HandlerContext) -> Starlette:
@@ -50,9 +57,14 @@ def create_app(ctx: HandlerContext) -> Starlette:
             if not is_valid(secret, body, headers.signature):
                 raise Refused(401, "X-Hub-Signature-256 does not match the body")
             verified = headers.event
-            parsed = await run_in_threadpool(_read, headers.event, headers.delivery_id, body)
+            if len(body) <= INLINE_PARSE_BYTES:
+                parsed = _read(headers.event, headers.delivery_id, body)
+            else:
+                parsed = await run_in_threadpool(_read, headers.event, headers.delivery_id, body)
         except Refused as refused:
             return _answer(Outcome(refused.status, refused.reason), started, event=verified)
+        if ctx.fast is not None:
+            return await _handle_on_loop(ctx, ctx.fast, parsed, started)
         return await run_in_threadpool(_handle, ctx, parsed, started)
 
     async def metrics(request: Request) -> Response:
@@ -84,7 +96,7 @@ def create_app(ctx: HandlerContext) -> Starlette:
 
 
 def _read(event: str, delivery_id: str, body: bytes) -> Parsed:
-    """The body parsed and typed; runs in a thread, since a 25 MB body takes a while."""
+    """The body parsed and typed; in a thread when the body is large (see INLINE_PARSE_BYTES)."""
     payload = parse_object(body)
     if "action" in payload and not isinstance(payload["action"], str):
         raise Refused(400, f"{event} payload: action: must be a string")
@@ -92,31 +104,65 @@ def _read(event: str, delivery_id: str, body: bytes) -> Parsed:
 
 
 def _handle(ctx: HandlerContext, parsed: Parsed, started: float) -> Response:
+    """The whole delivery in a thread, on the blocking clients."""
     delivery = parsed.delivery
     try:
         if not ctx.ledger.claim_delivery(delivery.delivery_id):
-            already = Outcome.ignored(f"delivery {delivery.delivery_id} was already handled")
-            return _answer(already, started, delivery, duplicate=True)
+            return _answer(_already_handled(delivery), started, delivery, duplicate=True)
     except redis_conn.UNAVAILABLE as exc:
         return _answer(_outage(ctx, exc), started, delivery)
     try:
         outcome = route(ctx, parsed)
+    except Exception as exc:
+        _release(ctx, delivery)
+        outcome = _failed(ctx, delivery, exc)
+    return _answer(outcome, started, delivery)
+
+
+async def _handle_on_loop(ctx: HandlerContext, fast: FastPath, parsed: Parsed, started: float) -> Response:
+    """A CI failure's claims and job in one round trip on the event loop; any other delivery's claim on the
+    loop, and its handler (which asks GitHub or the job memory, blocking clients) in a thread."""
+    delivery = parsed.delivery
+    try:
+        # The plan reads the typed event only (no I/O): a failure worth a job is queued with its claim.
+        plan = parsed.route.plan if parsed.route is not None else None
+        planned = plan(ctx, delivery, parsed.event) if plan is not None else None
+    except Exception as exc:
+        return _answer(_failed(ctx, delivery, exc), started, delivery)  # nothing was claimed
+    try:
+        if isinstance(planned, CiJob):
+            queued = await fast_path.queue_ci_repair(ctx, fast, delivery, planned)
+            duplicate = queued.reason == _already_handled(delivery).reason
+            return _answer(queued, started, delivery, duplicate=duplicate)
+        if not await fast.ledger.claim_delivery(delivery.delivery_id):
+            return _answer(_already_handled(delivery), started, delivery, duplicate=True)
     except redis_conn.UNAVAILABLE as exc:
-        _release(ctx, delivery)
-        outcome = _outage(ctx, exc)
-    except GitHubUnavailable as exc:
+        return _answer(_outage(ctx, exc), started, delivery)
+    try:
+        outcome = planned if planned is not None else await run_in_threadpool(route, ctx, parsed)
+    except Exception as exc:
+        await fast_path.release(fast, delivery)
+        outcome = _failed(ctx, delivery, exc)
+    return _answer(outcome, started, delivery)
+
+
+def _already_handled(delivery: Delivery) -> Outcome:
+    return Outcome.ignored(f"delivery {delivery.delivery_id} was already handled")
+
+
+def _failed(ctx: HandlerContext, delivery: Delivery, exc: Exception) -> Outcome:
+    """The answer to a delivery whose handling raised; its claim was released, so a redelivery is handled."""
+    if isinstance(exc, redis_conn.UNAVAILABLE):
+        return _outage(ctx, exc)
+    if isinstance(exc, GitHubUnavailable):
         # Who may command the bot is asked live; without an answer nothing is queued, GitHub may redeliver.
-        _release(ctx, delivery)
         log.warning("GitHub did not answer: %s", exc)
-        outcome = Outcome(
+        return Outcome(
             503, f"GitHub did not answer ({exc}); nothing was queued, the delivery can be redelivered"
         )
-    except Exception:
-        # Forget the delivery so that GitHub's redelivery is handled; answer 500 and keep serving.
-        _release(ctx, delivery)
-        log.exception("handling %s %s failed", delivery.event, delivery.delivery_id)
-        outcome = Outcome(500, "internal error; the delivery can be redelivered")
-    return _answer(outcome, started, delivery)
+    # Answer 500 and keep serving.
+    log.exception("handling %s %s failed", delivery.event, delivery.delivery_id, exc_info=exc)
+    return Outcome(500, "internal error; the delivery can be redelivered")
 
 
 def _outage(ctx: HandlerContext, exc: BaseException) -> Outcome:
@@ -139,7 +185,7 @@ def _answer(
     event: str | None = None,
     duplicate: bool = False,
 ) -> Response:
-    """The answer, logged and counted; `event` names a verified delivery refused before it was parsed."""
+    """The answer, logged once and counted; `event` names a verified delivery refused before it was parsed."""
     where = f"{delivery.event}.{delivery.action} {delivery.delivery_id}" if delivery else "-"
     log.info("%s -> %d %s", where, outcome.status, outcome.reason)
     event = delivery.event if delivery else event

@@ -18,10 +18,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from bot import redis_conn
+    from bot.access_log import one_line_per_delivery
     from bot.app import create_app
     from bot.context import HandlerContext
-    from bot.dedupe import DeliveryLedger
-    from bot.enqueue import CeleryEnqueuer
+    from bot.dedupe import AsyncDeliveryLedger, DeliveryLedger
+    from bot.enqueue import CeleryEnqueuer, WireMessages
+    from bot.fast_path import FastPath
     from bot.github_gate import AppGitHubGate
     from bot.job_memory import RedisJobMemory
     from core.github_app import GitHubApp
@@ -34,22 +36,33 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     wait_for_redis(settings)
     store = redis_conn.connect(settings.redis_url)
     jobs = JobRegistry.for_settings(store, settings)
+    celery = make_celery(settings)
+    on_loop = redis_conn.connect_async(settings.redis_url)
     ctx = HandlerContext(
         settings=settings,
         ledger=DeliveryLedger(store, settings.dedupe_ttl_s),
-        enqueuer=CeleryEnqueuer(make_celery(settings), jobs, settings.github_api_url),
+        enqueuer=CeleryEnqueuer(celery, jobs, settings.github_api_url),
         github=AppGitHubGate(GitHubApp(settings)),
         memory=RedisJobMemory(store, settings.dedupe_ttl_s),
         jobs=jobs,
+        fast=FastPath(
+            AsyncDeliveryLedger(on_loop, settings.dedupe_ttl_s),
+            WireMessages(celery, settings.celery_queue),
+        ),
     )
     # log_config=None: uvicorn's records go through core/logs.py's handler (format, scrubbing: the
     # receiver mints installation tokens too) instead of handlers of its own.
+    one_line_per_delivery()
+    # uvloop and httptools (uvicorn[standard]): named, not "auto", so that a missing one fails at start
+    # instead of silently serving at a fraction of the pace (bench/webhook_bench.py).
     uvicorn.run(
         create_app(ctx),
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
         log_config=None,
+        loop="uvloop",
+        http="httptools",
     )
     return 0
 

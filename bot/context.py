@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.dedupe import Ledger
 from bot.enqueue import Enqueuer
@@ -11,6 +11,9 @@ from bot.github_gate import GitHubGate
 from bot.job_memory import JobMemory
 from core.job_registry import JobRegistry
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.fast_path import FastPath
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class HandlerContext:
     memory: JobMemory
     # The jobs list the /jobs page reads (core/job_registry.py); None: the page stays off.
     jobs: JobRegistry | None = None
+    # The event loop's claims and publish (`serve` sets it); without it every delivery runs in a thread.
+    fast: FastPath | None = None
 
 
 @dataclass(frozen=True)

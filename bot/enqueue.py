@@ -6,6 +6,7 @@ from typing import Protocol
 
 from celery import Celery
 
+from bot.celery_wire import priority_list, task_message
 from core.job_registry import JobRegistry, request_links
 from core.jobs import REPAIR_TASK, RepairRequest
 
@@ -28,10 +29,44 @@ class CeleryEnqueuer:
             # Before the message: a worker quick to take it up must find the row to mark it running.
             self._registry.queued(request, request_links(request, self._api_url))
         # The delivery id doubles as the task id: a redelivered job keeps its identity in logs.
+        # argsrepr: Celery would otherwise saferepr() the whole payload on every publish (0.2 ms, a fifth of
+        # the receiver's budget per delivery) for a string only monitoring tools show. send_task takes its
+        # producer, and so its broker connection, from the app's pool.
         result = self._app.send_task(
             REPAIR_TASK,
             args=[request.to_payload()],
             task_id=request.delivery_id,
             priority=request.priority(),
+            argsrepr=argsrepr(request),
         )
         return str(result.id)
+
+
+class WireMessages:
+    """The Redis message Celery's send_task would write for a repair request (bot/celery_wire.py), for the
+    queue a worker of `app` consumes; bot/fast_path.py pushes it from the event loop."""
+
+    def __init__(self, app: Celery, queue: str) -> None:
+        self._app = app
+        self.queue = queue
+
+    def message(self, request: RepairRequest) -> bytes:
+        payload = [request.to_payload()]
+        return task_message(
+            self._app,
+            self.queue,
+            REPAIR_TASK,
+            payload,
+            request.delivery_id,
+            argsrepr(request),
+            request.priority(),
+        )
+
+    def list_for(self, request: RepairRequest) -> str:
+        """The Redis list the message goes on: its priority's (automatic CI repairs wait behind commands)."""
+        return priority_list(self.queue, request.priority())
+
+
+def argsrepr(request: RepairRequest) -> str:
+    """What a worker's log shows for the job's arguments: its identity, not the whole payload."""
+    return f"[{request.kind} {request.repo_full_name} {request.delivery_id}]"

@@ -15,6 +15,10 @@ from bot.refused import Refused
 
 MAX_DEPTH = 64
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Strict UTF-8 decoding lets no surrogate into the text, so the parser can only make one from a \u escape
+# (\ud800-\udfff). A body without such an escape cannot hold one. (An escaped backslash before "ud800" also
+# matches: that only sends the body down the slow, exact walk.)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _Invalid(ValueError):
@@ -22,11 +26,13 @@ class _Invalid(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _Invalid(f"duplicate key {_show(key)}")
-        result[key] = value
+    result = dict(pairs)  # in C; a key seen twice makes the dict shorter than the list
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Invalid(f"duplicate key {_show(key)}")
+            seen.add(key)
     return result
 
 
@@ -54,8 +60,25 @@ def parse_object(body: bytes, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
         raise Refused(400, f"body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise Refused(400, f"body is a JSON {type(value).__name__}, not an object")
-    _check_tree(value, max_depth)
+    # Nesting cannot exceed the number of opening brackets (those inside strings only add to the count).
+    deep = text.count("{") + text.count("[") > max_depth and not _depth_within(value, max_depth)
+    if deep or _SURROGATE_ESCAPE.search(text):
+        _check_tree(value, max_depth)  # finds what is wrong, and names where
     return value
+
+
+def _depth_within(root: dict[str, Any], max_depth: int) -> bool:
+    """True when no container is nested deeper than max_depth: the walk over containers only, without the
+    paths and string checks of _check_tree (a fifth of the receiver's time per delivery)."""
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(root, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return True
 
 
 def _check_tree(root: dict[str, Any], max_depth: int) -> None:

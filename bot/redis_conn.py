@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import redis
+import redis.asyncio as aredis
 from kombu.exceptions import OperationalError
 
 # Redis errors and the broker errors Celery raises when it cannot publish to Redis.
@@ -14,6 +15,20 @@ UNAVAILABLE: tuple[type[Exception], ...] = (redis.RedisError, OperationalError, 
 def connect(url: str) -> redis.Redis:
     """A client that gives up within seconds: GitHub waits 10 s for an answer, and a 503 is redelivered."""
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+# Connections the event loop may hold at once. A burst waits for one (up to the socket timeout) rather than
+# failing: redis.asyncio's default pool raises "Too many connections" at 100, which under a backlog turned
+# deliveries into 503s (bench/webhook_bench.py).
+ASYNC_CONNECTIONS = 64
+
+
+def connect_async(url: str) -> aredis.Redis:
+    """The same bounded waits, for the event loop (bot/fast_path.py)."""
+    pool = aredis.BlockingConnectionPool.from_url(
+        url, max_connections=ASYNC_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5
+    )
+    return aredis.Redis(connection_pool=pool)
 
 
 def where(url: str) -> str:

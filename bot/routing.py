@@ -20,7 +20,13 @@ from bot.events import (
     WorkflowRunCompleted,
     parse_event,
 )
-from bot.handlers.ci import on_check_suite_completed, on_workflow_run_completed
+from bot.handlers.ci import (
+    CiJob,
+    on_check_suite_completed,
+    on_workflow_run_completed,
+    plan_check_suite,
+    plan_workflow_run,
+)
 from bot.handlers.comments import on_comment_created
 from bot.handlers.rerun import on_check_run_requested_action, on_check_run_rerequested
 from bot.handlers.reviews import on_review_comment_created, on_review_submitted
@@ -33,6 +39,9 @@ E = TypeVar("E", bound=BaseModel)
 class EventRoute(Generic[E]):
     model: type[E]
     handler: Callable[[HandlerContext, Delivery, E], Outcome]
+    # For an event whose only work is to queue a CI job: the same decision without the queueing, so the
+    # event loop can queue it (bot/fast_path.py) where `handler` would block a thread.
+    plan: Callable[[HandlerContext, Delivery, E], CiJob | Outcome] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,12 @@ class Parsed:
 
 ROUTES: dict[tuple[str, str | None], EventRoute[Any]] = {
     ("issue_comment", "created"): EventRoute(IssueCommentCreated, on_comment_created),
-    ("workflow_run", "completed"): EventRoute(WorkflowRunCompleted, on_workflow_run_completed),
-    ("check_suite", "completed"): EventRoute(CheckSuiteCompleted, on_check_suite_completed),
+    ("workflow_run", "completed"): EventRoute(
+        WorkflowRunCompleted, on_workflow_run_completed, plan=plan_workflow_run
+    ),
+    ("check_suite", "completed"): EventRoute(
+        CheckSuiteCompleted, on_check_suite_completed, plan=plan_check_suite
+    ),
     ("pull_request_review", "submitted"): EventRoute(PullRequestReviewSubmitted, on_review_submitted),
     ("pull_request_review_comment", "created"): EventRoute(
         PullRequestReviewCommentCreated, on_review_comment_created

@@ -90,9 +90,17 @@ class JobRegistry:
         """Rows kept as long as the trajectories the page shows beside them."""
         return cls(client, settings.trajectory_retention_days * 24 * 3600)
 
+    @property
+    def ttl_s(self) -> int:
+        return self._ttl
+
+    @property
+    def max_kept(self) -> int:
+        return self._max
+
     def queued(self, request: RepairRequest, links: list[str]) -> None:
         now = time.time()
-        fields = _identity(request) | {"state": "queued", "phase": "", "queued_at": now, "links": links}
+        fields = queued_fields(request, links, now)
         self._write(request.delivery_id, fields, now, index_at=now)
         self._trim(now)
 
@@ -120,10 +128,7 @@ class JobRegistry:
         self._write(job_id, fields, time.time())
 
     def _write(self, job_id: str, fields: dict[str, Any], now: float, index_at: float | None = None) -> None:
-        values: dict[str | bytes, str] = {
-            k: json.dumps(v) if isinstance(v, list) else str(v) for k, v in fields.items()
-        }
-        values |= {"id": job_id, "updated_at": str(now)}
+        values = row_values(job_id, fields, now)
         key = job_key(job_id)
         try:
             pipe = self._redis.pipeline()
@@ -167,6 +172,18 @@ class JobRegistry:
             and (state is None or r.state == state)
             and (repository is None or r.repository.casefold() == repository.casefold())
         ]
+
+
+def queued_fields(request: RepairRequest, links: list[str], now: float) -> dict[str, Any]:
+    """A queued job's row. The receiver's event loop writes the same fields in its one Redis script
+    (bot/dedupe.py), through row_values."""
+    return _identity(request) | {"state": "queued", "phase": "", "queued_at": now, "links": links}
+
+
+def row_values(job_id: str, fields: dict[str, Any], now: float) -> dict[str, str]:
+    """The hash fields as stored: lists as JSON, the rest as text, with the id and the time of writing."""
+    values = {k: json.dumps(v) if isinstance(v, list) else str(v) for k, v in fields.items()}
+    return values | {"id": job_id, "updated_at": str(now)}
 
 
 def _identity(request: RepairRequest) -> dict[str, Any]:

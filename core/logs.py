@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,11 +62,28 @@ def carry_context(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+# Celery's own lines about a task ("received", "succeeded", "failed") are written outside the job's context,
+# with the task's id and argsrepr in `data`; bot/enqueue.py's argsrepr is `[kind owner/repo delivery-id]`.
+_CELERY_ARGS = re.compile(r"\[(\w+) ([\w.-]+/[\w.-]+) ([^\s\]]+)\]")
+
+
+def celery_task_fields(record: logging.LogRecord) -> dict[str, str]:
+    """The job's fields from a Celery worker line about a repair task, or none."""
+    data = getattr(record, "data", None)
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return {}
+    args = data.get("args")
+    found = _CELERY_ARGS.fullmatch(args) if isinstance(args, str) else None
+    if found is None:
+        return {}
+    return {"job_id": data["id"], "delivery_id": found.group(3), "repository": found.group(2)}
+
+
 class JobFilter(logging.Filter):
     """Puts the job's fields on each record as `job` (a dict) and `job_tag` (text for the plain format)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        fields = dict(getattr(record, "job", None) or current_job())
+        fields = dict(getattr(record, "job", None) or current_job() or celery_task_fields(record))
         record.job = fields
         record.job_tag = "".join(f" [{name}={value}]" for name, value in fields.items())
         return True

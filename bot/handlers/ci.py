@@ -12,13 +12,32 @@ from core.jobs import RepairRequest
 FAILED = frozenset({"failure", "timed_out"})
 
 
+@dataclass(frozen=True)
+class CiJob:
+    """A failure worth a repair: the job to queue, and what to answer once it is queued."""
+
+    request: RepairRequest
+    queued: Outcome
+
+
 def on_workflow_run_completed(
     ctx: HandlerContext, delivery: Delivery, event: WorkflowRunCompleted
 ) -> Outcome:
+    return _queue(ctx, plan_workflow_run(ctx, delivery, event))
+
+
+def on_check_suite_completed(ctx: HandlerContext, delivery: Delivery, event: CheckSuiteCompleted) -> Outcome:
+    return _queue(ctx, plan_check_suite(ctx, delivery, event))
+
+
+def plan_workflow_run(
+    ctx: HandlerContext, delivery: Delivery, event: WorkflowRunCompleted
+) -> CiJob | Outcome:
+    """The job a completed workflow run asks for, or why it asks for none. No I/O."""
     run = event.workflow_run
     if run.head_repository is None:
         return Outcome.ignored("the run's head repository is gone")
-    return _queue_ci_repair(
+    return _plan(
         ctx,
         delivery,
         _Failure(
@@ -36,9 +55,9 @@ def on_workflow_run_completed(
     )
 
 
-def on_check_suite_completed(ctx: HandlerContext, delivery: Delivery, event: CheckSuiteCompleted) -> Outcome:
+def plan_check_suite(ctx: HandlerContext, delivery: Delivery, event: CheckSuiteCompleted) -> CiJob | Outcome:
     suite = event.check_suite
-    return _queue_ci_repair(
+    return _plan(
         ctx,
         delivery,
         _Failure(
@@ -70,14 +89,14 @@ class _Failure:
     pulls: list[PullNumber]
 
 
-def _queue_ci_repair(
+def _plan(
     ctx: HandlerContext,
     delivery: Delivery,
     failure: _Failure,
     *,
     workflow_run_id: int | None,
     check_suite_id: int | None,
-) -> Outcome:
+) -> CiJob | Outcome:
     if failure.conclusion not in FAILED:
         return Outcome.ignored(f"conclusion is {failure.conclusion!r}")
     if is_bot_sender(failure.sender, ctx.settings):
@@ -100,13 +119,22 @@ def _queue_ci_repair(
         # A fork's head cannot take a push: the worker offers the fix as suggestions on its pull request.
         head_repo=failure.head_repo if failure.head_repo not in (None, repo) else None,
     )
+    fork = f", head in the fork {request.head_repo}" if request.head_repo else ""
+    return CiJob(request, Outcome.queued(f"CI repair for {repo}@{branch} ({sha[:7]}){fork}"))
+
+
+def _queue(ctx: HandlerContext, planned: CiJob | Outcome) -> Outcome:
+    """The blocking path (bot/fast_path.py has the event loop's): one of the commit's attempts, then the
+    job."""
+    if isinstance(planned, Outcome):
+        return planned
+    repo, sha = planned.request.repo_full_name, planned.request.head_sha or ""
     if not ctx.ledger.claim_ci_attempt(repo, sha, ctx.settings.bot_max_attempts_per_sha):
         return Outcome.ignored(f"{sha[:7]} was already attempted")
     try:
-        ctx.enqueuer.enqueue(request)
+        ctx.enqueuer.enqueue(planned.request)
     except BaseException:
         # The attempt counts only once its job is queued: give it back so GitHub's redelivery can queue it.
         ctx.ledger.release_ci_attempt(repo, sha)
         raise
-    fork = f", head in the fork {request.head_repo}" if request.head_repo else ""
-    return Outcome.queued(f"CI repair for {repo}@{branch} ({sha[:7]}){fork}")
+    return planned.queued

@@ -115,3 +115,15 @@ def test_text_lines_carry_the_job_too(stream: io.StringIO) -> None:
     with logs.job_context(delivery_id="d-7", repository="o/r"):
         logging.getLogger("codellama.test").info("hello")
     assert stream.getvalue().rstrip().endswith("codellama.test [delivery_id=d-7] [repository=o/r]: hello")
+
+
+def test_celerys_own_lines_about_a_repair_task_carry_the_jobs_fields() -> None:
+    received = logging.LogRecord("celery.worker.strategy", logging.INFO, __file__, 1, "received", None, None)
+    received.data = {"id": "d-1", "name": "codellama.repair", "args": "[ci octo/repo d-1]"}
+    assert logs.JobFilter().filter(received)
+    assert received.job == {"job_id": "d-1", "delivery_id": "d-1", "repository": "octo/repo"}
+    # Another task's arguments, a payload's repr or no data at all name no job.
+    for data in ({"id": "x", "args": "[{'kind': 'ci'}]"}, {"id": 3, "args": "[ci a/b c]"}, "text", None):
+        other = logging.LogRecord("celery", logging.INFO, __file__, 1, "m", None, None)
+        other.data = data
+        assert logs.JobFilter().filter(other) and other.job == {}
