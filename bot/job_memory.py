@@ -8,7 +8,7 @@ from typing import Protocol
 
 import redis
 
-from core.job_keys import commit_job_key, last_job_key, stop_key
+from core.job_keys import cancel_key, commit_job_key, last_job_key, stop_key
 from core.jobs import RepairRequest
 
 
@@ -63,5 +63,9 @@ class RedisJobMemory:
 
     def stop(self, repo_full_name: str, number: int, delivery_id: str) -> None:
         """Record that this job of this issue or pull request is to end (workers/queue/stop_watch.py reads
-        it); `codellama-bot cancel` names the job itself."""
+        it)."""
         self._redis.set(stop_key(repo_full_name, number), delivery_id, ex=self._ttl)
+
+    def cancel(self, job_id: str) -> None:
+        """Record that this one job is to end, whatever asked for it: `codellama-bot cancel JOB`."""
+        self._redis.set(cancel_key(job_id), 1, ex=self._ttl)

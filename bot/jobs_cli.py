@@ -77,16 +77,10 @@ def run_cancel(args: argparse.Namespace, settings: Settings) -> int:
         if row.state == "done":
             say(f"job {row.id} has already ended ({row.outcome or 'done'}); nothing to cancel")
             return FAILED
-        if row.number is None:
-            # Only an issue's or pull request's job has a stop record the worker watches; a CI job runs
-            # its (bounded) course, as it would after any `/codellama stop`.
-            say(
-                f"job {row.id} repairs CI on a commit; only jobs asked for on an issue or PR can be cancelled"
-            )
-            return FAILED
-        RedisJobMemory(client, settings.dedupe_ttl_s).stop(row.repository, row.number, row.id)
+        RedisJobMemory(client, settings.dedupe_ttl_s).cancel(row.id)
     except redis_conn.UNAVAILABLE as exc:
         say(redis_conn.outage(settings.redis_url, exc))
         return FAILED
-    print(f"job {row.id} ({row.repository}#{row.number}, {row.state}) will stop within seconds")
+    where = f"{row.repository}#{row.number}" if row.number is not None else f"{row.repository}, CI"
+    print(f"job {row.id} ({where}, {row.state}) will stop within seconds")
     return OK

@@ -13,6 +13,11 @@ def stop_key(repo_full_name: str, number: int) -> str:
     return f"codellama:stop:{repo_full_name}#{number}"
 
 
+def cancel_key(job_id: str) -> str:
+    """Set by `codellama-bot cancel JOB`: this one job ends, whatever asked for it (a command or red CI)."""
+    return f"codellama:cancel:{job_id}"
+
+
 def commit_job_key(repo_full_name: str, head_sha: str) -> str:
     """The RepairRequest whose Check Run is on this commit (written by the worker): a "Re-run" or the
     check's Retry button runs it again."""

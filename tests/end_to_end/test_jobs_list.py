@@ -13,13 +13,13 @@ import redis
 import requests
 
 from core.job_registry import JobRecord, JobRegistry
-from tests import processes
-from tests.bugs import PARENS_RIGHT
+from tests import payloads, processes
+from tests.bugs import PARENS, PARENS_RIGHT, quixbugs_ci_log
 from tests.conftest import wait_until
 
 # The stop test's scene: a job whose test run blocks until it is killed.
 from tests.end_to_end.test_stop_command import STOP_DEADLINE_S, _processes_with, blocking_scene  # noqa: F401
-from tests.github_world import REPO
+from tests.github_world import INSTALLATION_ID, REPO
 from tests.scenes import Scene, parens_scene
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -87,6 +87,36 @@ def test_cancel_ends_a_running_job_which_is_listed_cancelled_and_not_retried(
     assert any("I stopped the job while it ran" in body for body in comments), comments
     again = _cli(scene, "cancel", "d-fix")
     assert again.returncode == 1 and "already ended (cancelled)" in again.stderr
+
+
+def test_cancel_ends_a_running_ci_repair_and_completes_its_check_run_cancelled(
+    blocking_scene: tuple[Scene, str],  # noqa: F811 (the fixture, imported above)
+    redis_url: str,
+) -> None:
+    scene, marker = blocking_scene
+    gh, sha = scene.world.gh, scene.world.base_sha
+    failing = {"name": "tests", "conclusion": "failure", "log": quixbugs_ci_log(PARENS)}
+    run = gh.add_workflow_run(REPO, "main", sha, jobs=[failing])
+    payload = payloads.workflow_run_failed(REPO, INSTALLATION_ID, run_id=run["id"], branch="main", sha=sha)
+    with (
+        processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
+        processes.worker(scene.env, scene.tmp / "worker.log") as worker,
+    ):
+        assert scene.deliver("workflow_run", payload, "d-ci").status_code == 202
+        wait_until(lambda: _processes_with(marker), 180, "the CI job's test run to start")
+        asked = _cli(scene, "cancel", "d-ci")
+        assert asked.returncode == 0 and f"({REPO}, CI, running)" in asked.stdout, asked.stderr
+        wait_until(lambda: "ended: cancelled" in worker.log(), STOP_DEADLINE_S, "the CI job to be cancelled")
+        assert _processes_with(marker) == [], "the test run outlived the job"
+        [check] = wait_until(
+            lambda: [c for c in gh.check_runs(REPO, sha, "codellama-bot") if c["status"] == "completed"],
+            30,
+            "the job's check run to complete",
+        )
+    assert check["conclusion"] == "cancelled" and "codellama-bot cancel" in check["output"]["summary"]
+    assert gh.pulls(REPO) == [] and worker.log().count("ended:") == 1
+    [done] = _listed(scene, "done")
+    assert done[:3] == ["d-ci", "done", "cancelled"]
 
 
 def test_a_finished_job_is_listed_with_outcome_spend_links_and_its_trajectory(

@@ -106,7 +106,10 @@ def run_github_job(settings: Settings, request: RepairRequest, listener: Progres
             check.finish(check_text.cancelled(f"interrupted by {exc}; the job is retried on a new check run"))
             raise  # the task retries these
         except Stopped:
-            check.finish(check_text.cancelled("stopped by a maintainer's stop command"), timeout_s=5)
+            check.finish(
+                check_text.cancelled("stopped on request (`/codellama stop` or `codellama-bot cancel`)"),
+                timeout_s=5,
+            )
             raise
         except BaseException:
             # The worker is stopping (SIGTERM hands the job back to the queue) or being killed.

@@ -1,7 +1,8 @@
 """`/codellama stop`: a job ends soon after the receiver records the stop, whether queued or running.
 
-The receiver writes the delivery id of the job to stop under a key per (repository, number)
-(core/job_keys.py). A job that finds its own id there when it starts ends without work; a running job
+The receiver writes the delivery id of the job to stop under a key per (repository, number), and
+`codellama-bot cancel` a key per job, which also reaches a CI job (core/job_keys.py). A job that finds
+itself named there when it starts ends without work; a running job
 has a watcher thread that looks every POLL_S and, on seeing it, stops the job the way a hand-back does
 (workers/queue/hand_back.py): a signal to the pool process's main thread raises Stopped through the job,
 so its `with` blocks and `finally` clauses kill the test run in progress, remove the worktrees and release
@@ -19,7 +20,7 @@ from types import FrameType
 
 import redis
 
-from core.job_keys import stop_key
+from core.job_keys import cancel_key, stop_key
 from core.jobs import RepairRequest
 from core.logs import carry_context
 from workers.runners import live_processes
@@ -33,11 +34,13 @@ STOP_SIGNAL = signal.SIGUSR2
 
 
 class Stopped(BaseException):
-    """`/codellama stop` asked for this job. A BaseException, so that the job's own `except Exception`
-    (which reports a crash on GitHub) lets it through to the task."""
+    """`/codellama stop` or `codellama-bot cancel` asked for this job. A BaseException, so that the job's
+    own `except Exception` (which reports a crash on GitHub) lets it through to the task."""
 
 
 def stop_requested(client: redis.Redis, request: RepairRequest) -> bool:
+    if client.exists(cancel_key(request.delivery_id)):
+        return True
     if request.issue_number is None:
         return False
     stopped = client.get(stop_key(request.repo_full_name, request.issue_number))
@@ -50,8 +53,8 @@ def stop_requested(client: redis.Redis, request: RepairRequest) -> bool:
 def watching(client: redis.Redis, request: RepairRequest, poll_s: float = POLL_S) -> Iterator[None]:
     """The span in which a stop recorded for this job raises Stopped in the calling (main) thread."""
     live_processes.accept()  # whatever an earlier job in this process left, this one may run commands
-    if request.issue_number is None or threading.current_thread() is not threading.main_thread():
-        yield  # CI jobs have no stop command; a thread pool gets no signals (see hand_back.job_running)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a thread pool gets no signals (see hand_back.job_running)
         return
     done = threading.Event()
 
