@@ -153,7 +153,7 @@ def go_ci(base: Project) -> CiRepo:
         "assert/assert.go": base.files["assert/assert.go"],
         **moved,
         "integration/integration_test.go": (
-            "package integration\n\nimport \"testing\"\n\n"
+            'package integration\n\nimport "testing"\n\n'
             f'func TestNeedsTheDatabase(t *testing.T) {{ t.Fatal("{NEEDS_THE_DATABASE}") }}\n'
         ),
     }
@@ -169,7 +169,9 @@ def rust_ci(base: Project) -> CiRepo:
     command, install = "cargo test --offline --lib", "cargo fetch"
     files = {
         **base.files,
-        "tests/integration.rs": f'#[test]\nfn needs_the_database() {{\n    panic!("{NEEDS_THE_DATABASE}");\n}}\n',
+        "tests/integration.rs": (
+            f'#[test]\nfn needs_the_database() {{\n    panic!("{NEEDS_THE_DATABASE}");\n}}\n'
+        ),
         # dtolnay/rust-toolchain takes `toolchain:`; the report names only actions/setup-* versions.
         WORKFLOW_PATH: workflow("dtolnay/rust-toolchain@stable", "toolchain: stable", install, command),
     }

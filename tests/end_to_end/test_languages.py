@@ -63,7 +63,7 @@ def test_fix_command_on_a_repository_tested_by_convention(
             )
         command = TEST_COMMANDS[language]
         # The pull request says which command tested the fix, and that a convention chose it.
-        assert f"Command: `{command}` (by convention, " in pr["body"], (pr["body"], worker.log())
+        assert f"Command: `{command}`\nCommands from convention (" in pr["body"], (pr["body"], worker.log())
         prompts = tgi.prompts()
         assert len(prompts) == 2, worker.log()
         assert WRONG in prompts[1]  # the first answer, and what its tests said, went back to the model
@@ -98,7 +98,9 @@ def test_red_workflow_run_is_fixed_with_the_failed_steps_own_command(
                 {"name": CI_JOB, "conclusion": "failure", "log": ci.log, "steps": steps},
             ],
         )
-        payload = payloads.workflow_run_failed(REPO, INSTALLATION_ID, run_id=run["id"], branch="main", sha=sha)
+        payload = payloads.workflow_run_failed(
+            REPO, INSTALLATION_ID, run_id=run["id"], branch="main", sha=sha
+        )
         with (
             processes.serve(env, scene.port, tmp_path / "serve.log"),
             processes.worker(env, tmp_path / "worker.log") as worker,
