@@ -11,6 +11,7 @@ tests pass proves the bot ran CI's own command."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
-from workers.benchmark.projects import BUILDERS, TOOLCHAINS, Project
+from workers.benchmark.projects import (
+    BUILDERS,
+    DEBIAN_MAVEN_REPO,
+    JAVA_TEST_COMMAND,
+    TOOLCHAINS,
+    Project,
+)
 
 TASK = 3  # below_zero: `balance == 0` where `balance < 0` is meant, in every language
 BUGGY, WRONG, RIGHT = "balance == 0", "balance <= 0", "balance < 0"
@@ -48,8 +55,20 @@ def wrong_then_right(project: Project) -> list[str]:
     ]
 
 
+# What Maven needs from Debian's packages to test the Java project offline.
+DEBIAN_MAVEN_ARTIFACTS = (
+    "junit/junit/4.13.2",
+    "org/apache/maven/plugins/maven-compiler-plugin/3.1",
+    "org/apache/maven/plugins/maven-resources-plugin/2.6",
+    "org/apache/maven/plugins/maven-surefire-plugin/2.12.4",
+)
+
+
 def need_toolchain(language: str) -> None:
     missing = [tool for tool in TOOLCHAINS[language] if shutil.which(tool) is None]
+    if language == "java":
+        repo = Path(DEBIAN_MAVEN_REPO)
+        missing += [f"{repo / a}" for a in DEBIAN_MAVEN_ARTIFACTS if not (repo / a).is_dir()]
     if missing:
         pytest.skip(
             f"{language}: {' and '.join(missing)} not installed; scripts/install-test-tools.sh installs them"
@@ -63,9 +82,19 @@ def clone(tmp: Path, branch: str, bare: Path) -> Path:
     return dest
 
 
-def run_tests(checkout: Path, command: str) -> subprocess.CompletedProcess[str]:
-    # This machine's own environment: a rustup install finds its toolchain through HOME.
-    return subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True, timeout=240)
+def run_tests(
+    checkout: Path, command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    # This machine's own environment (a rustup install finds its toolchain through HOME), plus `env`.
+    return subprocess.run(
+        command,
+        shell=True,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def changed_files(checkout: Path) -> list[str]:
@@ -85,12 +114,21 @@ class CiRepo:
 
     project: Project
     command: str  # CI's test command, which the pull request must pass
-    setup: str  # CI's install step
+    setup: str  # CI's install step, if any
     tool: str  # what `actions/setup-*` asks for, as the report names it ("node 20")
     log: str  # the failed job's log, as the jobs API serves it
+    # What convention's command says on the fixed branch, where it still cannot pass.
+    convention_fails_with: str = NEEDS_THE_DATABASE
+
+    @property
+    def setup_and_test(self) -> str:
+        return f"{self.setup} && {self.command}" if self.setup else self.command
 
 
-def workflow(setup_action: str, setup_with: str, install: str, command: str) -> str:
+def workflow(setup_action: str, setup_with: dict[str, str], install: str, command: str) -> str:
+    """A CI workflow on pushes and pull requests: a lint job that passed, and the job with the test step."""
+    with_lines = "".join(f"\n          {key}: {value}" for key, value in setup_with.items())
+    install_step = f"\n      - name: Install\n        run: {install}" if install else ""
     return f"""\
 name: CI
 on: [push, pull_request]
@@ -105,10 +143,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       - uses: {setup_action}
-        with:
-          {setup_with}
-      - name: Install
-        run: {install}
+        with:{with_lines}{install_step}
       - name: {CI_STEP}
         run: {command}
 """
@@ -134,7 +169,7 @@ def js_ci(base: Project) -> CiRepo:
         "package.json": json.dumps(package, indent=2) + "\n",
         "package-lock.json": json.dumps(lock, indent=2) + "\n",
         "integration.test.js": f"throw new Error('{NEEDS_THE_DATABASE}');\n",
-        WORKFLOW_PATH: workflow("actions/setup-node@v4", "node-version: 20", install, command),
+        WORKFLOW_PATH: workflow("actions/setup-node@v4", {"node-version": "20"}, install, command),
     }
     log = _log(command, "Error: Assertion failed\n    at Object.<anonymous> (test.js:12:11)")
     return CiRepo(Project(files, base.fixed, base.source), command, install, "node 20", log)
@@ -160,7 +195,7 @@ def go_ci(base: Project) -> CiRepo:
     source = "pkg/belowzero/solution.go"
     fixed = {source: base.fixed["solution.go"].replace("package main", package, 1)}
     command, install = "go test -run . ./pkg/...", "go mod download"
-    files[WORKFLOW_PATH] = workflow("actions/setup-go@v5", "go-version: '1.21'", install, command)
+    files[WORKFLOW_PATH] = workflow("actions/setup-go@v5", {"go-version": "'1.21'"}, install, command)
     log = _log(command, "--- FAIL: TestBelowZero (0.00s)\nFAIL\thumanevalfix/pkg/belowzero\t0.002s")
     return CiRepo(Project(files, fixed, source), command, install, "go 1.21", log)
 
@@ -173,13 +208,36 @@ def rust_ci(base: Project) -> CiRepo:
             f'#[test]\nfn needs_the_database() {{\n    panic!("{NEEDS_THE_DATABASE}");\n}}\n'
         ),
         # dtolnay/rust-toolchain takes `toolchain:`; the report names only actions/setup-* versions.
-        WORKFLOW_PATH: workflow("dtolnay/rust-toolchain@stable", "toolchain: stable", install, command),
+        WORKFLOW_PATH: workflow("dtolnay/rust-toolchain@stable", {"toolchain": "stable"}, install, command),
     }
     log = _log(command, "test tests::test_below_zero ... FAILED\ntest result: FAILED. 0 passed; 1 failed")
     return CiRepo(Project(files, base.fixed, base.source), command, install, "", log)
 
 
-CI_BUILDERS = {"js": js_ci, "go": go_ci, "rust": rust_ci}
+def java_ci(base: Project) -> CiRepo:
+    """CI runs Maven offline against Debian's Maven repository, which holds JUnit and Maven's plugins;
+    convention's `mvn -o test` has an empty local repository and cannot resolve even its plugins."""
+    files = {
+        **base.files,
+        WORKFLOW_PATH: workflow(
+            "actions/setup-java@v4",
+            {"distribution": "temurin", "java-version": "'17'"},
+            "",
+            JAVA_TEST_COMMAND,
+        ),
+    }
+    log = _log(JAVA_TEST_COMMAND, "[ERROR] Tests run: 1, Failures: 1, Errors: 0, Skipped: 0")
+    return CiRepo(
+        Project(files, base.fixed, base.source),
+        JAVA_TEST_COMMAND,
+        "",
+        "java 17",
+        log,
+        convention_fails_with="Cannot access central",
+    )
+
+
+CI_BUILDERS = {"js": js_ci, "go": go_ci, "rust": rust_ci, "java": java_ci}
 
 
 def ci_repo(language: str) -> CiRepo:
