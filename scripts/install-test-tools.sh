@@ -18,6 +18,13 @@ command -v npm >/dev/null || missing+=(npm)
 [ -x /usr/bin/rustc ] || missing+=(rustc)
 command -v javac >/dev/null || missing+=(default-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# Maven Central cannot be reached from the tests: the Java project's only dependency (JUnit 4) and the
+# plugins `mvn -o test` needs come from Debian's Maven repository, /usr/share/maven-repo.
+debian_maven=/usr/share/maven-repo
+[ -d "$debian_maven/junit/junit/4.13.2" ] || missing+=(junit4)
+[ -d "$debian_maven/org/apache/maven/plugins/maven-compiler-plugin" ] || missing+=(libmaven-compiler-plugin-java)
+[ -d "$debian_maven/org/apache/maven/plugins/maven-resources-plugin" ] || missing+=(libmaven-resources-plugin-java)
+[ -d "$debian_maven/org/apache/maven/plugins/maven-surefire-plugin" ] || missing+=(libsurefire-java)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -290,3 +290,10 @@ def test_threads_and_subprocesses_still_work_under_the_filter(workspace: Path) -
     (workspace / "spawn_all.py").write_text(script)
     result = _run(workspace, "python spawn_all.py")
     assert result.ok and "thread ok" in result.output and "child ok" in result.output, result.output
+
+
+def test_jvms_are_sized_to_the_memory_limit_not_the_machine() -> None:
+    limits = SandboxLimits(cpu_s=1, memory_mb=1536, max_procs=8, max_file_mb=1, wall_s=1, output_bytes=1)
+    options = limits.jvm_options().split()
+    assert "-XX:MaxRAM=1536m" in options
+    assert any(o.startswith("-XX:CompressedClassSpaceSize=") for o in options)

@@ -125,7 +125,9 @@ class BubblewrapRunner:
         self.bwrap = bwrap
 
     def _environment(self) -> dict[str, str]:
-        env = clean_environment(self.workspace, self.extra_env)
+        # JVMs sized to the memory limit (a CI step's own `env:` is set in its command line, after this).
+        jvm = {"JAVA_TOOL_OPTIONS": self.limits.jvm_options()}
+        env = clean_environment(self.workspace, {**jvm, **self.extra_env})
         # The worker's PATH names directories the sandbox does not have (pyenv shims, ~/.cargo); keep the
         # ones it does have, the worker's Python first so `python -m pytest` finds pytest.
         visible = [f"/{name}" for name in SYSTEM_DIRS] + [
