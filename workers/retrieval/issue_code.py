@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.issue_spans import code_spans, raised_exceptions
+from workers.retrieval.issue_spans import bounded, code_spans, raised_exceptions
 from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
 
@@ -57,7 +57,9 @@ def damp_exception_definitions(index: RepoIndex, signals: list[Signal], factor: 
 
 def raise_signals(index: RepoIndex, text: str) -> list[Signal]:
     """Functions that raise an exception class the project defines and the issue shows raised."""
-    names = [n for n in raised_exceptions(text) if any(c.kind == "class" for c in index.definitions.get(n, []))]
+    names = [
+        n for n in raised_exceptions(text) if any(c.kind == "class" for c in index.definitions.get(n, []))
+    ]
     if not names:
         return []
     pattern = re.compile(r"\braise\s+(?:[\w.]+\.)?(" + "|".join(map(re.escape, names)) + r")\b")
@@ -132,3 +134,25 @@ def call_site_signals(index: RepoIndex, text: str) -> list[Signal]:
         for (path, symbol), value in score.items()
         if len(which[(path, symbol)]) >= 2
     ]
+
+
+_WORD = re.compile(r"\b(\w{8,100})\b")
+
+
+def file_stem_signals(index: RepoIndex, text: str) -> list[Signal]:
+    """Files whose compound name the issue writes out (`0011_update_proxy_permissions`) without a path or
+    an importable dotted name: one or two files with that name is a place the issue names."""
+    stems: dict[str, list[str]] = defaultdict(list)
+    for path in index.lexical_chunk_files:
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if "_" in stem.strip("_") and len(stem) >= 8:
+            stems[stem].append(path)
+    signals: list[Signal] = []
+    for word in dict.fromkeys(_WORD.findall(bounded(text))):
+        paths = stems.get(word, [])
+        if 0 < len(paths) <= 2:
+            signals.extend(
+                Signal(p, None, SignalKind.ISSUE_PATH, 0.8 / len(paths), f"issue-path: issue names {word}")
+                for p in paths
+            )
+    return signals

@@ -22,7 +22,9 @@ _INLINE = re.compile(r"`([^`\n]{1,300})`")
 _DOCTEST = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]:)\s(.{1,500})$", re.M)
 _FRAME = re.compile(r'File "([^"\n]{1,500})", line (\d{1,9})(?:, in ([\w<>.]{1,200}))?')
 # The last line of a traceback, or an exception named in prose: `django.core.exceptions.FieldError: ...`.
-_RAISED = re.compile(r"^\s*(?:E\s+)?((?:[A-Za-z_]\w{0,100}\.){0,10}[A-Z]\w{0,100}(?:Error|Exception|Warning))\b:", re.M)
+_RAISED = re.compile(
+    r"^\s*(?:E\s+)?((?:[A-Za-z_]\w{0,100}\.){0,10}[A-Z]\w{0,100}(?:Error|Exception|Warning))\b:", re.M
+)
 _NAMED_EXCEPTION = re.compile(r"\b([A-Z]\w{0,100}(?:Error|Exception|Warning))\b")
 
 

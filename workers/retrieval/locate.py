@@ -7,7 +7,12 @@ from pathlib import Path
 from workers.evidence.failures import Evidence
 from workers.retrieval.exercised import exercised_signals, failing_tests, test_query_terms
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.issue_code import call_site_signals, damp_exception_definitions, raise_signals
+from workers.retrieval.issue_code import (
+    call_site_signals,
+    damp_exception_definitions,
+    file_stem_signals,
+    raise_signals,
+)
 from workers.retrieval.issue_spans import bounded
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
@@ -40,6 +45,7 @@ def locate(
     signals += exercised_signals(index, tests)
     signals += damp_exception_definitions(index, issue_signals(index, issue_text))
     signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
+    signals += file_stem_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
     signals += message_signals(index, messages, kind=SignalKind.MESSAGE)

@@ -12,7 +12,7 @@ import pytest
 from workers.retrieval import locate
 from workers.retrieval.fix_prior import fix_prior
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.issue_code import call_site_signals, raise_signals
+from workers.retrieval.issue_code import call_site_signals, file_stem_signals, raise_signals
 from workers.retrieval.issue_spans import MAX_FRAMES, code_spans, raised_exceptions, traceback_frames
 from workers.retrieval.signals import issue_signals
 
@@ -68,7 +68,9 @@ def _files(ranked: list) -> list[str]:
 
 
 def test_code_spans_read_fences_inline_code_and_doctest_lines() -> None:
-    text = "Calling `quote(1, 'x')` fails:\n```python\nx = quote(1, '2')\n~~~\nstill code\n```\n>>> total([1])\n"
+    text = (
+        "Calling `quote(1, 'x')` fails:\n```python\nx = quote(1, '2')\n~~~\nstill code\n```\n>>> total([1])\n"
+    )
     assert code_spans(text) == ["x = quote(1, '2')\n~~~\nstill code", "quote(1, 'x')", "total([1])"]
     # An unclosed fence runs to the end, as GitHub renders it.
     assert code_spans("text\n```\nopen(") == ["open("]
@@ -114,9 +116,19 @@ def test_a_function_that_calls_what_the_snippet_calls_is_a_call_site(shop: Path)
 def test_a_traceback_frame_whose_line_moved_is_placed_by_its_function_name(shop: Path) -> None:
     index = RepoIndex.build(shop)
     # Line 2 of pricing.py is blank here: the reporter's release had apply_discount there.
-    text = 'Traceback (most recent call last):\n  File "/site-packages/shop/pricing.py", line 2, in apply_discount\n'
+    text = 'Traceback (most recent call last):\n  File "/venv/shop/pricing.py", line 2, in apply_discount\n'
     signals = [s for s in issue_signals(index, text) if s.kind == "issue-traceback"]
     assert [(s.path, s.symbol) for s in signals] == [("shop/pricing.py", "apply_discount")]
+
+
+def test_a_file_name_written_out_in_prose_names_the_file(shop: Path) -> None:
+    index = RepoIndex.build(shop)
+    text = "Migration shop.0001_initial fails when applied twice"
+    assert [(s.path, s.weight) for s in file_stem_signals(index, text)] == [
+        ("shop/migrations/0001_initial.py", 0.8)
+    ]
+    # Named so, the migration outranks the files the prior prefers.
+    assert _files(locate(shop, issue_text=text, index=index))[0] == "shop/migrations/0001_initial.py"
 
 
 def test_the_prior_weakens_files_fixes_never_touch() -> None:
