@@ -1,7 +1,7 @@
 """A prior against files a fix almost never touches, whatever words they share with the issue.
 
 Measured on SWE-bench Lite (300 tasks, 12 projects, bench/README.md): no gold patch edits documentation
-sources, examples, benchmarks, a packaging script or a pytest conftest, and one edits a numbered migration
+sources, examples, benchmarks, a packaging script (setup.py, versioneer.py) or a pytest conftest, and one edits a numbered migration
 (whose name the issue then quotes, which the path signal finds at full weight). Yet these files share an
 issue's vocabulary (an example plots what the issue plots; docs/conf.py names every extension), and without
 this prior they filled places in the top five. A factor, not an exclusion: an issue about the docs build or
@@ -16,7 +16,7 @@ import re
 _NOT_SHIPPED = re.compile(r"(?:^|/)(?:docs?|examples?|galleries|tutorials?|benchmarks?|asv_bench)/")
 # Django-style numbered migrations: generated once, edited by a fix only when the issue names them.
 _MIGRATION = re.compile(r"(?:^|/)migrations/\d{4}_\w+\.py$")
-_TOOLING = re.compile(r"(?:^|/)(?:setup|conftest|noxfile|tasks)\.py$")
+_TOOLING = re.compile(r"(?:^|/)(?:setup|conftest|noxfile|tasks|versioneer)\.py$")
 NOT_SHIPPED = 0.5
 MIGRATION = 0.5
 TOOLING = 0.5
