@@ -16,6 +16,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def main() -> int:
     root, archive = fetched
     tasks = [json.loads(line) for line in CORPUS.read_text().splitlines()]
     task = next(t for t in tasks if t["repo"] == "django/django" and t["version"] == args.version)
-    issue_file = root.parent / "issue.txt"
+    # Not beside the sources: a file there makes bench/sources.py take the release's directory for a flat
+    # wheel, and every later benchmark would index Django under a wrong top directory.
+    scratch = tempfile.TemporaryDirectory()
+    issue_file = Path(scratch.name) / "issue.txt"
     issue_file.write_text(task["problem_statement"])
     files = sum(1 for _ in root.rglob("*.py"))
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"

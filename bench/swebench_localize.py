@@ -76,6 +76,9 @@ def main() -> int:
     parser.add_argument("--repo", default="", help="only these repositories (comma-separated owner/name)")
     parser.add_argument("--budget", type=int, default=13000)
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--per-task", type=Path, help="write each task's gold files and top 10 files here (JSON lines)"
+    )
     args = parser.parse_args()
     tasks = [json.loads(line) for line in args.tasks.read_text().splitlines() if line.strip()]
     tasks = [t for t in tasks if not args.repo or t["repo"] in args.repo.split(",")][: args.limit or None]
@@ -87,6 +90,7 @@ def main() -> int:
     sources_used: dict[str, str] = {}
     missing_source = missing_gold = 0
     seconds = 0.0
+    per_task = args.per_task.open("w") if args.per_task else None
     for (repo, version), group in sorted(groups.items()):
         fetched = fetch_release(PYPI_NAMES[repo], f"=={version}.*")
         if fetched is None:
@@ -109,6 +113,9 @@ def main() -> int:
             _score(ours, files, context.files, gold)
             base_ranked = baseline.rank(task["problem_statement"])
             _score(base, base_ranked, baseline.context_files(base_ranked, args.budget), gold)
+            if per_task is not None:
+                row = {"id": task["instance_id"], "gold": gold, "top": files[:10], "context": context.files}
+                per_task.write(json.dumps(row) + "\n")
             if args.show_misses and not any(same_file(f, g) for f in files[:1] for g in gold):
                 print(f"miss {task['instance_id']}: gold {gold} top {files[:3]}", file=sys.stderr)
     total = len(tasks)

@@ -13,6 +13,13 @@ from workers.retrieval.failing_paths import (
     none_source_signals,
 )
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_code import (
+    call_site_signals,
+    damp_exception_definitions,
+    file_stem_signals,
+    raise_signals,
+)
+from workers.retrieval.issue_spans import bounded
 from workers.retrieval.lexical import tokenize
 from workers.retrieval.messages import message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
@@ -40,6 +47,8 @@ def locate(
     that localizes many times on one unchanged checkout (a benchmark) build the index once.
     """
     index = index if index is not None else RepoIndex.build(repo_root)
+    # A stranger's text: only so much of it is read (its start and its end, where a traceback ends).
+    issue_text = bounded(issue_text, tail=True)
     signals = frame_signals(index, evidence)
     tests = failing_tests(index, evidence)
     signals += exercised_signals(index, tests)
@@ -47,7 +56,9 @@ def locate(
     signals += assertion_signals(index, evidence, tests)
     signals += none_source_signals(index, evidence, tests)
     signals += named_module_signals(index, tests)
-    signals += issue_signals(index, issue_text)
+    signals += damp_exception_definitions(index, issue_signals(index, issue_text))
+    signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
+    signals += file_stem_signals(index, issue_text)
     signals += message_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
     signals += message_signals(index, messages, kind=SignalKind.MESSAGE)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workers.checkout.files import is_test_path
+from workers.retrieval.fix_prior import fix_prior
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.signals import Signal, SignalKind
 
@@ -24,6 +25,8 @@ WEIGHTS: dict[SignalKind, float] = {
     SignalKind.MESSAGE: 0.5,
     SignalKind.NAME: 0.5,
     SignalKind.ISSUE_NAME: 0.5,
+    SignalKind.ISSUE_RAISE: 0.5,
+    SignalKind.ISSUE_CALLS: 0.3,
     SignalKind.IMPORT: 0.3,
     SignalKind.CALL_PATH: 0.8,
     SignalKind.ASSERTION: 0.6,
@@ -138,7 +141,7 @@ def rank(index: RepoIndex, signals: list[Signal], top: int = 20) -> list[Ranked]
         files[signal.path].add(signal)
         if signal.symbol is not None:
             symbols[(signal.path, signal.symbol)].add(signal)
-    priors = {path: index.prior(path) for path in files}
+    priors = {path: index.prior(path) * fix_prior(path) for path in files}
     ordered_files = sorted(files.items(), key=lambda item: (-item[1].score(priors[item[0]]), item[0]))[:top]
     by_file: dict[str, list[tuple[str, _Entry]]] = defaultdict(list)
     for (path, symbol), entry in symbols.items():

@@ -12,6 +12,7 @@ from enum import StrEnum
 from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence, Frame
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_spans import code_spans, traceback_frames
 
 
 class SignalKind(StrEnum):
@@ -25,6 +26,8 @@ class SignalKind(StrEnum):
     MESSAGE = "message"  # a failure message's text found in the code
     NAME = "name"  # a name the failing test uses
     ISSUE_NAME = "issue-name"
+    ISSUE_RAISE = "issue-raise"  # raises an exception the issue shows raised (issue_code.py)
+    ISSUE_CALLS = "issue-calls"  # calls several names the issue's code calls (issue_code.py)
     IMPORT = "import"  # a module the failing test imports
     CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
     ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`
@@ -90,6 +93,10 @@ def _frames_to_signals(
             weight *= test_weight
         info = index.add_file(path)
         chunk = info.symbol_at(frame.line) if info is not None and frame.line else None
+        if info is not None and frame.function and (chunk is None or chunk.name != frame.function):
+            # The reporter's release is rarely this checkout: lines move, the function's name does not.
+            named = [c for c in info.chunks if c.symbol and c.name == frame.function]
+            chunk = min(named, key=lambda c: abs(c.start_line - (frame.line or 0))) if named else chunk
         where = f"{path}:{frame.line}" + (f" in {frame.function}" if frame.function else "")
         depth = "innermost frame" if distance == 0 else f"frame {distance} from innermost"
         signals.append(
@@ -100,15 +107,11 @@ def _frames_to_signals(
     return signals
 
 
-_TRACEBACK = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
 _PATH = re.compile(
     r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|h|cc|cpp|hpp))\b"
 )
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b([A-Za-z_]\w{2,})\b")
-# Backtick spans, fenced blocks and doctest lines. Indentation is no sign of code: Django's tracker indents
-# every paragraph of a ticket with tabs.
-_CODE_SPAN = re.compile(r"```[^\n]*\n(.*?)```|`([^`\n]+)`|^>>> (.*)$", re.M | re.S)
 _IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 _CALLED = re.compile(r"(?:\.|\b)([A-Za-z_]\w{2,})\s*\(|\.([A-Za-z_]\w{2,})\b")
 
@@ -118,7 +121,8 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
     if not text:
         return []
     signals: list[Signal] = []
-    frames = [Frame(m.group(1), int(m.group(2)), m.group(3), False) for m in _TRACEBACK.finditer(text)]
+    # Each pasted traceback, innermost frames only (issue_spans caps them: a recursion can paste 100,000).
+    frames = [Frame(f.path, f.line, f.function, False) for tb in traceback_frames(text) for f in tb]
     if frames:
         signals.extend(
             _frames_to_signals(index, frames, SignalKind.ISSUE_TRACEBACK, "traceback in the issue")
@@ -140,7 +144,7 @@ def issue_signals(index: RepoIndex, text: str) -> list[Signal]:
                 f"issue-path: issue names {mentioned}",
             )
         )
-    code_text = " ".join(m.group(1) or m.group(2) or m.group(3) or "" for m in _CODE_SPAN.finditer(text))
+    code_text = "\n".join(code_spans(text))
     # Modules a reporter's snippet imports are what they use, not where the bug is.
     imported = {a or b for a, b in _IMPORTED.findall(text)}
     seen: set[str] = set()
