@@ -9,13 +9,12 @@ Redis's clock, so hosts with skewed clocks agree.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from types import TracebackType
 
 import redis
 
-from core.logs import carry_context
+from workers.queue.heartbeat import Heartbeat
 
 log = logging.getLogger("codellama.repo_slots")
 
@@ -60,8 +59,7 @@ class RepoSlot:
         self.limit = limit
         self._ttl_ms = int(ttl_s * 1000)
         self._token = uuid.uuid4().hex
-        self._stop = threading.Event()
-        self._heartbeat: threading.Thread | None = None
+        self._heartbeat = Heartbeat(self._renew, ttl_s, f"a slot of {repository}")
 
     def __enter__(self) -> RepoSlot:
         claimed = int(self._redis.eval(_CLAIM, 1, self._key, self._token, self.limit, self._ttl_ms))
@@ -69,26 +67,16 @@ class RepoSlot:
             raise RepoBusy(
                 f"{self.repository} already runs {self.limit} job(s), its REPO_CONCURRENCY", -claimed / 1000
             )
-        self._heartbeat = threading.Thread(
-            target=carry_context(self._beat), daemon=True, name="repo-slot-heartbeat"
-        )
         self._heartbeat.start()
         return self
 
-    def _beat(self) -> None:
-        while not self._stop.wait(self._ttl_ms / 3000):
-            try:
-                self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)
-            except redis.RedisError as exc:
-                # The next beat, a third of the TTL later, still renews the claim in time.
-                log.warning("could not renew a slot of %s: %s", self.repository, exc)
+    def _renew(self) -> None:
+        self._redis.eval(_EXTEND, 1, self._key, self._token, self._ttl_ms)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._stop.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join(timeout=5)
+        self._heartbeat.stop()
         try:
             self._redis.zrem(self._key, self._token)
         except redis.RedisError as exc:

@@ -35,7 +35,7 @@ def test_a_claim_lapses_when_its_heartbeat_stops(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     held = RepoSlot(client, "o/r", 1, ttl_s=0.5)
     held.__enter__()
-    held._stop.set()  # the heartbeat stops, as it does when its worker dies; the claim is not removed
+    held._heartbeat.stop()  # the heartbeat stops, as it does when its worker dies; the claim is not removed
     wait_until(lambda: _claimable(client), 5, "the claim to lapse")
 
 
