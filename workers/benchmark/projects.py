@@ -182,14 +182,23 @@ def java_project(row: dict[str, str]) -> Project:
 def cpp_project(row: dict[str, str]) -> Project:
     """solution.cpp holds the functions, test.cpp the task's main(); `make test` builds and runs it."""
     # string_to_md5 uses OpenSSL's MD5; the rest need the C++ standard library only (two use Boost's any).
-    ldlibs = "-lcrypto" if "openssl/" in row["declaration"] else ""
+    declaration = _cpp_declaration(row["declaration"], row["entry_point"])
+    ldlibs = "-lcrypto" if "openssl/" in declaration else ""
     files = {
         "Makefile": CPP_MAKEFILE.format(ldlibs=ldlibs),
         ".gitignore": "/test_solution\n",
-        "solution.cpp": row["declaration"] + row["buggy_solution"],
+        "solution.cpp": declaration + row["buggy_solution"],
         "test.cpp": '#include "solution.cpp"\n' + row["test"],
     }
-    return Project(files, {"solution.cpp": row["declaration"] + row["canonical_solution"]}, "solution.cpp")
+    return Project(files, {"solution.cpp": declaration + row["canonical_solution"]}, "solution.cpp")
+
+
+def _cpp_declaration(declaration: str, entry: str) -> str:
+    """The declaration up to the entry point's opening line: CPP/38's runs on into half its body, which the
+    solutions then repeat, so that neither compiles."""
+    lines = declaration.splitlines(keepends=True)
+    opening = [i for i, line in enumerate(lines) if f"{entry}(" in line and line.rstrip().endswith("{")]
+    return "".join(lines[: opening[-1] + 1]) if opening else declaration
 
 
 BUILDERS = {

@@ -133,7 +133,8 @@ def test_bench_takes_every_language_the_corpus_holds() -> None:
 def test_cpp_tasks_fail_as_given_and_pass_with_the_canonical_solution(tmp_path: Path) -> None:
     tasks = load_tasks(CORPORA, "humanevalfix", "cpp")
     assert len(tasks) == 164 and all(t.test_command == "make test" for t in tasks)
-    for task in tasks[:3]:
+    # CPP/38's declaration runs on into its body in the dataset: the project cuts it at the signature.
+    for task in [*tasks[:3], tasks[38]]:
         for state, files in (("buggy", task.files), ("fixed", {**task.files, **task.fixed})):
             root = tmp_path / task.name / state
             for rel, text in files.items():
