@@ -203,7 +203,7 @@ CASES: list[tuple[str, Callable[[Places], list[str]], dict[str, str], int, tuple
         lambda p: [*SIMULATE, "--dataset", "humanevalfix", "--language", "cobol"],
         {},
         2,
-        ("cobol", "python", "js", "go", "rust"),
+        ("cobol", "python", "js", "go", "rust", "java", "cpp"),
     ),
     (
         "bench QuixBugs in js",

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.benchmark.projects import BUILDERS, TEST_COMMANDS, TOOLCHAINS
+from workers.benchmark.projects import BENCH_TEST_COMMANDS, BUILDERS, TOOLCHAINS
 
 # Plugin autoloading costs pytest seconds per start on a machine with many plugins installed; the
 # benchmark loads only the timeout plugin, which fails a test whose buggy program loops forever (several
@@ -24,8 +24,8 @@ JS_HARNESS = (
     "};\n"
 )
 DATASETS = ("quixbugs", "humanevalfix")
-# The HumanEvalFix languages the benchmark can run (java and cpp need dependencies the corpus lacks).
-LANGUAGES = ("python", "js", "go", "rust")
+# The HumanEvalFix languages the benchmark runs: every one the corpus holds.
+LANGUAGES = ("python", "js", "go", "rust", "java", "cpp")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,9 @@ def humanevalfix_tasks(data: Path, language: str) -> list[BenchTask]:
         raise ValueError(
             f"no HumanEvalFix tasks for {language!r}; known: {sorted(p.name for p in data.iterdir())}"
         )
-    make = {"python": _python_task, "js": _js_task, "go": _project_task, "rust": _project_task}.get(language)
+    make = {"python": _python_task, "js": _js_task}.get(language)
+    if make is None and language in BUILDERS:
+        make = _project_task
     if make is None:
         raise ValueError(f"the benchmark runs HumanEvalFix in {', '.join(LANGUAGES)} here, not {language!r}")
     missing = [tool for tool in TOOLCHAINS.get(language, ()) if shutil.which(tool) is None]
@@ -133,7 +135,8 @@ def _js_task(row: dict[str, str]) -> BenchTask:
 
 
 def _project_task(row: dict[str, str]) -> BenchTask:
-    """Go and Rust tasks as projects of their language, tested by its conventional command."""
+    """Go, Rust, Java and C++ tasks as projects of their language, tested as BENCH_TEST_COMMANDS says."""
     language = row["task_id"].split("/")[0].lower()
     project = BUILDERS[language](row)
-    return BenchTask(_slug(row["task_id"]), project.files, project.fixed, TEST_COMMANDS[language], language)
+    command = BENCH_TEST_COMMANDS[language]
+    return BenchTask(_slug(row["task_id"]), project.files, project.fixed, command, language)

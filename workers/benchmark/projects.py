@@ -1,8 +1,8 @@
 """A HumanEvalFix task (../shared/corpora/humanevalfix, MIT) as a small project of its language: the
 ecosystem's manifest, the buggy solution, its tests, and nothing to download, so that the project's own
-conventional test command (`npm test`, `go test ./...`, `cargo test`) runs it. Java's one dependency is
-JUnit 4, which Debian's junit4 package also puts in its Maven repository (see JAVA_TEST_COMMAND). Pure
-logic."""
+conventional test command (`npm test`, `go test ./...`, `cargo test`, `make test`) runs it. Java's one
+dependency is JUnit 4, which Debian's junit4 package also puts in its Maven repository (see
+JAVA_TEST_COMMAND). Pure logic."""
 
 from __future__ import annotations
 
@@ -87,6 +87,21 @@ public class SolutionTest {
 }
 """
 _JAVA_IMPORT = re.compile(r"^import [\w.*]+;\n", re.MULTILINE)
+# HumanEval's C++ test is a main() of assert()s over the solution's functions, which it does not declare:
+# test.cpp includes solution.cpp, as upstream's harness pastes one after the other. Some buggy solutions
+# loop forever: `timeout` makes that a failing run rather than the sandbox's limit.
+CPP_MAKEFILE = """\
+CXX ?= g++
+CXXFLAGS ?= -std=c++17 -O1 -w
+LDLIBS = {ldlibs}
+
+.PHONY: test
+test: test_solution
+\ttimeout 10 ./test_solution
+
+test_solution: test.cpp solution.cpp
+\t$(CXX) $(CXXFLAGS) -o $@ test.cpp $(LDLIBS)
+"""
 
 
 @dataclass(frozen=True)
@@ -164,7 +179,35 @@ def java_project(row: dict[str, str]) -> Project:
     return Project(files, {source: row["declaration"] + row["canonical_solution"]}, source)
 
 
-BUILDERS = {"js": js_project, "go": go_project, "rust": rust_project, "java": java_project}
+def cpp_project(row: dict[str, str]) -> Project:
+    """solution.cpp holds the functions, test.cpp the task's main(); `make test` builds and runs it."""
+    # string_to_md5 uses OpenSSL's MD5; the rest need the C++ standard library only (two use Boost's any).
+    declaration = _cpp_declaration(row["declaration"], row["entry_point"])
+    ldlibs = "-lcrypto" if "openssl/" in declaration else ""
+    files = {
+        "Makefile": CPP_MAKEFILE.format(ldlibs=ldlibs),
+        ".gitignore": "/test_solution\n",
+        "solution.cpp": declaration + row["buggy_solution"],
+        "test.cpp": '#include "solution.cpp"\n' + row["test"],
+    }
+    return Project(files, {"solution.cpp": declaration + row["canonical_solution"]}, "solution.cpp")
+
+
+def _cpp_declaration(declaration: str, entry: str) -> str:
+    """The declaration up to the entry point's opening line: CPP/38's runs on into half its body, which the
+    solutions then repeat, so that neither compiles."""
+    lines = declaration.splitlines(keepends=True)
+    opening = [i for i, line in enumerate(lines) if f"{entry}(" in line and line.rstrip().endswith("{")]
+    return "".join(lines[: opening[-1] + 1]) if opening else declaration
+
+
+BUILDERS = {
+    "js": js_project,
+    "go": go_project,
+    "rust": rust_project,
+    "java": java_project,
+    "cpp": cpp_project,
+}
 # The conventional test command of each, as workers/checkout/conventions.py finds it.
 TEST_COMMANDS = {
     "js": "npm test",
@@ -172,4 +215,14 @@ TEST_COMMANDS = {
     "rust": "cargo test --offline",
     "java": "mvn -B -q -o test",
 }
-TOOLCHAINS = {"js": ("node", "npm"), "go": ("go",), "rust": ("cargo", "rustc"), "java": ("javac", "mvn")}
+# What the benchmark runs each task with. A bench task has no set-up step, so Java goes offline against
+# Debian's Maven repository rather than a ~/.m2 that `dependency:go-offline` would fill; C++ has no
+# convention of the bot's (a job declares `test:`), so its project's Makefile target stands in.
+BENCH_TEST_COMMANDS = {**TEST_COMMANDS, "java": JAVA_TEST_COMMAND, "cpp": "make test"}
+TOOLCHAINS = {
+    "js": ("node", "npm"),
+    "go": ("go",),
+    "rust": ("cargo", "rustc"),
+    "java": ("javac", "mvn"),
+    "cpp": ("g++", "make"),
+}

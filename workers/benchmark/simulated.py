@@ -94,7 +94,7 @@ def _search_replace(path: str, before: str, after: str, rng: random.Random) -> s
     return f"{path}\n```{_lang(path)}\n{body}\n```" if rng.random() < 0.8 else f"{path}\n{body}"
 
 
-_FENCE_LANGS = {".js": "javascript", ".go": "go", ".rs": "rust"}
+_FENCE_LANGS = {".js": "javascript", ".go": "go", ".rs": "rust", ".java": "java", ".cpp": "cpp"}
 
 
 def _lang(path: str) -> str:

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPORA
+from tests.language_repos import DEBIAN_MAVEN_ARTIFACTS
 from tests.processes import child_env
 from tests.stand_ins.tgi_server import TGIStandIn
-from workers.benchmark.corpus import load_tasks
+from workers.benchmark.corpus import LANGUAGES, load_tasks
+from workers.benchmark.projects import DEBIAN_MAVEN_REPO
 from workers.benchmark.report import ideal_share
 from workers.benchmark.simulated import SimulatedModel, right_answer
 from workers.edits import EditPolicy, apply_answer
@@ -89,12 +91,19 @@ def test_bench_with_a_model_that_is_never_right_repairs_nothing_and_uses_every_r
         ("js", "humanevalfix-javascript-3", ("node",)),
         ("go", "humanevalfix-go-3", ("go",)),
         ("rust", "humanevalfix-rust-3", ("cargo", "rustc")),
+        ("java", "humanevalfix-java-3", ("javac", "mvn")),
+        ("cpp", "humanevalfix-cpp-3", ("g++", "make")),
     ],
 )
 def test_bench_runs_each_language_the_corpus_holds_where_its_toolchain_exists(
     tmp_path: Path, language: str, task: str, tools: tuple[str, ...]
 ) -> None:
-    if missing := [t for t in tools if shutil.which(t, path="/usr/local/bin:/usr/bin:/bin") is None]:
+    missing = [t for t in tools if shutil.which(t, path="/usr/local/bin:/usr/bin:/bin") is None]
+    if language == "java":
+        # Maven runs offline against Debian's repository: JUnit and the plugins must be in it.
+        repo = Path(DEBIAN_MAVEN_REPO)
+        missing += [str(repo / a) for a in DEBIAN_MAVEN_ARTIFACTS if not (repo / a).is_dir()]
+    if missing:
         pytest.skip(f"HumanEvalFix {language} needs {', '.join(missing)}; scripts/install-test-tools.sh")
     args = ("--language", language, "--task", task, "--simulate", "1", "--k", "1", "--rounds", "1")
     done = _bench(tmp_path, "--dataset", "humanevalfix", *args)
@@ -111,6 +120,30 @@ def test_go_and_rust_tasks_are_projects_with_a_manifest_and_no_downloads(languag
         assert manifest in task.files and all(task.files[p] != text for p, text in task.fixed.items())
         joined = "".join(task.files.values())
         assert '"github.com/stretchr' not in joined and "use rand::" not in joined
+
+
+def test_bench_takes_every_language_the_corpus_holds() -> None:
+    held = {path.name for path in (CORPORA / "humanevalfix" / "data").iterdir() if path.is_dir()}
+    assert held == set(LANGUAGES)
+
+
+@pytest.mark.skipif(
+    any(shutil.which(t) is None for t in ("g++", "make")), reason="C++ tasks need g++ and make"
+)
+def test_cpp_tasks_fail_as_given_and_pass_with_the_canonical_solution(tmp_path: Path) -> None:
+    tasks = load_tasks(CORPORA, "humanevalfix", "cpp")
+    assert len(tasks) == 164 and all(t.test_command == "make test" for t in tasks)
+    # CPP/38's declaration runs on into its body in the dataset: the project cuts it at the signature.
+    for task in [*tasks[:3], tasks[38]]:
+        for state, files in (("buggy", task.files), ("fixed", {**task.files, **task.fixed})):
+            root = tmp_path / task.name / state
+            for rel, text in files.items():
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).write_text(text)
+            done = subprocess.run(
+                task.test_command.split(), cwd=root, capture_output=True, text=True, timeout=120
+            )
+            assert (done.returncode == 0) == (state == "fixed"), f"{task.name} {state}: {done.stderr[-500:]}"
 
 
 def test_the_simulated_model_draws_from_the_seed_and_greedy_from_the_greedy_requests_before() -> None:
