@@ -122,7 +122,7 @@ def test_stop_ends_a_running_job_within_30_s_and_leaves_nothing(
                 "cancelled",
                 "Stopped",
             )
-            assert "stop command" in (last["summary"] or "")
+            assert "`/codellama stop`" in (last["summary"] or "")
         # Acknowledged, not retried or handed back: nothing waits in the queue or unacknowledged.
         client = redis.Redis.from_url(redis_url)
         wait_until(lambda: client.hlen("unacked") == 0, 10, "the stopped job to be acknowledged")
