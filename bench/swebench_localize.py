@@ -5,8 +5,9 @@
 For each task: sources = the newest PyPI release matching the task's `version` (an approximation of the
 base commit, see bench/sources.py); query = the problem statement alone. Prints file-level recall@1/@3/@5
 (at least one file the gold patch edits within the top k), the share with every gold file in the top 5,
-and the share whose gold files all have code inside the context built within the token budget (counted
-with the conservative estimate, as when no TGI server is reachable).
+the share whose gold files all have code inside the context built within the token budget (counted
+with the conservative estimate, as when no TGI server is reachable), and the share whose gold functions (the
+innermost def enclosing each line the gold patch changes) are all shown whole in that context.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import bm25s
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.gold_functions import gold_functions
 from bench.sources import fetch_release, same_file
 from inference.token_estimate import estimate_tokens
 from workers.retrieval import build_context, locate
@@ -88,7 +90,7 @@ def main() -> int:
     ours: dict[str, int] = defaultdict(int)
     base: dict[str, int] = defaultdict(int)
     sources_used: dict[str, str] = {}
-    missing_source = missing_gold = 0
+    missing_source = missing_gold = missing_hunks = no_function = 0
     seconds = 0.0
     per_task = args.per_task.open("w") if args.per_task else None
     for (repo, version), group in sorted(groups.items()):
@@ -105,12 +107,24 @@ def main() -> int:
             present = [g for g in gold if any(same_file(p, g) for p in index.files)]
             if len(present) < len(gold):
                 missing_gold += 1
+            release_path = {g: next((p for p in index.files if same_file(p, g)), g) for g in present}
+            functions, unfound = gold_functions(
+                task["patch"], {g: (root / p).read_text(errors="replace") for g, p in release_path.items()}
+            )
+            functions = {
+                release_path.get(f.split("::")[0], f.split("::")[0]) + "::" + f.split("::", 1)[1]
+                for f in functions
+            }
+            missing_hunks += unfound > 0
+            no_function += not functions
             start = time.perf_counter()
             ranked = locate(root, issue_text=task["problem_statement"], top=20, index=index)
             context = build_context(root, ranked, budget_tokens=args.budget, count_tokens=estimate_tokens)
             seconds += time.perf_counter() - start
             files = [r.path for r in ranked if r.symbol is None]
             _score(ours, files, context.files, gold)
+            # A patch only outside functions (imports, class attributes) has no gold function to show.
+            ours["fn_ctx"] += bool(functions) and functions <= set(context.symbols)
             base_ranked = baseline.rank(task["problem_statement"])
             _score(base, base_ranked, baseline.context_files(base_ranked, args.budget), gold)
             if per_task is not None:
@@ -123,12 +137,15 @@ def main() -> int:
     print("sources: newest PyPI release matching each task's version; this approximates the base commit")
     print(f"tasks without a downloadable release: {missing_source}")
     print(f"tasks with a gold file absent from the release: {missing_gold}")
+    print(f"tasks with a gold hunk not found verbatim in the release: {missing_hunks}")
+    print(f"tasks whose gold patch changes no function (counted as misses below): {no_function}")
     print(f"{'':34}{'ours':>8}{'BM25 whole files':>18}")
     for key, label in (
         ("r1", "recall@1"), ("r3", "recall@3"), ("r5", "recall@5"), ("all5", "all gold files in top 5"),
         ("ctx", f"all gold in {args.budget // 1000}k-token context"),
     ):  # fmt: skip
         print(f"{label:34}{ours[key] / total:>8.1%}{base[key] / total:>18.1%}")
+    print(f"{'all gold functions whole in context':34}{ours['fn_ctx'] / total:>8.1%}{'—':>18}")
     print(
         f"locate + build_context per task (index reused per release): {seconds / max(total, 1) * 1000:.0f} ms"
     )

@@ -48,6 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.queue_depth import queue_keys  # noqa: E402
 from bot.signature import sign  # noqa: E402
 from tests.bugs import PARENS, quixbugs_repo  # noqa: E402
 from tests.conftest import free_port, wait_until  # noqa: E402
@@ -315,7 +316,9 @@ class Receiver:
     log: Path
 
     def queued(self) -> int:
-        return int(redis.Redis.from_url(self.redis_url).llen(self.queue))
+        # Every priority's list: kombu keeps one per step, and CI repairs wait on theirs.
+        client = redis.Redis.from_url(self.redis_url)
+        return sum(int(client.llen(key)) for key in queue_keys(self.queue))
 
     def jobs(self) -> list[str]:
         return (ours_jobs if self.kind == "bot" else floor_jobs)(self.redis_url, self.queue)
