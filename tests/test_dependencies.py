@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("bot", "workers", "inference", "core")
-FIRST_PARTY = {*PRODUCT, "tests"}
+# bench/ is ours too: its pure helpers (bench/gold_functions.py) have tests of their own.
+FIRST_PARTY = {*PRODUCT, "tests", "bench"}
 # Modules that run inside the repository under repair's own interpreter (a pytest plugin the sandbox
 # loads), not ours: what they import is that repository's business.
 FOREIGN = {"workers/retrieval/tracer_pytest.py"}
