@@ -33,42 +33,68 @@ def priority_list(queue: str, priority: int) -> str:
     return queue if step == 0 else f"{queue}{PRIORITY_SEPARATOR}{step}"
 
 
-def task_message(
-    app: Celery,
-    queue: str,
-    task_name: str,
-    args: list[Any],
-    task_id: str,
-    argsrepr: str,
-    priority: int = 0,
-) -> bytes:
-    """The bytes to LPUSH onto `priority_list(queue, priority)` so that a worker of `app` runs the task."""
-    headers, properties, body, _ = app.amqp.as_task_v2(
-        task_id,
-        task_name,
-        args=args,
-        kwargs={},
-        reply_to=app.thread_oid,
-        argsrepr=argsrepr,
-        kwargsrepr="{}",
-        ignore_result=None,
-    )
-    content_type, content_encoding, payload = dumps(body, serializer=app.conf.task_serializer)
-    # send_task passes its extra options (argsrepr) on as message properties too.
-    properties = {
-        **properties,
-        "argsrepr": argsrepr,
-        "delivery_mode": PERSISTENT,
-        "delivery_info": {"exchange": "", "routing_key": queue},
-        "priority": priority,
-        "body_encoding": "base64",
-        "delivery_tag": str(uuid.uuid4()),
-    }
-    message = {
-        "body": base64.b64encode(payload if isinstance(payload, bytes) else payload.encode()).decode(),
-        "content-encoding": content_encoding,
-        "content-type": content_type,
-        "headers": headers,
-        "properties": properties,
-    }
-    return json.dumps(message).encode()
+class TaskMessages:
+    """The messages of one task for a worker of `app`: Celery's task headers and properties are computed once
+    (they hold the task id in three places and nothing else that changes), the rest per message. Two
+    messages with different ids are compared at construction: if a Celery release puts anything else that
+    changes into them, each message is made whole by `as_task_v2` again."""
+
+    def __init__(self, app: Celery, queue: str, task_name: str) -> None:
+        self._app = app
+        self._queue = queue
+        self._task_name = task_name
+        self._serializer = app.conf.task_serializer
+        first, second = (self._celery_parts(task_id, "") for task_id in ("\x00a", "\x00b"))
+        changing = {k for k in first[0] if first[0][k] != second[0].get(k)}
+        changing |= {f"properties.{k}" for k in first[1] if first[1][k] != second[1].get(k)}
+        self._template = first if changing == _TASK_ID_FIELDS else None
+
+    def message(self, args: list[Any], task_id: str, argsrepr: str, priority: int = 0) -> bytes:
+        """The bytes to LPUSH onto `priority_list(queue, priority)`, for a worker of the app to run."""
+        if self._template is None:
+            headers, properties = self._celery_parts(task_id, argsrepr)
+        else:
+            headers = {**self._template[0], "id": task_id, "root_id": task_id, "argsrepr": argsrepr}
+            properties = {**self._template[1], "correlation_id": task_id}
+        # The body as_task_v2 returns: (args, kwargs, embed), with no callbacks, errbacks, chain or chord.
+        body: tuple[list[Any], dict[str, Any], dict[str, None]] = (args, {}, _EMBED)
+        content_type, content_encoding, payload = dumps(body, serializer=self._serializer)
+        # send_task passes its extra options (argsrepr) on as message properties too.
+        properties = {
+            **properties,
+            "argsrepr": argsrepr,
+            "delivery_mode": PERSISTENT,
+            "delivery_info": {"exchange": "", "routing_key": self._queue},
+            "priority": priority,
+            "body_encoding": "base64",
+            "delivery_tag": str(uuid.uuid4()),
+        }
+        message = {
+            "body": base64.b64encode(payload if isinstance(payload, bytes) else payload.encode()).decode(),
+            "content-encoding": content_encoding,
+            "content-type": content_type,
+            "headers": headers,
+            "properties": properties,
+        }
+        return json.dumps(message).encode()
+
+    def _celery_parts(self, task_id: str, argsrepr: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        headers, properties, body, _ = self._app.amqp.as_task_v2(
+            task_id,
+            self._task_name,
+            args=[],
+            kwargs={},
+            reply_to=self._app.thread_oid,
+            argsrepr=argsrepr,
+            kwargsrepr="{}",
+            ignore_result=None,
+        )
+        if body[2] != _EMBED:
+            raise RuntimeError(f"Celery's task body changed shape ({body[2]!r}): bot/celery_wire.py is stale")
+        return headers, properties
+
+
+# What as_task_v2 puts in a task's body beside its arguments when there is no workflow around it.
+_EMBED: dict[str, None] = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
+# Where as_task_v2 writes the task id: the headers' id and root_id, the properties' correlation_id.
+_TASK_ID_FIELDS = {"id", "root_id", "properties.correlation_id"}

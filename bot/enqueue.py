@@ -6,7 +6,7 @@ from typing import Protocol
 
 from celery import Celery
 
-from bot.celery_wire import priority_list, task_message
+from bot.celery_wire import TaskMessages, priority_list
 from core.job_registry import JobRegistry, request_links
 from core.jobs import REPAIR_TASK, RepairRequest
 
@@ -47,19 +47,12 @@ class WireMessages:
     queue a worker of `app` consumes; bot/fast_path.py pushes it from the event loop."""
 
     def __init__(self, app: Celery, queue: str) -> None:
-        self._app = app
+        self._messages = TaskMessages(app, queue, REPAIR_TASK)
         self.queue = queue
 
     def message(self, request: RepairRequest) -> bytes:
-        payload = [request.to_payload()]
-        return task_message(
-            self._app,
-            self.queue,
-            REPAIR_TASK,
-            payload,
-            request.delivery_id,
-            argsrepr(request),
-            request.priority(),
+        return self._messages.message(
+            [request.to_payload()], request.delivery_id, argsrepr(request), request.priority()
         )
 
     def list_for(self, request: RepairRequest) -> str:

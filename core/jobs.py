@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 # help: answer `/codellama help` (or an unknown subcommand) with the repository's configuration.
@@ -49,7 +49,8 @@ class RepairRequest:
     head_repo: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Every field is a number, a string, None or the tuple of numbers: no deep copy (asdict's) needed.
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["pull_numbers"] = list(self.pull_numbers)
         return data
 
@@ -71,3 +72,6 @@ class RepairRequest:
         if self.kind == "issue":
             return f"{prefix}fix-issue-{self.issue_number}"
         return f"{prefix}fix-ci-{(self.head_sha or '')[:7]}"
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RepairRequest))

@@ -71,6 +71,36 @@ def test_the_message_is_the_one_send_task_writes(tmp_path: Path, redis_url: str,
     tags = {m["properties"].pop("delivery_tag") for m in (written, ours, again)}
     assert len(tags) == 3
     assert ours == written
+    # The headers are Celery's, computed once: a second job's message holds its own id and argsrepr
+    # everywhere send_task puts them, and a command's goes on the first list.
+    other = RepairRequest(
+        kind="issue", installation_id=INSTALLATION_ID, repo_full_name=REPO, delivery_id="wire-2",
+        issue_number=5, comment_id=9, requested_by="maintainer", instructions="use a set",
+    )  # fmt: skip
+    CeleryEnqueuer(app).enqueue(other)
+    [written] = [json.loads(m) for m in client.lrange(queue_name, 0, -1)]
+    ours = json.loads(wire.message(other))
+    for message in (written, ours):
+        message["properties"].pop("delivery_tag")
+    assert ours == written and ours["headers"]["root_id"] == "wire-2"
+
+
+def test_a_celery_whose_headers_change_otherwise_gets_each_message_made_whole(
+    tmp_path: Path, redis_url: str, queue_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with github_world(tmp_path / "github", quixbugs_repo(PARENS)) as world:
+        app = make_celery(world.settings(redis_url, queue_name))
+    stamps = iter(range(1_000_000))
+    as_task_v2 = app.amqp.as_task_v2
+
+    def stamped(*args: object, **kwargs: object):  # a header that changes from one message to the next
+        headers, properties, body, sent_event = as_task_v2(*args, **kwargs)
+        return {**headers, "stamp": next(stamps)}, properties, body, sent_event
+
+    monkeypatch.setattr(app.amqp, "as_task_v2", stamped)
+    wire = WireMessages(app, queue_name)
+    first, second = (json.loads(wire.message(_request(f"wire-{n}")))["headers"] for n in (3, 4))
+    assert first["stamp"] != second["stamp"] and (first["id"], second["id"]) == ("wire-3", "wire-4")
 
 
 def _lean(world: World, redis_url: str, queue: str) -> TestClient:
