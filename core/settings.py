@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # A replica that fails a request or its health check gets no request for this long (doubling per
     # failure in a row, up to 10x).
     tgi_endpoint_backoff_s: float = Field(default=30.0, gt=0)
+    # With several replicas, each is checked (GET /health) this often in the background: one that fails is
+    # taken out, one that passes again is back (inference/endpoint_probe.py).
+    tgi_health_interval_s: float = Field(default=10.0, gt=0)
     tgi_timeout_s: float = 120.0
     tgi_retries: int = 4
     tgi_backoff_base_s: float = 1.0
