@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     # The receiver's read-only /jobs page answers only `Authorization: Bearer <this>`; unset, it is off (404).
     operator_token: SecretStr | None = None
+    # The receiver's GET /metrics and the worker's metrics port answer only `Authorization: Bearer <this>`
+    # when it is set; unset, they are open (Prometheus scraping over a private network).
+    metrics_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
     github_seconds_between_requests: float = 0.25
@@ -155,6 +158,11 @@ class Settings(BaseSettings):
             raise ConfigurationError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
         return self
 
+    def metrics_bearer(self) -> str | None:
+        """The token GET /metrics asks for, or None when it is open."""
+        token = self.metrics_token.get_secret_value() if self.metrics_token is not None else ""
+        return token or None
+
     def data_dir(self) -> Path:
         return self.bot_data_dir if self.bot_data_dir is not None else self.bot_workdir / "data"
 
@@ -186,7 +194,13 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Values that must never reach a subprocess of the repository under repair, or a log."""
         values = []
-        for secret in (self.github_private_key, self.github_webhook_secret, self.operator_token):
+        secrets = (
+            self.github_private_key,
+            self.github_webhook_secret,
+            self.operator_token,
+            self.metrics_token,
+        )
+        for secret in secrets:
             if secret is not None:
                 values.append(secret.get_secret_value())
         if self.github_private_key_path is not None:
