@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.
     redis_wait_s: float = Field(default=30.0, ge=0)
     celery_queue: str = "codellama-repairs"
+    # Workers publish task events (received, started, succeeded, failed, retried) for Flower and
+    # `celery events`; off, Flower's Tasks page stays empty.
+    celery_task_events: bool = True
     # One model server, or several replicas separated by commas (inference/endpoints.py balances them).
     tgi_url: str = "http://localhost:8080"
     # A replica that fails a request or its health check gets no request for this long (doubling per
