@@ -73,7 +73,16 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         try:
             with (
                 hand_back.job_running(),
-                RepoSlot(locks, request.repo_full_name, settings.repo_concurrency, settings.job_lock_ttl_s),
+                RepoSlot(
+                    locks,
+                    request.repo_full_name,
+                    settings.repo_concurrency,
+                    settings.job_lock_ttl_s,
+                    job=request.delivery_id,
+                    priority=request.priority(),
+                    # Its place outlives a few countdowns: a worker busy with other jobs may be late.
+                    place_ttl_s=3 * REPO_BUSY_RETRY_S,
+                ),
                 JobLock(locks, lock_name, settings.job_lock_ttl_s),
                 stop_watch.watching(locks, request),
             ):
