@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import delivery_metrics, fast_path, redis_conn
@@ -25,6 +25,7 @@ from bot.queue_depth import QueueDepth
 from bot.refused import Refused
 from bot.routing import Parsed, parse, route
 from bot.signature import is_valid
+from core.bearer import authorized
 from core.errors import ConfigurationError, GitHubUnavailable
 
 log = logging.getLogger("codellama.webhook")
@@ -67,7 +68,15 @@ def create_app(ctx: HandlerContext) -> Starlette:
             return await _handle_on_loop(ctx, ctx.fast, parsed, started)
         return await run_in_threadpool(_handle, ctx, parsed, started)
 
+    metrics_token = ctx.settings.metrics_bearer()
+
     async def metrics(request: Request) -> Response:
+        if metrics_token is not None and not authorized(request.headers.get("authorization"), metrics_token):
+            return PlainTextResponse(
+                "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="codellama-bot metrics"'},
+            )
         # Redis is asked for the queue's length now, in a thread: it may take up to its short timeout.
         text = await run_in_threadpool(lambda: generate_latest(REGISTRY) + generate_latest(queue_registry))
         return Response(text, media_type=CONTENT_TYPE_LATEST)

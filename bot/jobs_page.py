@@ -4,7 +4,6 @@ operator. Off (404, as for any unknown address) unless OPERATOR_TOKEN is set; th
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from typing import Any
@@ -15,6 +14,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import jobs_html, redis_conn
+from core.bearer import authorized
 from core.job_registry import JobRegistry, valid_job_id
 from core.settings import Settings
 from core.trajectory_paths import record_path
@@ -34,12 +34,6 @@ HEADERS = {
 def _refusal(status: int, text: str) -> Response:
     extra = {"WWW-Authenticate": 'Bearer realm="codellama-bot jobs"'} if status == 401 else {}
     return PlainTextResponse(text, status_code=status, headers=HEADERS | extra)
-
-
-def authorized(header: str | None, token: str) -> bool:
-    """`Authorization: Bearer <token>`, compared in constant time."""
-    scheme, _, given = (header or "").partition(" ")
-    return scheme.casefold() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def read_trajectory(settings: Settings, repository: str, job_id: str) -> tuple[dict[str, Any] | None, str]:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     # The receiver's read-only /jobs page answers only `Authorization: Bearer <this>`; unset, it is off (404).
     operator_token: SecretStr | None = None
+    # The receiver's GET /metrics and the worker's metrics port answer only `Authorization: Bearer <this>`
+    # when it is set; unset, they are open (Prometheus scraping over a private network).
+    metrics_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     # PyGithub spaces requests out to respect GitHub's secondary rate limits; stand-ins set these to 0.
     github_seconds_between_requests: float = 0.25
@@ -58,11 +61,17 @@ class Settings(BaseSettings):
     # How long `serve` and `worker` wait for Redis at start before they exit naming REDIS_URL.
     redis_wait_s: float = Field(default=30.0, ge=0)
     celery_queue: str = "codellama-repairs"
+    # Workers publish task events (received, started, succeeded, failed, retried) for Flower and
+    # `celery events`; off, Flower's Tasks page stays empty.
+    celery_task_events: bool = True
     # One model server, or several replicas separated by commas (inference/endpoints.py balances them).
     tgi_url: str = "http://localhost:8080"
     # A replica that fails a request or its health check gets no request for this long (doubling per
     # failure in a row, up to 10x).
     tgi_endpoint_backoff_s: float = Field(default=30.0, gt=0)
+    # With several replicas, each is checked (GET /health) this often in the background: one that fails is
+    # taken out, one that passes again is back (inference/endpoint_probe.py).
+    tgi_health_interval_s: float = Field(default=10.0, gt=0)
     tgi_timeout_s: float = 120.0
     tgi_retries: int = 4
     tgi_backoff_base_s: float = 1.0
@@ -152,6 +161,11 @@ class Settings(BaseSettings):
             raise ConfigurationError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
         return self
 
+    def metrics_bearer(self) -> str | None:
+        """The token GET /metrics asks for, or None when it is open."""
+        token = self.metrics_token.get_secret_value() if self.metrics_token is not None else ""
+        return token or None
+
     def data_dir(self) -> Path:
         return self.bot_data_dir if self.bot_data_dir is not None else self.bot_workdir / "data"
 
@@ -183,7 +197,13 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Values that must never reach a subprocess of the repository under repair, or a log."""
         values = []
-        for secret in (self.github_private_key, self.github_webhook_secret, self.operator_token):
+        secrets = (
+            self.github_private_key,
+            self.github_webhook_secret,
+            self.operator_token,
+            self.metrics_token,
+        )
+        for secret in secrets:
             if secret is not None:
                 values.append(secret.get_secret_value())
         if self.github_private_key_path is not None:

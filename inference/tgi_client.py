@@ -19,7 +19,8 @@ from huggingface_hub import InferenceClient
 
 from core.endpoint_urls import parse_endpoint_urls
 from core.errors import ModelUnavailable
-from inference.endpoints import EndpointPool
+from inference.endpoint_probe import EndpointProber, HttpHealthCheck
+from inference.endpoints import DEFAULT_PROBE_INTERVAL_S, EndpointPool
 from inference.metering import model_request
 from inference.protocol import FinishReason, Generation, GenerationParams
 from inference.retries import SERVER_FAILURES, Retryable, RetryPolicy, sorted_failure
@@ -28,16 +29,35 @@ from inference.server_facts import ServedModel, ServerFacts
 log = logging.getLogger(__name__)
 
 _POOLS: dict[tuple[str, ...], EndpointPool] = {}
+_PROBERS: dict[tuple[str, ...], EndpointProber] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def shared_pool(urls: tuple[str, ...], backoff_s: float) -> EndpointPool:
-    """One pool per set of replicas in this process: a replica marked down stays down for the next job."""
+def shared_pool(
+    urls: tuple[str, ...], backoff_s: float, probe_interval_s: float = DEFAULT_PROBE_INTERVAL_S
+) -> EndpointPool:
+    """One pool per set of replicas in this process: a replica marked down stays down for the next job.
+    With several replicas, their health is checked in the background (inference/endpoint_probe.py),
+    started here, in the process that uses the pool (after the worker's fork)."""
     with _POOLS_LOCK:
         pool = _POOLS.get(urls)
         if pool is None:
-            pool = _POOLS[urls] = EndpointPool(urls, backoff_s=backoff_s)
+            pool = _POOLS[urls] = EndpointPool(urls, backoff_s=backoff_s, probe_interval_s=probe_interval_s)
+        if len(urls) > 1:
+            prober = _PROBERS.get(urls)
+            if prober is None:
+                prober = _PROBERS[urls] = EndpointProber(pool, HttpHealthCheck())
+            prober.start()
         return pool
+
+
+def stop_shared_pools() -> None:
+    """Stop the background checks and forget the pools (for tests, and a process shutting down)."""
+    with _POOLS_LOCK:
+        for prober in _PROBERS.values():
+            prober.stop()
+        _PROBERS.clear()
+        _POOLS.clear()
 
 
 class TGIModel(ServedModel):

@@ -123,7 +123,9 @@ def prepare_checkout(
 def model_from(settings: Settings) -> TGIModel:
     return TGIModel(
         settings.tgi_url,
-        pool=shared_pool(settings.tgi_urls(), settings.tgi_endpoint_backoff_s),
+        pool=shared_pool(
+            settings.tgi_urls(), settings.tgi_endpoint_backoff_s, settings.tgi_health_interval_s
+        ),
         timeout_s=settings.tgi_timeout_s,
         retries=settings.tgi_retries,
         backoff_base_s=settings.tgi_backoff_base_s,

@@ -132,3 +132,45 @@ def test_tgi_url_lists(value: str, expected: tuple[str, ...]) -> None:
 def test_malformed_tgi_url_entries_are_named(value: str, message: str) -> None:
     with pytest.raises(ValidationError, match=f"TGI_URL: .*({message})"):
         Settings(tgi_url=value)
+
+
+def test_every_replica_is_due_for_a_check_once_per_interval() -> None:
+    clock = Clock()
+    p = EndpointPool((A, B), backoff_s=30.0, probe_interval_s=10.0, clock=clock)
+    assert p.due_probes() == (A, B)
+    assert p.due_probes() == ()  # counted as probed until the interval passes
+    clock.now += 10.0
+    assert p.due_probes() == (A, B)
+
+
+def test_a_failed_check_takes_a_healthy_replica_out_and_a_passed_one_brings_it_back() -> None:
+    clock = Clock()
+    p = EndpointPool((A, B), backoff_s=30.0, probe_interval_s=10.0, clock=clock)
+    assert p.probed(A, ok=False) == "out"
+    assert p.healthy() == (B,)
+    assert [p.choose() for _ in range(3)] == [B, B, B]
+    clock.now += 10.0
+    assert p.due_probes() == (A, B)  # still checked every interval, well before its 30 s backoff ends
+    assert p.probed(A, ok=False) is None  # already out
+    assert p.probed(A, ok=True) == "back"
+    assert p.healthy() == (A, B) and not p.on_probation(A)
+    assert p.probed(B, ok=True) is None  # healthy already
+
+
+def test_a_replica_out_for_a_failed_request_is_not_checked_before_its_backoff_lapses() -> None:
+    clock = Clock()
+    p = EndpointPool((A, B), backoff_s=30.0, probe_interval_s=10.0, clock=clock)
+    p.mark_down(A)
+    assert p.due_probes() == (B,)
+    clock.now += 10.0
+    assert p.due_probes() == (B,)
+    clock.now += 20.0
+    assert p.due_probes() == (A, B)
+    # A good /health does not vouch for failing generations: still on probation until a request succeeds.
+    assert p.probed(A, ok=True) is None and p.on_probation(A)
+    # A check that fails after the backoff takes it out again, and from then on a passing check is enough.
+    assert p.probed(A, ok=False) == "out"
+    assert p.healthy() == (B,)
+    clock.now += 10.0
+    assert A in p.due_probes()
+    assert p.probed(A, ok=True) == "back"

@@ -30,7 +30,12 @@ def make_celery(settings: Settings) -> Celery:
             "unacked_restore_throttle": 1,
         },
         worker_hijack_root_logger=False,
-        worker_send_task_events=False,
+        # task-received, -started, -succeeded, -failed, -retried: what Flower's Tasks page and `celery events`
+        # show, one small publish on Redis per change. task-sent stays off: the receiver queues CI repairs by
+        # writing the message itself (bot/fast_path.py), which sends no event, and the acknowledgement path
+        # should not pay a publish for a half-told story.
+        worker_send_task_events=settings.celery_task_events,
+        task_send_sent_event=False,
     )
     return app
 

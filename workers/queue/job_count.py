@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from celery.exceptions import Reject, Retry
+from celery.exceptions import Ignore, Reject, Retry
 
 from core import metrics
 
@@ -15,7 +15,8 @@ Count = Callable[[dict[str, str]], dict[str, str]]
 @contextmanager
 def counted_job() -> Iterator[Count]:
     """Yields `count`, which counts the task's result by its status and passes it through; a task that raises
-    is counted as retrying (Celery's retry), handed_back (requeued on SIGTERM) or crashed."""
+    is counted as retrying (Celery's retry), deferred (waiting for a repository slot or the branch's lock),
+    handed_back (requeued on SIGTERM) or crashed."""
 
     def count(result: dict[str, str]) -> dict[str, str]:
         metrics.JOBS.labels(result["status"]).inc()
@@ -25,6 +26,9 @@ def counted_job() -> Iterator[Count]:
         yield count
     except Retry:
         metrics.JOBS.labels("retrying").inc()
+        raise
+    except Ignore:
+        metrics.JOBS.labels("deferred").inc()
         raise
     except Reject:
         metrics.JOBS.labels("handed_back").inc()

@@ -3,7 +3,8 @@
 Celery's prefork pool runs jobs in child processes, each with its own memory, so prometheus_client's
 multiprocess mode is used: each process writes its values to files in PROMETHEUS_MULTIPROC_DIR and the
 parent's endpoint reads them all. The library picks that mode when it is first imported, so `start` must run
-before anything imports prometheus_client, and before the pool forks.
+before anything imports prometheus_client, and before the pool forks. With METRICS_TOKEN set, the port
+answers only `Authorization: Bearer <METRICS_TOKEN>`, as the receiver's /metrics does.
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from core.bearer import authorized
 from core.errors import ConfigurationError
 from core.settings import Settings
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -32,19 +41,51 @@ def start(settings: Settings) -> Path | None:
     os.environ[MULTIPROC_VARIABLE] = str(directory)
 
     from celery import signals
-    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+    from prometheus_client import CollectorRegistry, make_wsgi_app, multiprocess
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(directory))
+    app: WsgiApp = make_wsgi_app(registry)
+    token = settings.metrics_bearer()
+    if token is not None:
+        app = bearer_only(app, token)
     try:
-        start_http_server(settings.worker_metrics_port, registry=registry)
+        # prometheus_client's start_http_server, but with the app above: it has no way to ask for a token.
+        server = make_server(
+            "0.0.0.0", settings.worker_metrics_port, app, _ThreadingServer, handler_class=_QuietHandler
+        )
     except OSError as exc:
         raise ConfigurationError(
             f"WORKER_METRICS_PORT={settings.worker_metrics_port} cannot be served: {exc.strerror}; "
             "choose a free port, or 0 for no metrics"
         ) from exc
+    threading.Thread(target=server.serve_forever, name="metrics-port", daemon=True).start()
     signals.worker_process_shutdown.connect(_mark_dead, weak=False)
     return directory
+
+
+def bearer_only(app: WsgiApp, token: str) -> WsgiApp:
+    """`app` for requests with `Authorization: Bearer <token>`; 401 for any other."""
+
+    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if authorized(environ.get("HTTP_AUTHORIZATION"), token):
+            return app(environ, start_response)
+        start_response(
+            "401 Unauthorized",
+            [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Bearer realm="codellama-bot metrics"')],
+        )
+        return [b"the metrics port needs Authorization: Bearer <METRICS_TOKEN>\n"]
+
+    return guarded
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a slow scrape never holds the worker's exit
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """One line per scrape on stderr would drown the worker's own log."""
 
 
 def _fresh_directory() -> Path:

@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
-from celery.exceptions import Reject
+from celery.exceptions import Ignore, Reject
 
 from core.errors import ConfigurationError, TransientError
 from core.job_registry import JobRegistry, request_links
@@ -73,7 +73,16 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         try:
             with (
                 hand_back.job_running(),
-                RepoSlot(locks, request.repo_full_name, settings.repo_concurrency, settings.job_lock_ttl_s),
+                RepoSlot(
+                    locks,
+                    request.repo_full_name,
+                    settings.repo_concurrency,
+                    settings.job_lock_ttl_s,
+                    job=request.delivery_id,
+                    priority=request.priority(),
+                    # Its place outlives a few countdowns: a worker busy with other jobs may be late.
+                    place_ttl_s=3 * REPO_BUSY_RETRY_S,
+                ),
                 JobLock(locks, lock_name, settings.job_lock_ttl_s),
                 stop_watch.watching(locks, request),
             ):
@@ -92,13 +101,13 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             countdown = max(1.0, min(busy.frees_in_s, REPO_BUSY_RETRY_S))
             log.info("job %s deferred for %.0fs: %s", request.delivery_id, countdown, busy)
             rows.requeued(request.delivery_id, "waiting for a slot in its repository")
-            raise self.retry(countdown=countdown, max_retries=None) from None
+            raise _defer(self, countdown) from None
         except LockBusy as busy:
             # The same job is running elsewhere, or its dead worker's lock has not lapsed yet (a pool
             # process the OOM killer took): try again just after it would lapse.
             countdown = min(busy.lapses_in_s + 1, settings.job_lock_ttl_s)
             rows.requeued(request.delivery_id, "waiting for the branch's lock")
-            raise self.retry(countdown=countdown, max_retries=None) from None
+            raise _defer(self, countdown) from None
         except ConfigurationError:
             log.exception("job %s cannot run: configuration", request.delivery_id)
             _row_done(request, "failed", "the worker's configuration")
@@ -109,6 +118,14 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
         job_rows.ended(rows, request, outcome, api_url)
         return {"status": outcome.status, "detail": outcome.detail}
+
+    def _defer(self: Task, countdown: float) -> BaseException:
+        """The job again in `countdown` s, as Task.retry queues it (same id, arguments and priority), but not
+        counted as a retry: waiting is no failure. Task.retry counted every wait against max_retries (its
+        max_retries=None means the task's default, not unlimited), dropping a job after its fifth wait, and
+        left a job that had waited no transient retries. Ignore acknowledges the message without a state."""
+        self.signature_from_request(self.request, countdown=countdown).apply_async()
+        return Ignore()
 
     def _retry(self: Task, request: RepairRequest, exc: TransientError) -> BaseException:
         if self.request.retries >= MAX_TRANSIENT_RETRIES:

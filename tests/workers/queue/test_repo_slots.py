@@ -45,3 +45,56 @@ def _claimable(client: redis.Redis) -> bool:
             return True
     except RepoBusy:
         return False
+
+
+def _slot(client: redis.Redis, job: str, priority: int, limit: int = 1) -> RepoSlot:
+    return RepoSlot(client, "o/r", limit, ttl_s=30, job=job, priority=priority, place_ttl_s=30)
+
+
+def _claims(slot: RepoSlot) -> bool:
+    try:
+        slot.__enter__()
+    except RepoBusy:
+        return False
+    slot.__exit__(None, None, None)
+    return True
+
+
+def test_a_freed_slot_goes_to_the_waiting_command_before_a_ci_repair_that_comes_first(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    with RepoSlot(client, "o/r", 1, ttl_s=30):
+        assert not _claims(_slot(client, "ci-early", AUTOMATIC_PRIORITY))  # waits first, but ranks lower
+        assert not _claims(_slot(client, "command", COMMAND_PRIORITY))
+        assert not _claims(_slot(client, "ci-late", AUTOMATIC_PRIORITY))
+    # The slot is free, but the CI repairs that ask first are behind the command: it keeps its place.
+    with pytest.raises(RepoBusy, match="1 waiting job") as behind:
+        _slot(client, "ci-early", AUTOMATIC_PRIORITY).__enter__()
+    assert behind.value.frees_in_s == 0
+    assert not _claims(_slot(client, "ci-late", AUTOMATIC_PRIORITY))
+    assert not _claims(_slot(client, "never-waited", AUTOMATIC_PRIORITY))
+    assert _claims(_slot(client, "command", COMMAND_PRIORITY))
+    # Among equals, the one that waited longer; a job that never waited comes after both.
+    assert not _claims(_slot(client, "ci-late", AUTOMATIC_PRIORITY))
+    assert not _claims(_slot(client, "never-waited", AUTOMATIC_PRIORITY))
+    assert _claims(_slot(client, "ci-early", AUTOMATIC_PRIORITY))
+    assert _claims(_slot(client, "ci-late", AUTOMATIC_PRIORITY))
+
+
+def test_free_slots_beyond_those_waited_for_are_taken_at_once(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    with RepoSlot(client, "o/r", 2, ttl_s=30), RepoSlot(client, "o/r", 2, ttl_s=30):
+        assert not _claims(_slot(client, "command", COMMAND_PRIORITY, limit=2))
+    # Two slots free, one job waits ahead: one slot is left for it, the other is taken.
+    slot = _slot(client, "ci", AUTOMATIC_PRIORITY, limit=2)
+    with slot:
+        assert not _claims(_slot(client, "ci-2", AUTOMATIC_PRIORITY, limit=2))
+        assert _claims(_slot(client, "command", COMMAND_PRIORITY, limit=2))
+
+
+def test_a_place_lapses_when_its_job_stops_coming_back(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    with RepoSlot(client, "o/r", 1, ttl_s=30):
+        gone = RepoSlot(client, "o/r", 1, ttl_s=30, job="gone", priority=COMMAND_PRIORITY, place_ttl_s=0.3)
+        assert not _claims(gone)
+    assert not _claims(_slot(client, "ci", AUTOMATIC_PRIORITY))
+    wait_until(lambda: _claims(_slot(client, "ci", AUTOMATIC_PRIORITY)), 5, "the stale place to lapse")
