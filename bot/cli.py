@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from bot import redis_conn
-    from bot.access_log import one_line_per_delivery
+    from bot.access_log import AccessLog
     from bot.app import create_app
     from bot.context import HandlerContext
     from bot.dedupe import AsyncDeliveryLedger, DeliveryLedger
@@ -52,16 +52,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     # log_config=None: uvicorn's records go through core/logs.py's handler (format, scrubbing: the
     # receiver mints installation tokens too) instead of handlers of its own.
-    one_line_per_delivery()
     # uvloop and httptools (uvicorn[standard]): named, not "auto", so that a missing one fails at start
     # instead of silently serving at a fraction of the pace (bench/webhook_bench.py).
     uvicorn.run(
-        create_app(ctx),
+        AccessLog(create_app(ctx)),
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
         log_config=None,
         loop="uvloop",
+        access_log=False,  # bot/access_log.py writes the access lines
         http="httptools",
     )
     return 0
