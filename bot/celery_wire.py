@@ -13,8 +13,11 @@ delivery tag.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
@@ -26,6 +29,7 @@ from bot.queue_depth import PRIORITY_SEPARATOR, PRIORITY_STEPS
 PERSISTENT = 2
 
 
+@functools.lru_cache(maxsize=64)
 def priority_list(queue: str, priority: int) -> str:
     """The Redis list kombu's Redis transport puts a message of `priority` on: the highest step not above
     it (kombu's Channel.priority and _q_for_pri)."""
@@ -44,6 +48,7 @@ class TaskMessages:
         self._queue = queue
         self._task_name = task_name
         self._serializer = app.conf.task_serializer
+        self._serialize = _serializer(self._serializer)
         first, second = (self._celery_parts(task_id, "") for task_id in ("\x00a", "\x00b"))
         changing = {k for k in first[0] if first[0][k] != second[0].get(k)}
         changing |= {f"properties.{k}" for k in first[1] if first[1][k] != second[1].get(k)}
@@ -58,7 +63,7 @@ class TaskMessages:
             properties = {**self._template[1], "correlation_id": task_id}
         # The body as_task_v2 returns: (args, kwargs, embed), with no callbacks, errbacks, chain or chord.
         body: tuple[list[Any], dict[str, Any], dict[str, None]] = (args, {}, _EMBED)
-        content_type, content_encoding, payload = dumps(body, serializer=self._serializer)
+        content_type, content_encoding, payload = self._serialize(body)
         # send_task passes its extra options (argsrepr) on as message properties too.
         properties = {
             **properties,
@@ -67,7 +72,7 @@ class TaskMessages:
             "delivery_info": {"exchange": "", "routing_key": self._queue},
             "priority": priority,
             "body_encoding": "base64",
-            "delivery_tag": str(uuid.uuid4()),
+            "delivery_tag": _delivery_tag(),
         }
         message = {
             "body": base64.b64encode(payload if isinstance(payload, bytes) else payload.encode()).decode(),
@@ -98,3 +103,26 @@ class TaskMessages:
 _EMBED: dict[str, None] = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
 # Where as_task_v2 writes the task id: the headers' id and root_id, the properties' correlation_id.
 _TASK_ID_FIELDS = {"id", "root_id", "properties.correlation_id"}
+
+
+def _serializer(name: str) -> Callable[[Any], tuple[str, str, str | bytes]]:
+    """kombu's serializer `name`; for JSON, the standard library's own encoder when it writes what kombu's
+    does (kombu's goes through its serializer registry and an encoder class made per call: half the
+    message's cost), checked on a body of every kind a job's arguments hold."""
+    kombu_dumps = functools.partial(dumps, serializer=name)
+    if name != "json":
+        return kombu_dumps
+    sample: tuple[Any, ...] = (
+        [{"s": 'naïve \u2603 "q"', "i": 7, "n": None, "b": True, "l": [1, 2]}],
+        {},
+        _EMBED,
+    )
+    if kombu_dumps(sample) != ("application/json", "utf-8", json.dumps(sample)):
+        return kombu_dumps
+    return lambda body: ("application/json", "utf-8", json.dumps(body))
+
+
+def _delivery_tag() -> str:
+    """A fresh tag per message, as kombu's uuid4: it only needs to be unique among the unacknowledged
+    messages, so it comes from the process's random generator instead of a system call each."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
