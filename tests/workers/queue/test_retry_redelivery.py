@@ -1,5 +1,6 @@
 """A job retried after a transient error runs once, even when its retry countdown outlasts the visibility
-timeout: a real `codellama-bot worker` and `serve`, real Redis and git; GitHub and the model stood in.
+timeout; and a copy of a job's message redelivered after the job ended does nothing. A real
+`codellama-bot worker` and `serve`, real Redis and git; GitHub and the model stood in.
 
 A retried job waits out its countdown inside the worker as an ETA message, delivered and unacknowledged.
 Before, its lease was not renewed while it waited (only jobs taken up were), so kombu's sweep requeued it
@@ -9,6 +10,7 @@ once the visibility timeout passed, the worker took the copy too, and at the ETA
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +70,29 @@ def test_a_retry_waiting_longer_than_the_visibility_timeout_runs_once(
     assert re.findall(r"job flaky ended: (\S+)", log) == ["pull_request"], log
     assert len(scene.tgi.prompts()) == 1
     assert len(gh.pulls(REPO)) == 1
+
+
+def test_a_copy_redelivered_after_the_job_ended_does_nothing(
+    scene: Scene, redis_url: str, queue_name: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    with (
+        processes.serve(scene.env, scene.port, scene.tmp / "serve.log"),
+        processes.worker(scene.env, scene.tmp / "worker.log") as worker,
+    ):
+        scene.deliver_fix_command("twice")
+        # The message as the worker holds it while the job runs: what kombu's sweep puts back on the queue
+        # when a lease lapses under a live worker (a Redis outage longer than the renewals allow).
+        held = wait_until(lambda: client.hgetall("unacked"), JOB_S, "the worker to hold the job")
+        wait_until(lambda: "job twice ended: " in worker.log(), JOB_S, "the job to end")
+        [(tag, raw)] = held.items()
+        client.hset("unacked", tag, raw)
+        client.zadd("unacked_index", {tag: time.time() - 10 * VISIBILITY_S})  # lapsed long ago
+        received = lambda: re.findall(r"Task workers.repair\[twice\] received", worker.log())  # noqa: E731
+        wait_until(lambda: len(received()) == 2, JOB_S, "the worker to take the copy")
+        wait_until(lambda: _held_or_queued(client, queue_name) == 0, JOB_S, "the copy to be acknowledged")
+        log = worker.log()
+    assert len(re.findall(r"job twice started", log)) == 1, log
+    assert "job twice already ended (pull_request)" in log, log
+    assert len(scene.tgi.prompts()) == 1
+    assert len(scene.world.gh.pulls(REPO)) == 1
