@@ -12,7 +12,8 @@ Receiver:
   codellama_queue_redis_up{queue}                           1 when Redis answered that read, else 0
 Worker:
   codellama_jobs_total{status}                              jobs ended, by workers/github/outcome.py's status
-                                                            (plus cancelled, answered, retrying, handed_back)
+                                                            (plus cancelled, answered, retrying, handed_back,
+                                                            duplicate)
   codellama_job_phase_seconds{phase}                        time in each phase of workers/loop/progress.py
   codellama_repair_rounds_total                             repair rounds run (counted when a loop ends)
   codellama_candidates_total{stage}                         candidate answers generated, and tested

@@ -27,7 +27,11 @@ RENEWALS_PER_TIMEOUT = 6
 
 def held_delivery_tags() -> list[str]:
     """The delivery tags of the jobs this worker process has taken and not yet acknowledged."""
-    tags = {r.message.delivery_tag for r in tuple(state.reserved_requests) if r.message is not None}
+    # A job waiting out a retry's or a deferral's countdown (an ETA message) is held too, but Celery lists
+    # it as scheduled, not reserved, until it is due. Left unrenewed, a countdown longer than the timeout
+    # let the sweep requeue it while this worker still held it, and at the ETA both copies ran.
+    requests = (*tuple(state.reserved_requests), *tuple(state.scheduled_requests))
+    tags = {r.message.delivery_tag for r in requests if r.message is not None}
     return sorted(str(tag) for tag in tags if tag)
 
 

@@ -18,6 +18,7 @@ from core.settings import Settings
 from workers.github.job import job_dir_for, run_github_job
 from workers.github.replies import answer_help, report_stopped
 from workers.queue import hand_back, job_lease, job_rows, stop_watch
+from workers.queue.ended_jobs import EndedJobs
 from workers.queue.hand_back import HandBack
 from workers.queue.job_count import counted_job
 from workers.queue.job_lock import JobLock, LockBusy
@@ -34,6 +35,8 @@ MAX_TRANSIENT_RETRIES = 5
 REPO_BUSY_RETRY_S = 10.0
 # The status a stopped job ends with (the Check Run's conclusion `cancelled`).
 CANCELLED = "cancelled"
+# The status of a copy of a job's message that came after the job ended: it does nothing.
+DUPLICATE = "duplicate"
 
 
 def register_tasks(app: Celery, settings: Settings) -> None:
@@ -41,6 +44,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     scrub_worker_logs(settings)
     locks = redis.Redis.from_url(settings.redis_url)
     rows = JobRegistry.for_settings(locks, settings)
+    ended = EndedJobs(locks, settings.dedupe_ttl_s)
     api_url = settings.github_api_url
     job_lease.install(app)
     hand_back.install()
@@ -54,7 +58,17 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             ),
             counted_job() as count,
         ):
-            return count(_repair(self, request))
+            earlier = ended.outcome(self.request.id)
+            if earlier is not None:
+                # Acknowledged, not run: the branch lock only kept the copies apart, and the job's pull
+                # request, comment or check run is already there.
+                log.warning(
+                    "job %s already ended (%s): this copy of it does nothing", request.delivery_id, earlier
+                )
+                return count({"status": DUPLICATE, "detail": f"the job already ended: {earlier}"})
+            result = count(_repair(self, request))
+            ended.mark(self.request.id, result["status"])
+            return result
 
     def _repair(self: Task, request: RepairRequest) -> dict[str, str]:
         log.info("job %s started: %s (priority %d)", request.delivery_id, request.kind, request.priority())
@@ -130,6 +144,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     def _retry(self: Task, request: RepairRequest, exc: TransientError) -> BaseException:
         if self.request.retries >= MAX_TRANSIENT_RETRIES:
             _row_done(request, "failed", f"gave up after {MAX_TRANSIENT_RETRIES} retries: {exc}")
+            ended.mark(self.request.id, "failed")
         else:
             rows.requeued(request.delivery_id, f"to be retried: {exc}"[:300])
         return self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries))
