@@ -7,10 +7,11 @@ import shutil
 from typing import Any
 
 import redis
+import requests
 from celery import Celery, Task
 from celery.exceptions import Ignore, Reject
 
-from core.errors import ConfigurationError, TransientError
+from core.errors import ConfigurationError, GitHubUnavailable, TransientError
 from core.job_registry import JobRegistry, request_links
 from core.jobs import REPAIR_TASK, RepairRequest
 from core.logs import job_context
@@ -81,6 +82,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
                 first_line = answer_help(settings, request)
             except TransientError as exc:
                 raise _retry(self, request, exc) from exc
+            except requests.RequestException as exc:
+                raise _retry(self, request, unreachable(exc)) from exc
             _row_done(request, "answered", first_line)
             return {"status": "answered", "detail": first_line}
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
@@ -129,6 +132,10 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         except TransientError as exc:
             log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, exc)
             raise _retry(self, request, exc) from exc
+        except requests.RequestException as exc:
+            transient = unreachable(exc)
+            log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, transient)
+            raise _retry(self, request, transient) from exc
         log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
         job_rows.ended(rows, request, outcome, api_url)
         return {"status": outcome.status, "detail": outcome.detail}
@@ -164,3 +171,12 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         log.info("job %s ended: cancelled (stop requested)", request.delivery_id)
         _row_done(request, CANCELLED, "stopped by request")
         return {"status": CANCELLED, "detail": "stopped by /codellama stop"}
+
+
+def unreachable(exc: requests.RequestException) -> GitHubUnavailable:
+    """What reaches the task from PyGithub when GitHub does not answer: its own retries ran out on 5xx
+    (RetryError) or the connection failed. The one client on requests outside a handled path is
+    PyGithub's, so it is GitHub that was out of reach; like a 5xx it passes, and the job is retried
+    instead of failing with nobody told."""
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return GitHubUnavailable(f"GitHub did not answer ({type(exc).__name__}{': ' + first if first else ''})")
