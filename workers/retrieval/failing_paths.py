@@ -114,9 +114,12 @@ def _other_tests(index: RepoIndex, failing: set[Node]) -> list[Node]:
 
 
 _WHERE = re.compile(r"^E\s+\+\s+where\s+.*?=\s+(.+)$")
+_WHERE_NONE = re.compile(r"^E\s+\+\s+where\s+None\s+=\s+(.+)$")
 _REPR_FUNCTION = re.compile(r"<(?:bound method|function|built-in method|method)\s+([\w.<>]+)")
 _REPR_OBJECT_ATTR = re.compile(r"<([\w.]+) object at 0x[0-9a-f]+>\.(\w+)")
 _CALLED_NAME = re.compile(r"^([A-Za-z_][\w.]*)\s*\(")
+# `Compose(<f>, <g>).__doc__`: an attribute (a property, most often) of an object the expression built.
+_BUILT_ATTR = re.compile(r"^([A-Za-z_][\w.]*)\s*\(.*\)\.(\w+)$")
 
 
 def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[FailingTest]) -> list[Signal]:
@@ -168,10 +171,28 @@ def none_source_signals(
     graph = index.call_graph
     best: dict[Node, tuple[float, str]] = {}
     named_by: dict[Node, set[str]] = defaultdict(set)
+    by_id = {t.test_id: t for t in tests}
     about_none = [
-        f for f in evidence.failures if "NoneType" in f.message or f.message.startswith("assert None ")
+        f
+        for f in evidence.failures
+        if "NoneType" in f.message
+        or f.message.startswith("assert None ")
+        or any(_WHERE_NONE.match(line) for line in f.detail)
     ]
     for failure in about_none:
+        # `where None = f(x)`: pytest saw f return the None that was compared; f, or what it handed on, made it.
+        for line in failure.detail:
+            if not (match := _WHERE_NONE.match(line)):
+                continue
+            for chain in _where_chains(match.group(1)):
+                for node in _resolve(index, by_id.get(failure.test_id), chain):
+                    for source, factor in [(node, 1.0)] + [(g, 0.9) for g in graph.passes_on(node)]:
+                        if _test_side(source[0], tests):
+                            continue
+                        named_by[source].add(failure.test_id)
+                        if factor > best.get(source, (0.0, ""))[0]:
+                            why = f"none-source: {failure.test_id}: pytest shows {'.'.join(chain)} gave None"
+                            best[source] = (factor, why)
         on_stack = {f.function for f in failure.frames if f.function}
         frames = [f for f in failure.frames if f.line]
         for distance, frame in enumerate(reversed(frames)):
@@ -232,6 +253,8 @@ def _called_chains(code: str) -> list[tuple[str, ...]]:
 def _where_chains(expression: str) -> list[tuple[str, ...]]:
     """`tail(2, [1])`, `<bound method Box.get of ...>`, `<pkg.core.Box object at 0x..>.get`."""
     if match := _REPR_OBJECT_ATTR.search(expression):
+        return [(*match.group(1).split("."), match.group(2))]
+    if match := _BUILT_ATTR.match(expression):
         return [(*match.group(1).split("."), match.group(2))]
     if match := _REPR_FUNCTION.search(expression):
         return [tuple(match.group(1).replace("<locals>.", "").split("."))]

@@ -148,6 +148,27 @@ def test_a_none_made_two_calls_away_is_traced_to_the_function_that_returned_it(t
     assert "total" not in sources  # on the stack: it did not return the None, it received it
 
 
+def test_where_none_names_the_function_that_returned_it_whichever_side_it_is_on(tmp_path: Path) -> None:
+    # inflection's `assert 'product' == None`: the None is on the right, and only pytest's where line says
+    # which call gave it. discount hands normalise's result on, so normalise is a source too, a little less.
+    index = RepoIndex.build(_repo(tmp_path))
+    detail = [
+        ">       assert 5 == discount(10, 0.5)",
+        "E       assert 5 == None",
+        "E        +  where None = discount(10, 0.5)",
+    ]
+    failure = Failure("tests/test_money.py::test_discount", "AssertionError", "assert 5 == None", detail=detail)
+    evidence = Evidence("pytest", [failure])
+    sources = {s.symbol: s for s in none_source_signals(index, evidence, failing_tests(index, evidence))}
+    assert sources["discount"].weight == 1.0
+    assert 0 < sources["normalise"].weight < 1.0
+    assert "pytest shows discount gave None" in sources["discount"].reason
+    # The same failure with a value instead of None is no evidence about a None.
+    failure.detail[1:] = ["E       assert 5 == 4", "E        +  where 4 = discount(10, 0.5)"]
+    failure.message = "assert 5 == 4"
+    assert none_source_signals(index, evidence, failing_tests(index, evidence)) == []
+
+
 def test_an_assertion_helper_beside_the_tests_is_where_it_failed_not_the_fault(tmp_path: Path) -> None:
     # tabulate's layout: test/common.py holds assert_equal, which is not named like a test but raises the
     # AssertionError every failing test reports.
@@ -215,3 +236,6 @@ def test_chains_from_pytest_lines() -> None:
     assert _where_chains("<function outer.<locals>.inner at 0x1>") == [("outer", "inner")]
     assert _where_chains("<pkg.core.Box object at 0x7f>.get") == [("pkg", "core", "Box", "get")]
     assert _where_chains("[1, 2]") == []
+    assert _where_chains("Compose(<function f at 0x1>, <function g at 0x2>).__doc__") == [
+        ("Compose", "__doc__")
+    ]
