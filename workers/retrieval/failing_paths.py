@@ -180,7 +180,7 @@ def none_source_signals(
         or any(_WHERE_NONE.match(line) for line in f.detail)
     ]
     for failure in about_none:
-        # `where None = f(x)`: pytest saw f return the None that was compared; f, or what it handed on, made it.
+        # `where None = f(x)`: pytest saw f return the None that was compared; f or what it handed on made it.
         for line in failure.detail:
             if not (match := _WHERE_NONE.match(line)):
                 continue

@@ -157,7 +157,8 @@ def test_where_none_names_the_function_that_returned_it_whichever_side_it_is_on(
         "E       assert 5 == None",
         "E        +  where None = discount(10, 0.5)",
     ]
-    failure = Failure("tests/test_money.py::test_discount", "AssertionError", "assert 5 == None", detail=detail)
+    test_id = "tests/test_money.py::test_discount"
+    failure = Failure(test_id, "AssertionError", "assert 5 == None", detail=detail)
     evidence = Evidence("pytest", [failure])
     sources = {s.symbol: s for s in none_source_signals(index, evidence, failing_tests(index, evidence))}
     assert sources["discount"].weight == 1.0
