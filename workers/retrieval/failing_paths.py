@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence
-from workers.retrieval.call_graph import Node, name_chain
+from workers.retrieval.call_graph import Node, name_chain, operator_uses
 from workers.retrieval.exercised import FailingTest
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import read_text
@@ -53,8 +53,12 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     failing = {node for node in (node_of(index, t) for t in tests) if node is not None}
     if not failing:
         return []
-    failing_reach = [_reach(index, node) for node in sorted(failing)]
-    passing_reach = [_reach(index, node) for node in _other_tests(index, failing)]
+    concrete = {node: (t.path, t.cls) for t in tests if (node := node_of(index, t)) and t.cls}
+    failing_reach = [_reach(index, node, concrete.get(node)) for node in sorted(failing)]
+    passing_reach = [
+        _reach(index, node, (node[0], node[1].rpartition(".")[0]))
+        for node in _other_tests(index, failing)
+    ]
     passed_count: dict[Node, int] = defaultdict(int)
     for reach in passing_reach:
         for node in reach:
@@ -80,19 +84,45 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     return signals
 
 
-def _reach(index: RepoIndex, node: Node) -> dict[Node, int]:
-    """What a test reaches: its own calls and those of its class's setUp, each at its shortest distance."""
+def _reach(index: RepoIndex, node: Node, concrete: tuple[str, str] | None = None) -> dict[Node, int]:
+    """What a test reaches: its own calls and those of its class's setUp, each at its shortest distance.
+    `concrete` is the test's own class when the method is inherited from a mixin: its class attributes
+    (`Cache = LFUCache`) say what the mixin's `self.Cache(...)` builds."""
     graph = index.call_graph
     reach = graph.reachable(node, CALL_DEPTH)
     path, symbol = node
     cls = symbol.rpartition(".")[0]
+    starts = [node]
     if cls:
         functions = graph.module(path).functions
         for name in SETUP_NAMES:
             if f"{cls}.{name}" in functions:
+                starts.append((path, f"{cls}.{name}"))
                 for target, distance in graph.reachable((path, f"{cls}.{name}"), CALL_DEPTH).items():
                     reach[target] = min(distance, reach.get(target, distance))
+    if concrete is not None and concrete[1]:
+        for start in starts:
+            for target in _subject_calls(index, start, concrete):
+                for found, distance in [(target, 1)] + [
+                    (t, d + 1) for t, d in graph.reachable(target, CALL_DEPTH - 1).items()
+                ]:
+                    reach[found] = min(distance, reach.get(found, distance))
     return reach
+
+
+def _subject_calls(index: RepoIndex, node: Node, concrete: tuple[str, str]) -> list[Node]:
+    """Calls of `self.<attr>...` in a test method where the attribute is bound in the concrete test class's
+    body (or a base's): `self.Cache(2).popitem()` in a mixin run as LFUCacheTest -> LFUCache.popitem."""
+    graph = index.call_graph
+    module = graph.module(node[0])
+    receiver = module.receivers.get(node[1])
+    found: list[Node] = []
+    for chain in module.refs.get(node[1], []):
+        if receiver and len(chain) >= 2 and chain[0] == receiver:
+            for target in graph.attribute(concrete[0], concrete[1], chain[1], chain[2:]):
+                if target not in found:
+                    found.append(target)
+    return found
 
 
 def _other_tests(index: RepoIndex, failing: set[Node]) -> list[Node]:
@@ -138,6 +168,7 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
                 # `NoneType has no attribute` on this line: a call on it returned the None.
                 weight = 1.0 if "NoneType" in failure.message else 0.7
                 chains = [(c, weight) for c in _called_chains(line[1:].strip())]
+                chains += [(c, weight) for c in _operator_chains(line[1:].strip())]
             elif match := _WHERE.match(line):
                 chains = [(c, 1.0) for c in _where_chains(match.group(1))]
             for chain, weight in chains:
@@ -232,6 +263,35 @@ def _source_line(index: RepoIndex, path: str, line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+def _through_test_locals(index: RepoIndex, test: FailingTest, chain: tuple[str, ...]) -> list[Node]:
+    """`cache.popitem` on a failing line, where the test made `cache = self.Cache(2)` and its class says
+    `Cache = LFUCache`; or `d + 1` where `d = Duration(1)`: what the local was made by, then the method."""
+    node = node_of(index, test)
+    if node is None:
+        return []
+    graph = index.call_graph
+    module = graph.module(node[0])
+    maker = module.made_by.get(node[1], {}).get(chain[0])
+    if maker is not None:
+        chain = (*maker, *chain[1:])
+        found = graph.resolve_in(node[0], chain, node[1])
+        if found:
+            return found
+    receiver = module.receivers.get(node[1])
+    if test.cls and receiver and len(chain) >= 2 and chain[0] == receiver:
+        return graph.attribute(test.path, test.cls, chain[1], chain[2:])
+    return []
+
+
+def _operator_chains(code: str) -> list[tuple[str, ...]]:
+    """Operators on plain names in a source line, as (name, dunder): `len(cache)` -> ("cache", "__len__")."""
+    try:
+        tree = ast.parse(code.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return list(dict.fromkeys(use for node in ast.walk(tree) for use in operator_uses(node)))
+
+
 def _called_chains(code: str) -> list[tuple[str, ...]]:
     """Name chains called in one source line (`assert tail(2, x) == y` -> [("tail",)])."""
     code = code.strip()
@@ -266,9 +326,11 @@ def _where_chains(expression: str) -> list[tuple[str, ...]]:
 def _resolve(index: RepoIndex, test: FailingTest | None, chain: tuple[str, ...]) -> list[Node]:
     graph = index.call_graph
     if test is not None:
-        found = graph.resolve_in(test.path, chain)
+        found = graph.resolve_in(test.path, chain) or _through_test_locals(index, test, chain)
         if found:
             return found
+    if chain[-1].startswith("__") and len(chain) == 2:
+        return []  # an operator on something the test did not build: an int's __add__ is not here
     resolved = index.resolve_module(".".join(chain)) if len(chain) > 1 else None
     if resolved is not None and resolved[1]:
         found = graph.resolve_in(resolved[0], tuple(resolved[1].split(".")))

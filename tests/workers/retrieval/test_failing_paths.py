@@ -14,6 +14,7 @@ from workers.retrieval import locate
 from workers.retrieval.exercised import FailingTest, failing_tests
 from workers.retrieval.failing_paths import (
     _called_chains,
+    _operator_chains,
     _where_chains,
     assertion_signals,
     call_path_signals,
@@ -240,3 +241,28 @@ def test_chains_from_pytest_lines() -> None:
     assert _where_chains("Compose(<function f at 0x1>, <function g at 0x2>).__doc__") == [
         ("Compose", "__doc__")
     ]
+
+
+def test_a_mixin_test_reaches_the_class_its_concrete_test_class_names(tmp_path: Path) -> None:
+    from tests.workers.retrieval.test_call_graph import MIXIN_TESTS
+
+    for rel, text in MIXIN_TESTS.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text))
+    index = RepoIndex.build(tmp_path)
+    detail = [">       assert len(cache) == 0", "E       assert 1 == 0"]
+    failure = Failure(
+        "tests/test_lfu.py::LFUCacheTest::test_popitem", "AssertionError", "assert 1 == 0", detail=detail
+    )
+    evidence = Evidence("pytest", [failure])
+    tests = failing_tests(index, evidence)
+    on_path = {s.symbol for s in call_path_signals(index, tests)}
+    assert {"LFUCache.popitem", "Cache.__len__", "Cache.__init__"} <= on_path
+    assert "Cache.popitem" not in on_path  # LFUCache overrides it
+    # `len(cache)` on the failing line: the dunder of the class `cache` was made from.
+    assert {s.symbol for s in assertion_signals(index, evidence, tests)} == {"Cache.__len__"}
+
+
+def test_operators_on_a_failing_line_are_read_as_dunder_calls_on_plain_names() -> None:
+    assert set(_operator_chains("assert len(cache) == n + 1")) == {("cache", "__len__"), ("n", "__add__")}
+    assert _operator_chains("with f(x):") == []
