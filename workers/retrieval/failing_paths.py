@@ -56,8 +56,7 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     concrete = {node: (t.path, t.cls) for t in tests if (node := node_of(index, t)) and t.cls}
     failing_reach = [_reach(index, node, concrete.get(node)) for node in sorted(failing)]
     passing_reach = [
-        _reach(index, node, (node[0], node[1].rpartition(".")[0]))
-        for node in _other_tests(index, failing)
+        _reach(index, node, (node[0], node[1].rpartition(".")[0])) for node in _other_tests(index, failing)
     ]
     passed_count: dict[Node, int] = defaultdict(int)
     for reach in passing_reach:

@@ -159,3 +159,19 @@ def test_a_line_every_failing_test_ran_outweighs_the_hints_around_the_function_t
     ]
     ranked = rank(index, spectrum_signals(index, spectrum) + hints)
     assert [r.symbol for r in ranked if r.symbol][:2] == ["make_info", "info"]
+
+
+def test_a_line_some_failing_tests_never_ran_cannot_be_the_one_fault_behind_them_all(tmp_path: Path) -> None:
+    # check() runs in all four failing tests and in two passing ones (Ochiai 0.82); fast_path() in three
+    # failing tests only (0.87). One fault explains four failures only if it is in a line all four ran.
+    (tmp_path / "guard.py").write_text(
+        "def check(x):\n    return x > 0\n\n\ndef fast_path(x):\n    return x * 2\n"
+    )
+    spectrum = Spectrum(
+        failed={f"t{i}": {"guard.py": {2} | ({6} if i else set())} for i in range(4)},
+        passed={"p1": {"guard.py": {2}}, "p2": {"guard.py": {2}}},
+    )
+    scores = ochiai(spectrum)
+    assert scores[("guard.py", 6)][0] > scores[("guard.py", 2)][0]
+    signals = {s.symbol: s.weight for s in spectrum_signals(RepoIndex.build(tmp_path), spectrum)}
+    assert signals["check"] > signals["fast_path"]
