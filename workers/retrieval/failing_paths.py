@@ -32,6 +32,8 @@ CALL_DEPTH = 3
 MAX_TEST_FILES = 40
 CONSTRUCTORS = {"__init__", "__new__", "__post_init__"}
 SETUP_NAMES = ("setUp", "setup_method", "setup")
+# A traceback's line may open a statement split over several; longer ones are read by their first line.
+STATEMENT_LINES = 8
 
 
 def node_of(index: RepoIndex, test: FailingTest) -> Node | None:
@@ -143,6 +145,7 @@ def _other_tests(index: RepoIndex, failing: set[Node]) -> list[Node]:
 
 
 _WHERE = re.compile(r"^E\s+\+\s+where\s+.*?=\s+(.+)$")
+_NONE_ATTRIBUTE = re.compile(r"'NoneType' object has no attribute '(\w+)'")
 _WHERE_NONE = re.compile(r"^E\s+\+\s+where\s+None\s+=\s+(.+)$")
 _REPR_FUNCTION = re.compile(r"<(?:bound method|function|built-in method|method)\s+([\w.<>]+)")
 _REPR_OBJECT_ATTR = re.compile(r"<([\w.]+) object at 0x[0-9a-f]+>\.(\w+)")
@@ -232,7 +235,12 @@ def none_source_signals(
                 continue
             chunk = info.symbol_at(frame.line)
             weight = FRAME_DECAY**distance
-            for chain in _called_chains(_source_line(index, path, frame.line)):
+            code = _source_line(index, path, frame.line)
+            # `'NoneType' object has no attribute 'search'` on `self._search_re.search(s)`: the None is
+            # `self._search_re`, a property's or method's result, though no call of it is written out.
+            missing = _NONE_ATTRIBUTE.search(failure.message)
+            receivers = _receivers_of(code, missing.group(1)) if missing else []
+            for chain in _called_chains(code) + [r for r in receivers if r not in _called_chains(code)]:
                 if chain[-1] in on_stack:
                     continue
                 where = f"{path}:{frame.line} calls {'.'.join(chain)}"
@@ -258,8 +266,20 @@ def _test_side(path: str, tests: list[FailingTest]) -> bool:
 
 
 def _source_line(index: RepoIndex, path: str, line: int) -> str:
+    """The statement starting at `line`, continuation lines joined: Python's traceback names a call split
+    over lines (`m = self._re.search(\n s)`) by its first line, which alone does not parse."""
     lines = read_text(index.root, path).splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else ""
+    if not 0 < line <= len(lines):
+        return ""
+    for end in range(line, min(line + STATEMENT_LINES, len(lines)) + 1):
+        code = " ".join(text.strip() for text in lines[line - 1 : end])
+        for candidate in (code, code + " pass"):
+            try:
+                ast.parse(candidate)
+                return code
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+    return lines[line - 1]
 
 
 def _through_test_locals(index: RepoIndex, test: FailingTest, chain: tuple[str, ...]) -> list[Node]:
@@ -289,6 +309,22 @@ def _operator_chains(code: str) -> list[tuple[str, ...]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     return list(dict.fromkeys(use for node in ast.walk(tree) for use in operator_uses(node)))
+
+
+def _receivers_of(code: str, attribute: str) -> list[tuple[str, ...]]:
+    """Name chains whose `.attribute` one source line reads (`self._re.search(s)`, "search" -> self._re);
+    a plain local (`m.group`) is left out: what it holds is not a definition to point at."""
+    try:
+        tree = ast.parse(code.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[str, ...]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == attribute:
+            chain = name_chain(node.value)
+            if chain and len(chain) >= 2 and chain not in found:
+                found.append(chain)
+    return found
 
 
 def _called_chains(code: str) -> list[tuple[str, ...]]:

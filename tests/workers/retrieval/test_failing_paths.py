@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 from workers.evidence import parse_log
-from workers.evidence.failures import Evidence, Failure
+from workers.evidence.failures import Evidence, Failure, Frame
 from workers.retrieval import locate
 from workers.retrieval.exercised import FailingTest, failing_tests
 from workers.retrieval.failing_paths import (
@@ -266,3 +266,31 @@ def test_a_mixin_test_reaches_the_class_its_concrete_test_class_names(tmp_path: 
 def test_operators_on_a_failing_line_are_read_as_dunder_calls_on_plain_names() -> None:
     assert set(_operator_chains("assert len(cache) == n + 1")) == {("cache", "__len__"), ("n", "__add__")}
     assert _operator_chains("with f(x):") == []
+
+
+def test_a_none_read_through_a_property_names_the_property(tmp_path: Path) -> None:
+    # parse's Parser.search: `m = self._search_re.search(...)` fails with 'NoneType' object has no attribute
+    # 'search'; no call of _search_re is written out, and the call that is (search) is on the stack.
+    (tmp_path / "finder.py").write_text(
+        textwrap.dedent(
+            """\
+            class Finder:
+                @property
+                def _compiled(self):
+                    return None
+
+                def search(self, text):
+                    m = self._compiled.search(
+                        text
+                    )
+                    return m
+            """
+        )
+    )
+    index = RepoIndex.build(tmp_path)
+    frames = [Frame("finder.py", 7, "search")]
+    message = "'NoneType' object has no attribute 'search'"
+    failure = Failure("tests/test_finder.py::test_search", "AttributeError", message, frames)
+    sources = {s.symbol: s for s in none_source_signals(index, Evidence("pytest", [failure]), [])}
+    assert set(sources) == {"Finder._compiled"}
+    assert "finder.py:7 calls self._compiled" in sources["Finder._compiled"].reason
