@@ -41,6 +41,10 @@ class _Module:
     receivers: dict[str, str] = field(default_factory=dict)
     # function -> chains of calls whose result it returns as is (`return g(x)`, `return a if c else g(x)`)
     passes_on: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # class -> attribute -> the name it is bound to in the class body (`Cache = LFUCache` in a test class)
+    class_attrs: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # function -> local -> what made it (`cache = self.Cache(2)` -> ("self", "Cache"))
+    made_by: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def defines(self, symbol: str) -> bool:
         return symbol in self.functions or symbol in self.classes
@@ -112,11 +116,12 @@ def _collect_definitions(module: _Module, body: list[ast.stmt], prefix: str, cls
             elif isinstance(node, ast.ClassDef):
                 symbol = prefix + node.name
                 module.classes[symbol] = [c for c in map(name_chain, node.bases) if c]
+                module.class_attrs[symbol] = _class_aliases(node.body)
                 pending.append((node.body, symbol + ".", symbol))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 symbol = prefix + node.name
                 module.functions.add(symbol)
-                module.refs[symbol] = _references(node)
+                module.refs[symbol], module.made_by[symbol] = _references(node)
                 module.passes_on[symbol] = _returned_calls(node)
                 params = node.args.posonlyargs + node.args.args
                 is_static = any(name_chain(d) == ("staticmethod",) for d in node.decorator_list)
@@ -124,11 +129,30 @@ def _collect_definitions(module: _Module, body: list[ast.stmt], prefix: str, cls
                     module.receivers[symbol] = params[0].arg
 
 
-def _references(function: ast.AST) -> list[tuple[str, ...]]:
+def _class_aliases(body: list[ast.stmt]) -> dict[str, tuple[str, ...]]:
+    """`Cache = LFUCache` or `decorator = staticmethod(lru_cache)` in a class body: the name each binds."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    for node in body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if (
+                isinstance(value, ast.Call)
+                and name_chain(value.func) in (("staticmethod",), ("classmethod",))
+                and len(value.args) == 1
+            ):
+                value = value.args[0]
+            chain = name_chain(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+            if chain:
+                aliases[node.targets[0].id] = chain
+    return aliases
+
+
+def _references(function: ast.AST) -> tuple[list[tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """Name chains the function body loads (`f`, `self.g`, `mod.Class.h`), each once.
 
     A local bound once to a call (`box = Box(1)`) stands for what it was made by, so `box.get()` reads as
-    `Box.get`: the one piece of type inference that pays in tests, which build an object and call it.
+    `Box.get`: the one piece of type inference that pays in tests, which build an object and call it. The
+    locals and their makers are returned too.
     """
     found: dict[tuple[str, ...], None] = {}
     made_by: dict[str, tuple[str, ...]] = {}
@@ -144,7 +168,7 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
             maker = name_chain(node.value.func)
             if maker:
                 made_by[node.targets[0].id] = maker
-        for operand, dunder in _operator_uses(node):
+        for operand, dunder in operator_uses(node):
             found.setdefault((operand, dunder), None)
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
             chain = name_chain(node)
@@ -155,7 +179,7 @@ def _references(function: ast.AST) -> list[tuple[str, ...]]:
     for chain in list(found):
         if len(chain) > 1 and chain[0] in made_by:
             found.setdefault((*made_by[chain[0]], *chain[1:]), None)
-    return list(found)
+    return list(found), made_by
 
 
 _BINARY = {
@@ -168,7 +192,7 @@ _BUILTIN = {"len": "__len__", "repr": "__repr__", "str": "__str__", "iter": "__i
             "bool": "__bool__"}  # fmt: skip
 
 
-def _operator_uses(node: ast.AST) -> list[tuple[str, str]]:
+def operator_uses(node: ast.AST) -> list[tuple[str, str]]:
     """(local name, dunder) for operators on a plain name: `c[k]` -> ("c", "__getitem__"). Resolved only when
     the name was made by a known class (`c = Cache()`), so `x + 1` on a number costs a lookup and no edge."""
     uses: list[tuple[str, str]] = []
@@ -316,6 +340,23 @@ class CallGraph:
     def method(self, path: str, cls: str, name: str) -> Node | None:
         """`cls.name` where it is defined: in the class or in a base that resolves in the repository."""
         return self._method(path, cls, name, hops=0)
+
+    def attribute(self, path: str, cls: str, name: str, rest: tuple[str, ...] = ()) -> list[Node]:
+        """What `self.<name>.<rest>` means in class `cls` when `name` is bound in a class body, its own or a
+        base's (`Cache = LFUCache`): a test mixin's `self.Cache(...)` is the class the concrete test names."""
+        pending, visited = [(path, cls, 0)], set()
+        while pending:
+            where, klass, depth = pending.pop(0)
+            if (where, klass) in visited or depth > MAX_REEXPORT_HOPS:
+                continue
+            visited.add((where, klass))
+            module = self.module(where)
+            chain = module.class_attrs.get(klass, {}).get(name)
+            if chain:
+                return self._resolve_chain(module, (*chain, *rest), None, None)
+            for base in module.classes.get(klass, []):
+                pending.extend((p, k, depth + 1) for p, k in self._class_of(module, base, depth))
+        return []
 
     def functions_in(self, path: str) -> list[str]:
         return sorted(self.module(path).functions)

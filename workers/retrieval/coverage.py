@@ -146,6 +146,10 @@ def spectrum_signals(index: RepoIndex, spectrum: Spectrum) -> list[Signal]:
     for (path, symbol), (score, failed, passed, line) in best.items():
         mean = sum(line_scores[(path, symbol)]) / len(line_scores[(path, symbol)])
         weight = BEST_LINE_SHARE * score + (1 - BEST_LINE_SHARE) * mean
+        # One fault's line is run by every test it fails. A line only some failing tests ran explains only
+        # theirs: Ochiai lets a line 8 of 11 failing tests ran and no passing one (0.85) beat the line all 11
+        # ran and a passing test too; the share of failures explained weighs on it once more.
+        weight *= failed / total_failed
         reason = (
             f"coverage: line {line} run by {failed}/{total_failed} failing and {passed} passing tests"
             f" (Ochiai {score:.2f}, {mean:.2f} over the {len(line_scores[(path, symbol)])} lines failing"

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence
-from workers.retrieval.call_graph import Node, name_chain
+from workers.retrieval.call_graph import Node, name_chain, operator_uses
 from workers.retrieval.exercised import FailingTest
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.repo import read_text
@@ -32,6 +32,8 @@ CALL_DEPTH = 3
 MAX_TEST_FILES = 40
 CONSTRUCTORS = {"__init__", "__new__", "__post_init__"}
 SETUP_NAMES = ("setUp", "setup_method", "setup")
+# A traceback's line may open a statement split over several; longer ones are read by their first line.
+STATEMENT_LINES = 8
 
 
 def node_of(index: RepoIndex, test: FailingTest) -> Node | None:
@@ -53,8 +55,11 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     failing = {node for node in (node_of(index, t) for t in tests) if node is not None}
     if not failing:
         return []
-    failing_reach = [_reach(index, node) for node in sorted(failing)]
-    passing_reach = [_reach(index, node) for node in _other_tests(index, failing)]
+    concrete = {node: (t.path, t.cls) for t in tests if (node := node_of(index, t)) and t.cls}
+    failing_reach = [_reach(index, node, concrete.get(node)) for node in sorted(failing)]
+    passing_reach = [
+        _reach(index, node, (node[0], node[1].rpartition(".")[0])) for node in _other_tests(index, failing)
+    ]
     passed_count: dict[Node, int] = defaultdict(int)
     for reach in passing_reach:
         for node in reach:
@@ -80,19 +85,45 @@ def call_path_signals(index: RepoIndex, tests: list[FailingTest]) -> list[Signal
     return signals
 
 
-def _reach(index: RepoIndex, node: Node) -> dict[Node, int]:
-    """What a test reaches: its own calls and those of its class's setUp, each at its shortest distance."""
+def _reach(index: RepoIndex, node: Node, concrete: tuple[str, str] | None = None) -> dict[Node, int]:
+    """What a test reaches: its own calls and those of its class's setUp, each at its shortest distance.
+    `concrete` is the test's own class when the method is inherited from a mixin: its class attributes
+    (`Cache = LFUCache`) say what the mixin's `self.Cache(...)` builds."""
     graph = index.call_graph
     reach = graph.reachable(node, CALL_DEPTH)
     path, symbol = node
     cls = symbol.rpartition(".")[0]
+    starts = [node]
     if cls:
         functions = graph.module(path).functions
         for name in SETUP_NAMES:
             if f"{cls}.{name}" in functions:
+                starts.append((path, f"{cls}.{name}"))
                 for target, distance in graph.reachable((path, f"{cls}.{name}"), CALL_DEPTH).items():
                     reach[target] = min(distance, reach.get(target, distance))
+    if concrete is not None and concrete[1]:
+        for start in starts:
+            for target in _subject_calls(index, start, concrete):
+                for found, distance in [(target, 1)] + [
+                    (t, d + 1) for t, d in graph.reachable(target, CALL_DEPTH - 1).items()
+                ]:
+                    reach[found] = min(distance, reach.get(found, distance))
     return reach
+
+
+def _subject_calls(index: RepoIndex, node: Node, concrete: tuple[str, str]) -> list[Node]:
+    """Calls of `self.<attr>...` in a test method where the attribute is bound in the concrete test class's
+    body (or a base's): `self.Cache(2).popitem()` in a mixin run as LFUCacheTest -> LFUCache.popitem."""
+    graph = index.call_graph
+    module = graph.module(node[0])
+    receiver = module.receivers.get(node[1])
+    found: list[Node] = []
+    for chain in module.refs.get(node[1], []):
+        if receiver and len(chain) >= 2 and chain[0] == receiver:
+            for target in graph.attribute(concrete[0], concrete[1], chain[1], chain[2:]):
+                if target not in found:
+                    found.append(target)
+    return found
 
 
 def _other_tests(index: RepoIndex, failing: set[Node]) -> list[Node]:
@@ -114,9 +145,13 @@ def _other_tests(index: RepoIndex, failing: set[Node]) -> list[Node]:
 
 
 _WHERE = re.compile(r"^E\s+\+\s+where\s+.*?=\s+(.+)$")
+_NONE_ATTRIBUTE = re.compile(r"'NoneType' object has no attribute '(\w+)'")
+_WHERE_NONE = re.compile(r"^E\s+\+\s+where\s+None\s+=\s+(.+)$")
 _REPR_FUNCTION = re.compile(r"<(?:bound method|function|built-in method|method)\s+([\w.<>]+)")
 _REPR_OBJECT_ATTR = re.compile(r"<([\w.]+) object at 0x[0-9a-f]+>\.(\w+)")
 _CALLED_NAME = re.compile(r"^([A-Za-z_][\w.]*)\s*\(")
+# `Compose(<f>, <g>).__doc__`: an attribute (a property, most often) of an object the expression built.
+_BUILT_ATTR = re.compile(r"^([A-Za-z_][\w.]*)\s*\(.*\)\.(\w+)$")
 
 
 def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[FailingTest]) -> list[Signal]:
@@ -135,6 +170,7 @@ def assertion_signals(index: RepoIndex, evidence: Evidence | None, tests: list[F
                 # `NoneType has no attribute` on this line: a call on it returned the None.
                 weight = 1.0 if "NoneType" in failure.message else 0.7
                 chains = [(c, weight) for c in _called_chains(line[1:].strip())]
+                chains += [(c, weight) for c in _operator_chains(line[1:].strip())]
             elif match := _WHERE.match(line):
                 chains = [(c, 1.0) for c in _where_chains(match.group(1))]
             for chain, weight in chains:
@@ -168,10 +204,28 @@ def none_source_signals(
     graph = index.call_graph
     best: dict[Node, tuple[float, str]] = {}
     named_by: dict[Node, set[str]] = defaultdict(set)
+    by_id = {t.test_id: t for t in tests}
     about_none = [
-        f for f in evidence.failures if "NoneType" in f.message or f.message.startswith("assert None ")
+        f
+        for f in evidence.failures
+        if "NoneType" in f.message
+        or f.message.startswith("assert None ")
+        or any(_WHERE_NONE.match(line) for line in f.detail)
     ]
     for failure in about_none:
+        # `where None = f(x)`: pytest saw f return the None that was compared; f or what it handed on made it.
+        for line in failure.detail:
+            if not (match := _WHERE_NONE.match(line)):
+                continue
+            for chain in _where_chains(match.group(1)):
+                for node in _resolve(index, by_id.get(failure.test_id), chain):
+                    for source, factor in [(node, 1.0)] + [(g, 0.9) for g in graph.passes_on(node)]:
+                        if _test_side(source[0], tests):
+                            continue
+                        named_by[source].add(failure.test_id)
+                        if factor > best.get(source, (0.0, ""))[0]:
+                            why = f"none-source: {failure.test_id}: pytest shows {'.'.join(chain)} gave None"
+                            best[source] = (factor, why)
         on_stack = {f.function for f in failure.frames if f.function}
         frames = [f for f in failure.frames if f.line]
         for distance, frame in enumerate(reversed(frames)):
@@ -181,7 +235,12 @@ def none_source_signals(
                 continue
             chunk = info.symbol_at(frame.line)
             weight = FRAME_DECAY**distance
-            for chain in _called_chains(_source_line(index, path, frame.line)):
+            code = _source_line(index, path, frame.line)
+            # `'NoneType' object has no attribute 'search'` on `self._search_re.search(s)`: the None is
+            # `self._search_re`, a property's or method's result, though no call of it is written out.
+            missing = _NONE_ATTRIBUTE.search(failure.message)
+            receivers = _receivers_of(code, missing.group(1)) if missing else []
+            for chain in _called_chains(code) + [r for r in receivers if r not in _called_chains(code)]:
                 if chain[-1] in on_stack:
                     continue
                 where = f"{path}:{frame.line} calls {'.'.join(chain)}"
@@ -207,8 +266,65 @@ def _test_side(path: str, tests: list[FailingTest]) -> bool:
 
 
 def _source_line(index: RepoIndex, path: str, line: int) -> str:
+    """The statement starting at `line`, continuation lines joined: Python's traceback names a call split
+    over lines (`m = self._re.search(\n s)`) by its first line, which alone does not parse."""
     lines = read_text(index.root, path).splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else ""
+    if not 0 < line <= len(lines):
+        return ""
+    for end in range(line, min(line + STATEMENT_LINES, len(lines)) + 1):
+        code = " ".join(text.strip() for text in lines[line - 1 : end])
+        for candidate in (code, code + " pass"):
+            try:
+                ast.parse(candidate)
+                return code
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+    return lines[line - 1]
+
+
+def _through_test_locals(index: RepoIndex, test: FailingTest, chain: tuple[str, ...]) -> list[Node]:
+    """`cache.popitem` on a failing line, where the test made `cache = self.Cache(2)` and its class says
+    `Cache = LFUCache`; or `d + 1` where `d = Duration(1)`: what the local was made by, then the method."""
+    node = node_of(index, test)
+    if node is None:
+        return []
+    graph = index.call_graph
+    module = graph.module(node[0])
+    maker = module.made_by.get(node[1], {}).get(chain[0])
+    if maker is not None:
+        chain = (*maker, *chain[1:])
+        found = graph.resolve_in(node[0], chain, node[1])
+        if found:
+            return found
+    receiver = module.receivers.get(node[1])
+    if test.cls and receiver and len(chain) >= 2 and chain[0] == receiver:
+        return graph.attribute(test.path, test.cls, chain[1], chain[2:])
+    return []
+
+
+def _operator_chains(code: str) -> list[tuple[str, ...]]:
+    """Operators on plain names in a source line, as (name, dunder): `len(cache)` -> ("cache", "__len__")."""
+    try:
+        tree = ast.parse(code.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return list(dict.fromkeys(use for node in ast.walk(tree) for use in operator_uses(node)))
+
+
+def _receivers_of(code: str, attribute: str) -> list[tuple[str, ...]]:
+    """Name chains whose `.attribute` one source line reads (`self._re.search(s)`, "search" -> self._re);
+    a plain local (`m.group`) is left out: what it holds is not a definition to point at."""
+    try:
+        tree = ast.parse(code.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[str, ...]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == attribute:
+            chain = name_chain(node.value)
+            if chain and len(chain) >= 2 and chain not in found:
+                found.append(chain)
+    return found
 
 
 def _called_chains(code: str) -> list[tuple[str, ...]]:
@@ -233,6 +349,8 @@ def _where_chains(expression: str) -> list[tuple[str, ...]]:
     """`tail(2, [1])`, `<bound method Box.get of ...>`, `<pkg.core.Box object at 0x..>.get`."""
     if match := _REPR_OBJECT_ATTR.search(expression):
         return [(*match.group(1).split("."), match.group(2))]
+    if match := _BUILT_ATTR.match(expression):
+        return [(*match.group(1).split("."), match.group(2))]
     if match := _REPR_FUNCTION.search(expression):
         return [tuple(match.group(1).replace("<locals>.", "").split("."))]
     if match := _CALLED_NAME.match(expression):
@@ -243,9 +361,11 @@ def _where_chains(expression: str) -> list[tuple[str, ...]]:
 def _resolve(index: RepoIndex, test: FailingTest | None, chain: tuple[str, ...]) -> list[Node]:
     graph = index.call_graph
     if test is not None:
-        found = graph.resolve_in(test.path, chain)
+        found = graph.resolve_in(test.path, chain) or _through_test_locals(index, test, chain)
         if found:
             return found
+    if chain[-1].startswith("__") and len(chain) == 2:
+        return []  # an operator on something the test did not build: an int's __add__ is not here
     resolved = index.resolve_module(".".join(chain)) if len(chain) > 1 else None
     if resolved is not None and resolved[1]:
         found = graph.resolve_in(resolved[0], tuple(resolved[1].split(".")))

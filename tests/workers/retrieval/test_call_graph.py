@@ -222,3 +222,58 @@ def test_operators_on_an_object_a_test_built_call_its_class_dunders(tmp_path: Pa
         ("bag.py", f"Bag.{name}")
         for name in ("__init__", "__getitem__", "__setitem__", "__len__", "__eq__", "__contains__")
     }
+
+
+MIXIN_TESTS = {
+    "caches.py": """
+        class Cache:
+            def __init__(self, size):
+                self.size = size
+            def __len__(self):
+                return 0
+            def popitem(self):
+                return None
+
+        class LFUCache(Cache):
+            def popitem(self):
+                return (1, 1)
+
+        def lru_cache(size):
+            return Cache(size)
+        """,
+    "tests/__init__.py": """
+        class CacheTestMixin:
+            def test_popitem(self):
+                cache = self.Cache(2)
+                assert cache.popitem() == (1, 1)
+                assert len(cache) == 0
+        """,
+    "tests/test_lfu.py": """
+        from caches import LFUCache, lru_cache
+        from tests import CacheTestMixin
+
+        class LFUCacheTest(CacheTestMixin):
+            Cache = LFUCache
+            decorator = staticmethod(lru_cache)
+            other = 3
+        """,
+}
+
+
+def test_a_class_attribute_names_what_a_mixin_test_builds_through_self(tmp_path: Path) -> None:
+    # cachetools' layout: every cache's tests are one mixin, run by classes that only say which cache.
+    graph = _repo(tmp_path, MIXIN_TESTS).call_graph
+    test = ("tests/test_lfu.py", "LFUCacheTest")
+    assert graph.module("tests/test_lfu.py").class_attrs["LFUCacheTest"] == {
+        "Cache": ("LFUCache",),
+        "decorator": ("lru_cache",),
+    }
+    assert graph.attribute(*test, "Cache", ("popitem",)) == [("caches.py", "LFUCache.popitem")]
+    assert graph.attribute(*test, "Cache", ("__len__",)) == [("caches.py", "Cache.__len__")]  # inherited
+    assert graph.attribute(*test, "Cache") == [("caches.py", "Cache.__init__")]
+    assert graph.attribute(*test, "decorator") == [("caches.py", "lru_cache")]
+    assert graph.attribute(*test, "other") == [] and graph.attribute(*test, "missing") == []
+    # The mixin's own method knows its locals' makers, which the failing line's `cache` needs.
+    assert graph.module("tests/__init__.py").made_by["CacheTestMixin.test_popitem"] == {
+        "cache": ("self", "Cache")
+    }

@@ -11,6 +11,8 @@ import pytest
 from workers.retrieval import locate
 from workers.retrieval.coverage import Spectrum, collect_spectrum, ochiai, spectrum_signals
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.rank import rank
+from workers.retrieval.signals import Signal, SignalKind
 from workers.runners.process import LocalRunner
 
 PYTEST = "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider"
@@ -125,3 +127,51 @@ def test_of_two_functions_with_failing_only_lines_the_one_passing_tests_never_ra
     assert signals["merge_by_key"].weight == pytest.approx(1.0)
     assert signals["merge"].weight < signals["merge_by_key"].weight
     assert "line 4 run by 1/1 failing and 0 passing" in signals["merge"].reason
+
+
+def test_a_line_every_failing_test_ran_outweighs_the_hints_around_the_function_the_test_calls(
+    tmp_path: Path,
+) -> None:
+    # As in cachetools: three of four failing tests call info() and one names it in its assertion; the fault
+    # is in make_info(), which all four ran and no passing test did. The hints must not outvote that.
+    (tmp_path / "stats.py").write_text(
+        textwrap.dedent(
+            """\
+            def make_info(hits, misses):
+                return (hits, misses)
+
+
+            def info(cache):
+                if cache:
+                    return make_info(cache.hits, cache.misses)
+                return None
+            """
+        )
+    )
+    index = RepoIndex.build(tmp_path)
+    spectrum = Spectrum(
+        failed={"t0": {"stats.py": {2}}, **{f"t{i}": {"stats.py": {2, 6, 7}} for i in (1, 2, 3)}},
+        passed={"t_empty": {"stats.py": {6, 8}}},
+    )
+    hints = [
+        Signal("stats.py", "info", SignalKind.NAME, 0.7, "name: t1 uses info"),
+        Signal("stats.py", "info", SignalKind.ASSERTION, 0.5, "assertion: t1 calls info"),
+    ]
+    ranked = rank(index, spectrum_signals(index, spectrum) + hints)
+    assert [r.symbol for r in ranked if r.symbol][:2] == ["make_info", "info"]
+
+
+def test_a_line_some_failing_tests_never_ran_cannot_be_the_one_fault_behind_them_all(tmp_path: Path) -> None:
+    # check() runs in all four failing tests and in two passing ones (Ochiai 0.82); fast_path() in three
+    # failing tests only (0.87). One fault explains four failures only if it is in a line all four ran.
+    (tmp_path / "guard.py").write_text(
+        "def check(x):\n    return x > 0\n\n\ndef fast_path(x):\n    return x * 2\n"
+    )
+    spectrum = Spectrum(
+        failed={f"t{i}": {"guard.py": {2} | ({6} if i else set())} for i in range(4)},
+        passed={"p1": {"guard.py": {2}}, "p2": {"guard.py": {2}}},
+    )
+    scores = ochiai(spectrum)
+    assert scores[("guard.py", 6)][0] > scores[("guard.py", 2)][0]
+    signals = {s.symbol: s.weight for s in spectrum_signals(RepoIndex.build(tmp_path), spectrum)}
+    assert signals["check"] > signals["fast_path"]

@@ -9,11 +9,12 @@ import textwrap
 from pathlib import Path
 
 from workers.evidence import parse_log
-from workers.evidence.failures import Evidence, Failure
+from workers.evidence.failures import Evidence, Failure, Frame
 from workers.retrieval import locate
 from workers.retrieval.exercised import FailingTest, failing_tests
 from workers.retrieval.failing_paths import (
     _called_chains,
+    _operator_chains,
     _where_chains,
     assertion_signals,
     call_path_signals,
@@ -148,6 +149,28 @@ def test_a_none_made_two_calls_away_is_traced_to_the_function_that_returned_it(t
     assert "total" not in sources  # on the stack: it did not return the None, it received it
 
 
+def test_where_none_names_the_function_that_returned_it_whichever_side_it_is_on(tmp_path: Path) -> None:
+    # inflection's `assert 'product' == None`: the None is on the right, and only pytest's where line says
+    # which call gave it. discount hands normalise's result on, so normalise is a source too, a little less.
+    index = RepoIndex.build(_repo(tmp_path))
+    detail = [
+        ">       assert 5 == discount(10, 0.5)",
+        "E       assert 5 == None",
+        "E        +  where None = discount(10, 0.5)",
+    ]
+    test_id = "tests/test_money.py::test_discount"
+    failure = Failure(test_id, "AssertionError", "assert 5 == None", detail=detail)
+    evidence = Evidence("pytest", [failure])
+    sources = {s.symbol: s for s in none_source_signals(index, evidence, failing_tests(index, evidence))}
+    assert sources["discount"].weight == 1.0
+    assert 0 < sources["normalise"].weight < 1.0
+    assert "pytest shows discount gave None" in sources["discount"].reason
+    # The same failure with a value instead of None is no evidence about a None.
+    failure.detail[1:] = ["E       assert 5 == 4", "E        +  where 4 = discount(10, 0.5)"]
+    failure.message = "assert 5 == 4"
+    assert none_source_signals(index, evidence, failing_tests(index, evidence)) == []
+
+
 def test_an_assertion_helper_beside_the_tests_is_where_it_failed_not_the_fault(tmp_path: Path) -> None:
     # tabulate's layout: test/common.py holds assert_equal, which is not named like a test but raises the
     # AssertionError every failing test reports.
@@ -215,3 +238,59 @@ def test_chains_from_pytest_lines() -> None:
     assert _where_chains("<function outer.<locals>.inner at 0x1>") == [("outer", "inner")]
     assert _where_chains("<pkg.core.Box object at 0x7f>.get") == [("pkg", "core", "Box", "get")]
     assert _where_chains("[1, 2]") == []
+    assert _where_chains("Compose(<function f at 0x1>, <function g at 0x2>).__doc__") == [
+        ("Compose", "__doc__")
+    ]
+
+
+def test_a_mixin_test_reaches_the_class_its_concrete_test_class_names(tmp_path: Path) -> None:
+    from tests.workers.retrieval.test_call_graph import MIXIN_TESTS
+
+    for rel, text in MIXIN_TESTS.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(textwrap.dedent(text))
+    index = RepoIndex.build(tmp_path)
+    detail = [">       assert len(cache) == 0", "E       assert 1 == 0"]
+    failure = Failure(
+        "tests/test_lfu.py::LFUCacheTest::test_popitem", "AssertionError", "assert 1 == 0", detail=detail
+    )
+    evidence = Evidence("pytest", [failure])
+    tests = failing_tests(index, evidence)
+    on_path = {s.symbol for s in call_path_signals(index, tests)}
+    assert {"LFUCache.popitem", "Cache.__len__", "Cache.__init__"} <= on_path
+    assert "Cache.popitem" not in on_path  # LFUCache overrides it
+    # `len(cache)` on the failing line: the dunder of the class `cache` was made from.
+    assert {s.symbol for s in assertion_signals(index, evidence, tests)} == {"Cache.__len__"}
+
+
+def test_operators_on_a_failing_line_are_read_as_dunder_calls_on_plain_names() -> None:
+    assert set(_operator_chains("assert len(cache) == n + 1")) == {("cache", "__len__"), ("n", "__add__")}
+    assert _operator_chains("with f(x):") == []
+
+
+def test_a_none_read_through_a_property_names_the_property(tmp_path: Path) -> None:
+    # parse's Parser.search: `m = self._search_re.search(...)` fails with 'NoneType' object has no attribute
+    # 'search'; no call of _search_re is written out, and the call that is (search) is on the stack.
+    (tmp_path / "finder.py").write_text(
+        textwrap.dedent(
+            """\
+            class Finder:
+                @property
+                def _compiled(self):
+                    return None
+
+                def search(self, text):
+                    m = self._compiled.search(
+                        text
+                    )
+                    return m
+            """
+        )
+    )
+    index = RepoIndex.build(tmp_path)
+    frames = [Frame("finder.py", 7, "search")]
+    message = "'NoneType' object has no attribute 'search'"
+    failure = Failure("tests/test_finder.py::test_search", "AttributeError", message, frames)
+    sources = {s.symbol: s for s in none_source_signals(index, Evidence("pytest", [failure]), [])}
+    assert set(sources) == {"Finder._compiled"}
+    assert "finder.py:7 calls self._compiled" in sources["Finder._compiled"].reason
