@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import redis
 
-from core.jobs import RepairRequest
+from core.jobs import DELIVERY_ID, RepairRequest
 from core.settings import Settings
 
 log = logging.getLogger("codellama.jobs")
@@ -28,7 +27,7 @@ STATES: tuple[str, ...] = get_args(State)
 INDEX_KEY = "codellama:jobs"
 MAX_KEPT = 1000
 # Job ids are GitHub delivery ids (GUIDs); anything else is refused before it becomes a key or a path.
-JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+JOB_ID = DELIVERY_ID
 
 
 def job_key(job_id: str) -> str:

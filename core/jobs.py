@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, get_args
 
 # help: answer `/codellama help` (or an unknown subcommand) with the repository's configuration.
 JobKind = Literal["issue", "ci", "help"]
+
+# GitHub sends a GUID as the delivery id (X-GitHub-Delivery); it becomes the Celery task id, Redis keys and
+# paths, so nothing of another shape is taken for one.
+DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 # The Celery task name is the only thing the receiver knows of the workers.
 REPAIR_TASK = "workers.repair"
@@ -71,3 +76,30 @@ class RepairRequest:
         if self.kind == "issue":
             return f"{prefix}fix-issue-{self.issue_number}"
         return f"{prefix}fix-ci-{(self.head_sha or '')[:7]}"
+
+
+class TaskLabel(NamedTuple):
+    """A repair task's identity as its Celery `argsrepr` carries it."""
+
+    kind: str
+    repository: str
+    delivery_id: str
+
+
+# `[kind owner/repo delivery-id]`. Celery's own log lines about a task ("received", "succeeded") carry
+# this string, not the payload; core/logs.py reads the job back out of it. ASCII only and of GitHub's
+# shapes, so that a hostile string on the queue cannot put anything else into a log line.
+_KINDS = "|".join(get_args(JobKind))
+_REPOSITORY = r"[A-Za-z0-9._-]{1,100}/[A-Za-z0-9._-]{1,100}"
+_LABEL = re.compile(rf"\[({_KINDS}) ({_REPOSITORY}) ({DELIVERY_ID.pattern})\]")
+
+
+def task_argsrepr(request: RepairRequest) -> str:
+    """What a worker's log shows for the job's arguments: its identity, not the whole payload."""
+    return f"[{request.kind} {request.repo_full_name} {request.delivery_id}]"
+
+
+def parse_task_argsrepr(text: str) -> TaskLabel | None:
+    """The identity task_argsrepr wrote, or None for any other string."""
+    found = _LABEL.fullmatch(text)
+    return None if found is None else TaskLabel(*found.groups())
