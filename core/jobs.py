@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple, get_args
@@ -63,6 +64,20 @@ class RepairRequest:
         data = dict(data)
         data["pull_numbers"] = tuple(data.get("pull_numbers") or ())
         return cls(**data)
+
+    def to_json(self) -> str:
+        """The request as Redis keeps it between deliveries: the receiver (bot/job_memory.py) and the
+        workers (workers/queue/repo_memory.py) write it, the receiver reads it back with from_json."""
+        return json.dumps(self.to_payload())
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> RepairRequest:
+        """A request to_json wrote. Raises ValueError or TypeError for anything else, such as the record of a
+        version with other fields."""
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise TypeError(f"a stored request is a JSON object, not {type(data).__name__}")
+        return cls.from_payload(data)
 
     def priority(self) -> int:
         """COMMAND_PRIORITY for what a person asked for (a command, a review, re-running a check), else
