@@ -44,9 +44,9 @@ return changed
 class RepoBusy(Exception):
     """The repository already runs as many jobs as it may; try again later."""
 
-    def __init__(self, message: str, frees_in_s: float) -> None:
+    def __init__(self, message: str, lapses_in_s: float) -> None:
         super().__init__(message)
-        self.frees_in_s = frees_in_s  # when the oldest claim would lapse unless its holder renews it
+        self.lapses_in_s = lapses_in_s  # when the oldest claim lapses, unless its holder renews it
 
 
 class RepoSlot:
@@ -80,4 +80,4 @@ class RepoSlot:
         try:
             self._redis.zrem(self._key, self._token)
         except redis.RedisError as exc:
-            log.warning("could not free a slot of %s (it lapses by itself): %s", self.repository, exc)
+            log.warning("could not release a slot of %s (it lapses by itself): %s", self.repository, exc)

@@ -15,7 +15,7 @@ def test_a_repository_holds_at_most_its_limit_and_a_freed_slot_is_taken_again(re
     with RepoSlot(client, "o/r", 2, ttl_s=30), RepoSlot(client, "o/r", 2, ttl_s=30):
         with pytest.raises(RepoBusy, match="o/r already runs 2 job") as busy:
             RepoSlot(client, "o/r", 2, ttl_s=30).__enter__()
-        assert 29 < busy.value.frees_in_s <= 30
+        assert 29 < busy.value.lapses_in_s <= 30
         with RepoSlot(client, "o/other", 2, ttl_s=30):  # another repository is not affected
             pass
     with RepoSlot(client, "o/r", 1, ttl_s=30):
