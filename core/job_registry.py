@@ -98,6 +98,11 @@ class JobRegistry:
         return self._max
 
     def queued(self, request: RepairRequest, links: list[str]) -> None:
+        """The job's row, as it is queued. The steps are written twice: bot/dedupe.py's Redis script writes
+        a CI failure's row in the same round trip as its message, from these same fields (queued_fields,
+        row_values, ttl_s, max_kept), but repeats _write's HSET, EXPIRE and ZADD in Lua and trims the list
+        by count only, leaving rows past the retention to their own expiry. tests/bot/test_job_row_writers.py
+        checks that both rows agree; a change to the steps here belongs in that script too."""
         now = time.time()
         fields = queued_fields(request, links, now)
         self._write(request.delivery_id, fields, now, index_at=now)
