@@ -6,12 +6,22 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.exits import OneLineParser, raise_on_sigterm, run_guarded
 from core.logs import configure_logging
 from core.settings import Settings, load_settings
 from workers.local.arguments import existing_directory, new_file, port_number, positive_int
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `codellama-bot NAME`: its line in the help, its arguments, and what it runs."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings], int]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,100 +147,88 @@ def _fix(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def _replay(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.replay.cli import run
-
-    return run(args, settings)
-
-
-def _apply(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.edits.cli import run
-
-    return run(args)
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=port_number, default=8000)
 
 
-def _locate(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.retrieval.cli import run
-
-    return run(args, settings)
-
-
-def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.benchmark.cli import run
-
-    return run(args, settings)
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=positive_int, default=1)
+    parser.add_argument("--hostname", default="codellama@%h")
 
 
-def _jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.jobs_cli import run_list
-
-    return run_list(args, settings)
+def _ready_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--worker", action="store_true", help="also check the model server at TGI_URL")
 
 
-def _cancel(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.jobs_cli import run_cancel
+def _fix_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=existing_directory)
+    parser.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")
+    parser.add_argument("--issue", help="what is wrong, in words, to guide the repair")
+    parser.add_argument(
+        "--trajectory",
+        type=new_file,
+        metavar="FILE",
+        help="write the job's record (prompts, answers, verdicts) to FILE as JSON, not under BOT_DATA_DIR",
+    )
 
-    return run_cancel(args, settings)
+
+def subcommands() -> dict[str, Subcommand]:
+    """Every command, in the order the help lists them."""
+    # Imported when the parser is built, not with this module: importing bot.cli loads none of them.
+    from bot import jobs_cli
+    from workers.benchmark import cli as bench
+    from workers.edits import cli as apply
+    from workers.replay import cli as replay
+    from workers.retrieval import cli as locate
+
+    return {
+        "serve": Subcommand("run the webhook receiver", _serve_arguments, _serve),
+        "worker": Subcommand("run a Celery worker for repair jobs", _worker_arguments, _worker),
+        "ready": Subcommand(
+            "exit 0 when Redis (and with --worker, the model server) answers", _ready_arguments, _ready
+        ),
+        "fix": Subcommand("repair a local git checkout until its tests pass", _fix_arguments, _fix),
+        "replay": Subcommand(
+            "run a recorded job's repair loop again and print what differs", replay.add_arguments, replay.run
+        ),
+        # `apply` needs no settings: it reads a checkout and an answer.
+        "apply": Subcommand(
+            "apply a model answer to a checkout and report each edit",
+            apply.add_arguments,
+            lambda args, _settings: apply.run(args),
+        ),
+        "locate": Subcommand(
+            "rank the files and symbols most likely to need the change", locate.add_arguments, locate.run
+        ),
+        "bench": Subcommand(
+            "run the repair loop on QuixBugs or HumanEvalFix and report figures",
+            bench.add_arguments,
+            bench.run,
+        ),
+        "jobs": Subcommand(
+            "list recent jobs: state, phase, repository, age, spend, links",
+            jobs_cli.add_list_arguments,
+            jobs_cli.run_list,
+        ),
+        "cancel": Subcommand(
+            "end a queued or running job, as `/codellama stop` does",
+            jobs_cli.add_cancel_arguments,
+            jobs_cli.run_cancel,
+        ),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="codellama-bot", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show the traceback when a command fails")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the webhook receiver")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=port_number, default=8000)
-    serve.set_defaults(handler=_serve)
-    worker = sub.add_parser("worker", help="run a Celery worker for repair jobs")
-    worker.add_argument("--concurrency", type=positive_int, default=1)
-    worker.add_argument("--hostname", default="codellama@%h")
-    worker.set_defaults(handler=_worker)
-    ready = sub.add_parser("ready", help="exit 0 when Redis (and with --worker, the model server) answers")
-    ready.add_argument("--worker", action="store_true", help="also check the model server at TGI_URL")
-    ready.set_defaults(handler=_ready)
-    fix = sub.add_parser("fix", help="repair a local git checkout until its tests pass")
-    fix.add_argument("path", type=existing_directory)
-    fix.add_argument("--test", help="the test command (default: .github/codellama.yml, else pytest)")
-    fix.add_argument("--issue", help="what is wrong, in words, to guide the repair")
-    fix.add_argument(
-        "--trajectory",
-        type=new_file,
-        metavar="FILE",
-        help="write the job's record (prompts, answers, verdicts) to FILE as JSON, not under BOT_DATA_DIR",
-    )
-    fix.set_defaults(handler=_fix)
-    replay = sub.add_parser("replay", help="run a recorded job's repair loop again and print what differs")
-    from workers.replay.cli import add_arguments as add_replay_arguments
-
-    add_replay_arguments(replay)
-    replay.set_defaults(handler=_replay)
-    apply = sub.add_parser("apply", help="apply a model answer to a checkout and report each edit")
-    from workers.edits.cli import add_arguments as add_apply_arguments
-
-    add_apply_arguments(apply)
-    apply.set_defaults(handler=_apply)
-    locate = sub.add_parser("locate", help="rank the files and symbols most likely to need the change")
-    from workers.retrieval.cli import add_arguments as add_locate_arguments
-
-    add_locate_arguments(locate)
-    locate.set_defaults(handler=_locate)
-    bench = sub.add_parser("bench", help="run the repair loop on QuixBugs or HumanEvalFix and report figures")
-    from workers.benchmark.cli import add_arguments as add_bench_arguments
-
-    add_bench_arguments(bench)
-    bench.set_defaults(handler=_bench)
-    from bot.jobs_cli import add_cancel_arguments, add_list_arguments
-
-    jobs = sub.add_parser("jobs", help="list recent jobs: state, phase, repository, age, spend, links")
-    add_list_arguments(jobs)
-    jobs.set_defaults(handler=_jobs)
-    cancel = sub.add_parser("cancel", help="end a queued or running job, as `/codellama stop` does")
-    add_cancel_arguments(cancel)
-    cancel.set_defaults(handler=_cancel)
-    for command in sub.choices.values():  # `--debug` after the command's name too
-        command.add_argument(
-            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
-        )
+    for name, command in subcommands().items():
+        each = sub.add_parser(name, help=command.help)
+        command.add_arguments(each)
+        # `--debug` after the command's name too.
+        each.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+        each.set_defaults(handler=command.run)
     return parser
 
 

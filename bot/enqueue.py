@@ -8,7 +8,7 @@ from celery import Celery
 
 from bot.celery_wire import TaskMessages, priority_list
 from core.job_registry import JobRegistry, request_links
-from core.jobs import REPAIR_TASK, RepairRequest
+from core.jobs import REPAIR_TASK, RepairRequest, task_argsrepr
 
 
 class Enqueuer(Protocol):
@@ -37,7 +37,7 @@ class CeleryEnqueuer:
             args=[request.to_payload()],
             task_id=request.delivery_id,
             priority=request.priority(),
-            argsrepr=argsrepr(request),
+            argsrepr=task_argsrepr(request),
         )
         return str(result.id)
 
@@ -52,14 +52,9 @@ class WireMessages:
 
     def message(self, request: RepairRequest) -> bytes:
         return self._messages.message(
-            [request.to_payload()], request.delivery_id, argsrepr(request), request.priority()
+            [request.to_payload()], request.delivery_id, task_argsrepr(request), request.priority()
         )
 
     def list_for(self, request: RepairRequest) -> str:
         """The Redis list the message goes on: its priority's (automatic CI repairs wait behind commands)."""
         return priority_list(self.queue, request.priority())
-
-
-def argsrepr(request: RepairRequest) -> str:
-    """What a worker's log shows for the job's arguments: its identity, not the whole payload."""
-    return f"[{request.kind} {request.repo_full_name} {request.delivery_id}]"

@@ -3,7 +3,6 @@ and which one a `/codellama stop` asked to end (for the workers to read)."""
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
 import redis
@@ -37,7 +36,7 @@ class RedisJobMemory:
         if request.issue_number is None:
             return
         key = last_job_key(request.repo_full_name, request.issue_number)
-        self._redis.set(key, json.dumps(request.to_payload()), ex=self._ttl)
+        self._redis.set(key, request.to_json(), ex=self._ttl)
 
     def last(self, repo_full_name: str, number: int) -> RepairRequest | None:
         return self._read(last_job_key(repo_full_name, number))
@@ -50,7 +49,7 @@ class RedisJobMemory:
         if raw is None:
             return None
         try:
-            return RepairRequest.from_payload(json.loads(raw))
+            return RepairRequest.from_json(raw)
         except (ValueError, TypeError):
             return None  # written by an older version with other fields: as good as forgotten
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import redis
 
-from core.jobs import RepairRequest
+from core.jobs import DELIVERY_ID, RepairRequest
 from core.settings import Settings
 
 log = logging.getLogger("codellama.jobs")
@@ -28,7 +27,7 @@ STATES: tuple[str, ...] = get_args(State)
 INDEX_KEY = "codellama:jobs"
 MAX_KEPT = 1000
 # Job ids are GitHub delivery ids (GUIDs); anything else is refused before it becomes a key or a path.
-JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+JOB_ID = DELIVERY_ID
 
 
 def job_key(job_id: str) -> str:
@@ -99,6 +98,11 @@ class JobRegistry:
         return self._max
 
     def queued(self, request: RepairRequest, links: list[str]) -> None:
+        """The job's row, as it is queued. The steps are written twice: bot/dedupe.py's Redis script writes
+        a CI failure's row in the same round trip as its message, from these same fields (queued_fields,
+        row_values, ttl_s, max_kept), but repeats _write's HSET, EXPIRE and ZADD in Lua and trims the list
+        by count only, leaving rows past the retention to their own expiry. tests/bot/test_job_row_writers.py
+        checks that both rows agree; a change to the steps here belongs in that script too."""
         now = time.time()
         fields = queued_fields(request, links, now)
         self._write(request.delivery_id, fields, now, index_at=now)

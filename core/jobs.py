@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, get_args
 
 # help: answer `/codellama help` (or an unknown subcommand) with the repository's configuration.
 JobKind = Literal["issue", "ci", "help"]
+
+# GitHub sends a GUID as the delivery id (X-GitHub-Delivery); it becomes the Celery task id, Redis keys and
+# paths, so nothing of another shape is taken for one.
+DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 # The Celery task name is the only thing the receiver knows of the workers.
 REPAIR_TASK = "workers.repair"
@@ -60,6 +66,20 @@ class RepairRequest:
         data["pull_numbers"] = tuple(data.get("pull_numbers") or ())
         return cls(**data)
 
+    def to_json(self) -> str:
+        """The request as Redis keeps it between deliveries: the receiver (bot/job_memory.py) and the
+        workers (workers/queue/repo_memory.py) write it, the receiver reads it back with from_json."""
+        return json.dumps(self.to_payload())
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> RepairRequest:
+        """A request to_json wrote. Raises ValueError or TypeError for anything else, such as the record of a
+        version with other fields."""
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise TypeError(f"a stored request is a JSON object, not {type(data).__name__}")
+        return cls.from_payload(data)
+
     def priority(self) -> int:
         """COMMAND_PRIORITY for what a person asked for (a command, a review, re-running a check), else
         AUTOMATIC_PRIORITY (a red CI run)."""
@@ -75,3 +95,30 @@ class RepairRequest:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RepairRequest))
+
+
+class TaskLabel(NamedTuple):
+    """A repair task's identity as its Celery `argsrepr` carries it."""
+
+    kind: str
+    repository: str
+    delivery_id: str
+
+
+# `[kind owner/repo delivery-id]`. Celery's own log lines about a task ("received", "succeeded") carry
+# this string, not the payload; core/logs.py reads the job back out of it. ASCII only and of GitHub's
+# shapes, so that a hostile string on the queue cannot put anything else into a log line.
+_KINDS = "|".join(get_args(JobKind))
+_REPOSITORY = r"[A-Za-z0-9._-]{1,100}/[A-Za-z0-9._-]{1,100}"
+_LABEL = re.compile(rf"\[({_KINDS}) ({_REPOSITORY}) ({DELIVERY_ID.pattern})\]")
+
+
+def task_argsrepr(request: RepairRequest) -> str:
+    """What a worker's log shows for the job's arguments: its identity, not the whole payload."""
+    return f"[{request.kind} {request.repo_full_name} {request.delivery_id}]"
+
+
+def parse_task_argsrepr(text: str) -> TaskLabel | None:
+    """The identity task_argsrepr wrote, or None for any other string."""
+    found = _LABEL.fullmatch(text)
+    return None if found is None else TaskLabel(*found.groups())

@@ -7,13 +7,13 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
+from core.jobs import parse_task_argsrepr
 from core.scrub import install_log_scrubbing, scrubber_for
 from core.settings import Settings
 
@@ -62,21 +62,18 @@ def carry_context(fn: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-# Celery's own lines about a task ("received", "succeeded", "failed") are written outside the job's context,
-# with the task's id and argsrepr in `data`; bot/enqueue.py's argsrepr is `[kind owner/repo delivery-id]`.
-_CELERY_ARGS = re.compile(r"\[(\w+) ([\w.-]+/[\w.-]+) ([^\s\]]+)\]")
-
-
 def celery_task_fields(record: logging.LogRecord) -> dict[str, str]:
-    """The job's fields from a Celery worker line about a repair task, or none."""
+    """The job's fields from a Celery worker line about a repair task, or none. Celery writes those lines
+    ("received", "succeeded", "failed") outside the job's context, with the task's id and argsrepr in
+    `data`."""
     data = getattr(record, "data", None)
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         return {}
     args = data.get("args")
-    found = _CELERY_ARGS.fullmatch(args) if isinstance(args, str) else None
-    if found is None:
+    label = parse_task_argsrepr(args) if isinstance(args, str) else None
+    if label is None:
         return {}
-    return {"job_id": data["id"], "delivery_id": found.group(3), "repository": found.group(2)}
+    return {"job_id": data["id"], "delivery_id": label.delivery_id, "repository": label.repository}
 
 
 class JobFilter(logging.Filter):

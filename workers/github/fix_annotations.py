@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from workers.github.changed_lines import anchor_lines
+
 # GitHub takes at most 50 annotations per Check Run request; a fix with more hunks is not a small fix anyway.
 MAX_ANNOTATIONS = 50
 _DETAILS_CHARS = 4_000  # of the replacement shown in an annotation's raw details (GitHub allows 64 KB)
@@ -76,15 +78,12 @@ def _blocks(body: list[str], first: int) -> list[tuple[int, list[int], list[str]
 
 def _block_annotation(path: str, block: tuple[int, list[int], list[str]], pull_url: str) -> dict[str, Any]:
     at, removed, added = block
+    anchor = anchor_lines(at - 1, at - 1 + len(removed))
+    start, end = anchor.start + 1, anchor.stop
     if removed:
-        start, end = removed[0], removed[-1]
         what = "changes" if added else "removes"
-    elif at > 1:
-        start = end = at - 1
-        what = "adds code after"
     else:
-        start = end = 1
-        what = "adds code before"
+        what = "adds code after" if start < at else "adds code before"
     lines_named = f"line {start}" if start == end else f"lines {start}-{end}"
     annotation: dict[str, Any] = {
         "path": path,

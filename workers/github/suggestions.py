@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from workers.github.changed_lines import anchor_lines
+
 _HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 
 
@@ -63,13 +65,12 @@ def suggestions_for(path: str, head: str, fixed: str) -> list[Suggestion] | None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if i1 == i2:  # a pure insertion: anchor it on an unchanged neighbour, which it then repeats
-            if i1 > 0:
-                i1, j1 = i1 - 1, j1 - 1
-            elif i2 < len(old):
-                i2, j2 = i2 + 1, j2 + 1
-            else:
-                return None
+        if not old:
+            return None  # nothing to anchor an insertion on
+        anchor = anchor_lines(i1, i2)
+        # A pure insertion takes an unchanged neighbour along, which the suggestion then repeats.
+        j1, j2 = j1 - (i1 - anchor.start), j2 + (anchor.stop - i2)
+        i1, i2 = anchor.start, anchor.stop
         if spans and i1 < spans[-1][1]:
             # Two hunks took the same one-line neighbour: one suggestion, or GitHub would apply one of them.
             spans[-1][1], spans[-1][3] = max(spans[-1][1], i2), max(spans[-1][3], j2)

@@ -30,10 +30,12 @@ class LockBusy(Exception):
 
     def __init__(self, message: str, lapses_in_s: float) -> None:
         super().__init__(message)
-        self.lapses_in_s = lapses_in_s  # unless its holder extends it
+        self.lapses_in_s = lapses_in_s  # when the lock lapses, unless its holder renews it
 
 
 class JobLock:
+    """`with JobLock(...)`: holds the lock for the block, or raises LockBusy."""
+
     def __init__(self, client: redis.Redis, name: str, ttl_s: float) -> None:
         self._redis = client
         self._key = f"codellama:job-lock:{name}"

@@ -6,7 +6,6 @@ decide with it; this module only stores and counts.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import redis
 
@@ -72,7 +71,7 @@ class RepoMemory:
     # --- the job each Check Run belongs to, for a re-run ---
 
     def remember_check_job(self, head_sha: str, request: RepairRequest, ttl_s: int) -> None:
-        self._redis.set(commit_job_key(self._repo, head_sha), json.dumps(request.to_payload()), ex=ttl_s)
+        self._redis.set(commit_job_key(self._repo, head_sha), request.to_json(), ex=ttl_s)
 
     # --- consecutive automatic give-ups (the circuit breaker) ---
 

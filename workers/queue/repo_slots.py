@@ -24,7 +24,8 @@ from workers.queue.heartbeat import Heartbeat
 
 log = logging.getLogger("codellama.repo_slots")
 
-# KEYS: the claims, the waiting line (member: job, score: rank), when each place lapses (score: ms).
+# KEYS: the claims, the waiting line (member: job, score: rank), when each place lapses (score: ms), the
+# line's arrival counter.
 # ARGV: token, limit, claim ttl ms, job ('' for none: no place kept), priority, place ttl ms.
 # Returns {1} when claimed, else {0, ms until the first claim lapses (0: a slot is free), jobs ahead}.
 _CLAIM = """
@@ -35,9 +36,11 @@ for _, gone in ipairs(redis.call('zrangebyscore', KEYS[3], '-inf', now)) do
   redis.call('zrem', KEYS[2], gone)
 end
 redis.call('zremrangebyscore', KEYS[3], '-inf', now)
--- A rank orders by priority, then by when the job first waited (ms since the epoch stay below 1e13).
+-- A rank orders by priority, then by when the job first waited: its arrival number in the line, not the
+-- time, which two jobs turned away in one millisecond shared (and then neither ranked ahead of the other).
 local rank = redis.call('zscore', KEYS[2], ARGV[4])
-rank = rank and tonumber(rank) or tonumber(ARGV[5]) * 1e13 + now
+local arrival = tonumber(redis.call('get', KEYS[4]) or '0') + 1
+rank = rank and tonumber(rank) or tonumber(ARGV[5]) * 1e13 + arrival
 local ahead = redis.call('zcount', KEYS[2], '-inf', '(' .. rank)
 local free = tonumber(ARGV[2]) - redis.call('zcard', KEYS[1])
 if free > ahead then
@@ -48,10 +51,13 @@ if free > ahead then
   return {1}
 end
 if ARGV[4] ~= '' then
-  redis.call('zadd', KEYS[2], rank, ARGV[4])
+  if redis.call('zadd', KEYS[2], rank, ARGV[4]) == 1 then
+    redis.call('set', KEYS[4], arrival, 'PX', ARGV[6])
+  end
   redis.call('zadd', KEYS[3], now + tonumber(ARGV[6]), ARGV[4])
   redis.call('pexpire', KEYS[2], ARGV[6])
   redis.call('pexpire', KEYS[3], ARGV[6])
+  redis.call('pexpire', KEYS[4], ARGV[6])  -- the counter lapses with the line, never before it
 end
 if free > 0 then
   return {0, 0, ahead}
@@ -73,10 +79,10 @@ class RepoBusy(Exception):
     """The repository already runs as many jobs as it may, or jobs ranked ahead wait for the free slots;
     try again later."""
 
-    def __init__(self, message: str, frees_in_s: float) -> None:
+    def __init__(self, message: str, lapses_in_s: float) -> None:
         super().__init__(message)
         # When the oldest claim would lapse unless its holder renews it; 0 when a slot is free already.
-        self.frees_in_s = frees_in_s
+        self.lapses_in_s = lapses_in_s
 
 
 class RepoSlot:
@@ -100,6 +106,7 @@ class RepoSlot:
         self._key = f"codellama:repo-slots:{repository}"
         self._waiting = f"codellama:repo-waiting:{repository}"
         self._lapses = f"codellama:repo-waiting-lapses:{repository}"
+        self._arrivals = f"codellama:repo-waiting-arrivals:{repository}"
         self.repository = repository
         self.limit = limit
         self._ttl_ms = int(ttl_s * 1000)
@@ -110,7 +117,7 @@ class RepoSlot:
         self._heartbeat = Heartbeat(self._renew, ttl_s, f"a slot of {repository}")
 
     def __enter__(self) -> RepoSlot:
-        keys = (self._key, self._waiting, self._lapses)
+        keys = (self._key, self._waiting, self._lapses, self._arrivals)
         args = (self._token, self.limit, self._ttl_ms, self._job, self._priority, self._place_ttl_ms)
         reply = [int(x) for x in self._redis.eval(_CLAIM, len(keys), *keys, *args)]
         if reply[0] != 1:
@@ -133,4 +140,4 @@ class RepoSlot:
         try:
             self._redis.zrem(self._key, self._token)
         except redis.RedisError as exc:
-            log.warning("could not free a slot of %s (it lapses by itself): %s", self.repository, exc)
+            log.warning("could not release a slot of %s (it lapses by itself): %s", self.repository, exc)

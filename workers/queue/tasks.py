@@ -115,7 +115,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         except RepoBusy as busy:
             # Deferred, not waited for: the retry waits in the queue (an ETA message), not in a pool
             # process, so the worker takes other repositories' jobs meanwhile; it is never lost.
-            countdown = max(1.0, min(busy.frees_in_s, REPO_BUSY_RETRY_S))
+            countdown = max(1.0, min(busy.lapses_in_s, REPO_BUSY_RETRY_S))
             log.info("job %s deferred for %.0fs: %s", request.delivery_id, countdown, busy)
             rows.requeued(request.delivery_id, "waiting for a slot in its repository")
             raise _defer(self, countdown) from None

@@ -13,7 +13,7 @@ URL = "https://github.com/o/r/pull/7"
 BEFORE = "".join(f"line {n}\n" for n in range(1, 21))
 
 
-def _git_diff(tmp_path: Path, before: dict[str, str], after: dict[str, str | None], *args: str) -> str:
+def git_diff(tmp_path: Path, before: dict[str, str], after: dict[str, str | None], *args: str) -> str:
     def run(*cmd: str) -> str:
         return subprocess.run(["git", *cmd], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
 
@@ -45,7 +45,7 @@ def test_each_hunk_names_the_lines_it_changes_removes_or_follows(tmp_path: Path,
     del lines[15]  # a removal (old line 17: the list is one shorter by now)
     lines.insert(18, "inserted\n")  # at the end, after old line 20
     after = "".join(["top\n", *lines])  # an insertion at the very top
-    diff = _git_diff(tmp_path, {"f.py": BEFORE}, {"f.py": after}, context)
+    diff = git_diff(tmp_path, {"f.py": BEFORE}, {"f.py": after}, context)
     assert _spans(diff) == [
         ("f.py", 1, 1, "adds code before line 1."),
         ("f.py", 5, 5, "changes line 5."),
@@ -58,7 +58,7 @@ def test_each_hunk_names_the_lines_it_changes_removes_or_follows(tmp_path: Path,
 def test_an_annotation_carries_the_new_code_and_a_notice_level(tmp_path: Path) -> None:
     lines = BEFORE.splitlines(keepends=True)
     lines[4:6] = ["five\n", "five and a half\n", "six\n"]
-    diff = _git_diff(tmp_path, {"f.py": BEFORE}, {"f.py": "".join(lines)})
+    diff = git_diff(tmp_path, {"f.py": BEFORE}, {"f.py": "".join(lines)})
     [annotation] = fix_annotations(diff, URL)
     assert (annotation["start_line"], annotation["end_line"]) == (5, 6)
     assert (
@@ -70,7 +70,7 @@ def test_an_annotation_carries_the_new_code_and_a_notice_level(tmp_path: Path) -
 def test_new_deleted_and_binary_files_get_no_annotation_and_paths_are_the_repositorys(tmp_path: Path) -> None:
     before = {"gone.py": "x = 1\n", "img.bin": "\0\1", "sub dir.py": "a\nb\n"}
     (tmp_path / "pkg").mkdir()
-    diff = _git_diff(
+    diff = git_diff(
         tmp_path,
         {**before, "pkg/m.py": "a\n"},
         {"gone.py": None, "img.bin": "\0\2", "new.py": "n = 1\n", "pkg/m.py": "b\n", "sub dir.py": "a\nc\n"},
