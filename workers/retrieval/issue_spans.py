@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workers.retrieval.issue_lines import code_lines
+
 # GitHub caps an issue body at 65,536 characters; a local --issue file is capped before it gets here. Past
 # this, text is noise (a pasted log) that would only slow the scan.
 MAX_TEXT = 200_000
@@ -51,8 +53,9 @@ _HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 def code_spans(text: str) -> list[str]:
     """Code the issue quotes: fenced blocks (``` or ~~~, unclosed running to the end), `inline` spans outside
-    fences, and doctest or IPython input lines. Fences do not nest in Markdown: an inner fence of a shorter
-    or other marker is text of the block, which a line scan gets right without recursion."""
+    fences, doctest or IPython input lines, and prose lines shaped like code (issue_lines.py). Fences do not
+    nest in Markdown: an inner fence of a shorter or other marker is text of the block, which a line scan gets
+    right without recursion."""
     text = bounded(text)
     spans: list[str] = []
     prose: list[str] = []
@@ -75,6 +78,9 @@ def code_spans(text: str) -> list[str]:
     outside = "\n".join(prose)
     spans.extend(m.group(1) for m in _INLINE.finditer(outside))
     spans.extend(m.group(1) for m in _DOCTEST.finditer(outside))
+    # Code quoted as plain lines (Django's tracker has no Markdown): judged line by line by its shape; a line
+    # holding `inline` code or a doctest prompt has already given its code above.
+    spans.extend(line for line in code_lines(outside) if "`" not in line and not _DOCTEST.match(line))
     return spans[:MAX_SPANS]
 
 
