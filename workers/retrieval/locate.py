@@ -21,7 +21,7 @@ from workers.retrieval.issue_code import (
 )
 from workers.retrieval.issue_spans import bounded
 from workers.retrieval.lexical import tokenize
-from workers.retrieval.messages import message_signals
+from workers.retrieval.messages import message_id_signals, message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
 from workers.retrieval.signals import Signal, SignalKind, frame_signals, issue_signals
 from workers.runners.process import CommandRunner
@@ -59,7 +59,7 @@ def locate(
     signals += damp_exception_definitions(index, issue_signals(index, issue_text))
     signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
     signals += file_stem_signals(index, issue_text)
-    signals += message_signals(index, issue_text)
+    signals += message_signals(index, issue_text) + message_id_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
     signals += message_signals(index, messages, kind=SignalKind.MESSAGE)
     query = tokenize(issue_text) + test_query_terms(tests) + tokenize(messages)
