@@ -13,6 +13,7 @@ from workers.retrieval.failing_paths import (
     none_source_signals,
 )
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_callees import callee_signals
 from workers.retrieval.issue_code import (
     call_site_signals,
     damp_exception_definitions,
@@ -56,7 +57,8 @@ def locate(
     signals += assertion_signals(index, evidence, tests)
     signals += none_source_signals(index, evidence, tests)
     signals += named_module_signals(index, tests)
-    signals += damp_exception_definitions(index, issue_signals(index, issue_text))
+    named = damp_exception_definitions(index, issue_signals(index, issue_text))
+    signals += named + callee_signals(index, named)
     signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
     signals += file_stem_signals(index, issue_text)
     signals += message_signals(index, issue_text) + message_id_signals(index, issue_text)

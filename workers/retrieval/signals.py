@@ -31,6 +31,7 @@ class SignalKind(StrEnum):
     ISSUE_NAME = "issue-name"
     ISSUE_RAISE = "issue-raise"  # raises an exception the issue shows raised (issue_code.py)
     ISSUE_CALLS = "issue-calls"  # calls several names the issue's code calls (issue_code.py)
+    ISSUE_CALLEE = "issue-callee"  # called by a function the issue names (issue_callees.py)
     IMPORT = "import"  # a module the failing test imports
     CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
     ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`

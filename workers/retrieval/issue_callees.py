@@ -1,0 +1,59 @@
+"""One call down from what the issue names: a public method the reporter calls (`QuerySet.defer`) is often a
+thin wrapper over the function that does the work (`Query.add_deferred_loading`), where the fix goes.
+
+Callees are found by name alone (no types): a name the body calls that the project defines in at most
+MAX_DEFINITIONS places. A definition in many places (`clone`, `add`) says nothing about which one runs. Only
+callees in other files count: the named function's own file already carries its signal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_code import source_texts
+from workers.retrieval.signals import Signal, SignalKind
+
+MAX_DEFINITIONS = 2
+# Only the strongest few named functions: a weakly named one's callees are noise twice removed.
+MAX_CALLERS = 6
+# A short everyday name the issue uses (`array`, `empty`) is a weak caller: its callees are noise.
+MIN_CALLER_WEIGHT = 0.75
+# A caller calls many functions; each callee takes at most this share of its caller's weight.
+CALLEE_SHARE = 0.5
+_CALL = re.compile(r"(?:\.|(?<![\w.]))([A-Za-z_]\w{2,80})\s*\(")
+
+
+def callee_signals(index: RepoIndex, named: list[Signal]) -> list[Signal]:
+    """Functions called by the functions the issue names (ISSUE_NAME signals on a function), by name."""
+    callers: dict[tuple[str, str], float] = {}
+    for signal in named:
+        if signal.kind is SignalKind.ISSUE_NAME and signal.symbol and signal.weight >= MIN_CALLER_WEIGHT:
+            key = (signal.path, signal.symbol)
+            callers[key] = max(callers.get(key, 0.0), signal.weight)
+    texts = source_texts(index)
+    signals: list[Signal] = []
+    for (path, symbol), weight in sorted(callers.items(), key=lambda item: -item[1])[:MAX_CALLERS]:
+        info = index.files.get(path)
+        chunk = next((c for c in info.chunks if c.symbol == symbol), None) if info else None
+        if chunk is None or chunk.kind != "function" or path not in texts:
+            continue
+        body = "\n".join(texts[path].split("\n")[chunk.signature_end : chunk.end_line])
+        for name in dict.fromkeys(_CALL.findall(body)):
+            definitions = [c for c in index.definitions.get(name, []) if c.kind == "function"]
+            if not 0 < len(definitions) <= MAX_DEFINITIONS:
+                continue
+            for callee in definitions:
+                # The named function's own file already has its signal; a helper beside it is no new place.
+                if callee.path == path:
+                    continue
+                signals.append(
+                    Signal(
+                        callee.path,
+                        callee.symbol,
+                        SignalKind.ISSUE_CALLEE,
+                        weight * CALLEE_SHARE / len(definitions),
+                        f"issue-callee: called by {symbol}, which the issue names",
+                    )
+                )
+    return signals
