@@ -2,8 +2,9 @@
 thin wrapper over the function that does the work (`Query.add_deferred_loading`), where the fix goes.
 
 Callees are found by name alone (no types): a name the body calls that the project defines in at most
-MAX_DEFINITIONS places. A definition in many places (`clone`, `add`) says nothing about which one runs. Only
-callees in other files count: the named function's own file already carries its signal.
+MAX_DEFINITIONS places. A definition in many places (`clone`, `add`) says nothing about which one runs. A
+callee beside the caller counts too: measured on 143 tasks, leaving them out lost two that a same-file helper
+put first and won one.
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ def callee_signals(index: RepoIndex, named: list[Signal]) -> list[Signal]:
             if not 0 < len(definitions) <= MAX_DEFINITIONS:
                 continue
             for callee in definitions:
-                # The named function's own file already has its signal; a helper beside it is no new place.
-                if callee.path == path:
+                if (callee.path, callee.symbol) == (path, symbol):
                     continue
                 signals.append(
                     Signal(

@@ -46,14 +46,12 @@ def test_the_named_wrappers_worker_is_a_candidate(tmp_path: Path) -> None:
     assert found[("pkg/sql/query.py", "Query._chain")] == CALLEE_SHARE
 
 
-def test_a_helper_in_the_named_functions_own_file_adds_nothing(tmp_path: Path) -> None:
-    own = textwrap.dedent(FILES["pkg/query.py"]) + "\n\ndef add_deferred_loading(qs, names):\n    pass\n"
-    helper = {"pkg/query.py": own}
-    signals = callee_signals(_index(tmp_path, helper), [_named("QuerySet.defer")])
-    assert {(s.path, s.symbol) for s in signals} == {
-        ("pkg/sql/query.py", "Query.add_deferred_loading"),
-        ("pkg/sql/query.py", "Query._chain"),
+def test_the_named_function_is_not_its_own_callee(tmp_path: Path) -> None:
+    recursive = {
+        "pkg/query.py": textwrap.dedent(FILES["pkg/query.py"]).replace("return clone", "return self.defer()")
     }
+    signals = callee_signals(_index(tmp_path, recursive), [_named("QuerySet.defer")])
+    assert "QuerySet.defer" not in {s.symbol for s in signals}
 
 
 def test_a_name_defined_in_many_places_says_nothing(tmp_path: Path) -> None:
