@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 
-from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
 from workers.retrieval.issue_code import source_texts
-from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
 
 _ERROR_LINE = re.compile(
@@ -51,10 +49,8 @@ def message_signals(index: RepoIndex, text: str, kind: SignalKind = SignalKind.I
     if not fragments:
         return []
     hits: dict[str, list[tuple[str, int]]] = {f: [] for f in fragments}
-    for path in list(index.files):
-        if is_test_path(path):
-            continue
-        source = read_text(index.root, path)
+    # The texts other issue signals read too, read once per index.
+    for path, source in source_texts(index).items():
         for fragment in fragments:
             at = source.find(fragment)
             if at >= 0:
