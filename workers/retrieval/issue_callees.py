@@ -25,11 +25,26 @@ CALLEE_SHARE = 0.5
 _CALL = re.compile(r"(?:\.|(?<![\w.]))([A-Za-z_]\w{2,80})\s*\(")
 
 
-def callee_signals(index: RepoIndex, named: list[Signal]) -> list[Signal]:
-    """Functions called by the functions the issue names (ISSUE_NAME signals on a function), by name."""
+def _specific(symbol: str, text: str) -> bool:
+    """A compound name (`add_subplot`, `plot_surface`) or one the issue qualifies (`QuerySet.defer`); a plain
+    word the project happens to define (`default`, `render`) names no particular function to descend from."""
+    name = symbol.rsplit(".", 1)[-1].strip("_")
+    if "_" in name or any(c.isupper() for c in name[1:]):
+        return True
+    return "." in symbol and ".".join(symbol.split(".")[-2:]) in text
+
+
+def callee_signals(index: RepoIndex, named: list[Signal], text: str) -> list[Signal]:
+    """Functions called by the functions the issue `text` names specifically (its ISSUE_NAME signals on a
+    function), found by name."""
     callers: dict[tuple[str, str], float] = {}
     for signal in named:
-        if signal.kind is SignalKind.ISSUE_NAME and signal.symbol and signal.weight >= MIN_CALLER_WEIGHT:
+        if (
+            signal.kind is SignalKind.ISSUE_NAME
+            and signal.symbol
+            and signal.weight >= MIN_CALLER_WEIGHT
+            and _specific(signal.symbol, text)
+        ):
             key = (signal.path, signal.symbol)
             callers[key] = max(callers.get(key, 0.0), signal.weight)
     texts = source_texts(index)

@@ -58,7 +58,7 @@ def locate(
     signals += none_source_signals(index, evidence, tests)
     signals += named_module_signals(index, tests)
     named = damp_exception_definitions(index, issue_signals(index, issue_text))
-    signals += named + callee_signals(index, named)
+    signals += named + callee_signals(index, named, issue_text)
     signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
     signals += file_stem_signals(index, issue_text)
     signals += message_signals(index, issue_text) + message_id_signals(index, issue_text)
