@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
+from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.issue_code import source_texts
+from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
 
 MAX_DEFINITIONS = 2
@@ -47,14 +48,15 @@ def callee_signals(index: RepoIndex, named: list[Signal], text: str) -> list[Sig
         ):
             key = (signal.path, signal.symbol)
             callers[key] = max(callers.get(key, 0.0), signal.weight)
-    texts = source_texts(index)
     signals: list[Signal] = []
-    for (path, symbol), weight in sorted(callers.items(), key=lambda item: -item[1])[:MAX_CALLERS]:
+    for (path, symbol), weight in sorted(callers.items(), key=lambda item: (-item[1], item[0]))[:MAX_CALLERS]:
         info = index.files.get(path)
         chunk = next((c for c in info.chunks if c.symbol == symbol), None) if info else None
-        if chunk is None or chunk.kind != "function" or path not in texts:
+        # A test file the evidence indexed is the reporter's or the suite's, not a wrapper over project code.
+        if chunk is None or chunk.kind != "function" or is_test_path(path):
             continue
-        body = "\n".join(texts[path].split("\n")[chunk.signature_end : chunk.end_line])
+        # Only the callers' own files are read: the whole tree's texts cost a fresh process 0.2 s.
+        body = "\n".join(read_text(index.root, path).split("\n")[chunk.signature_end : chunk.end_line])
         for name in dict.fromkeys(_CALL.findall(body)):
             definitions = [c for c in index.definitions.get(name, []) if c.kind == "function"]
             if not 0 < len(definitions) <= MAX_DEFINITIONS:
