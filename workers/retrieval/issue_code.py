@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_lines import reporter_definitions
 from workers.retrieval.issue_spans import bounded, code_spans, raised_exceptions
 from workers.retrieval.repo import read_text
 from workers.retrieval.signals import Signal, SignalKind
@@ -88,11 +89,15 @@ def raise_signals(index: RepoIndex, text: str) -> list[Signal]:
 
 
 def called_names(text: str) -> list[str]:
-    """Names the issue's code calls, `f(` or `.f(`, in order of first appearance."""
+    """Names the issue's code calls, `f(` or `.f(`, in order of first appearance; not the ones it defines
+    itself (`class Article(models.Model)` reads as a call of Article)."""
     found: dict[str, None] = {}
-    for span in code_spans(text):
+    spans = code_spans(text)
+    own = reporter_definitions("\n".join(spans))
+    for span in spans:
         for a, b in _CALLED_IN_CODE.findall(span):
-            found.setdefault(a or b)
+            if (a or b) not in own:
+                found.setdefault(a or b)
     return list(found)[: MAX_NAMES * 4]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workers.retrieval.issue_lines import code_lines
+
 # GitHub caps an issue body at 65,536 characters; a local --issue file is capped before it gets here. Past
 # this, text is noise (a pasted log) that would only slow the scan.
 MAX_TEXT = 200_000
@@ -21,6 +23,11 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _INLINE = re.compile(r"`([^`\n]{1,300})`")
 _DOCTEST = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]:)\s(.{1,500})$", re.M)
 _FRAME = re.compile(r'File "([^"\n]{1,500})", line (\d{1,9})(?:, in ([\w<>.]{1,200}))?')
+# IPython prints a frame as `~/venv/.../query_utils.py in __and__(self, other)`, then numbered source lines.
+# Python 2's IPython names the compiled file (art3d.pyc); the source beside it is the .py.
+_IPYTHON_FRAME = re.compile(r"^[ \t]*([^\s\"'<>]{1,500}\.py)c? in ([\w.]{1,200})\(", re.M)
+_IPYTHON_ARROW = re.compile(r"^[ \t]*-*> ?(\d{1,9})\b", re.M)
+IPYTHON_ARROW_REACH = 2_000
 # The last line of a traceback, or an exception named in prose: `django.core.exceptions.FieldError: ...`.
 _RAISED = re.compile(
     r"^\s*(?:E\s+)?((?:[A-Za-z_]\w{0,100}\.){0,10}[A-Z]\w{0,100}(?:Error|Exception|Warning))\b:", re.M
@@ -51,8 +58,9 @@ _HAS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 def code_spans(text: str) -> list[str]:
     """Code the issue quotes: fenced blocks (``` or ~~~, unclosed running to the end), `inline` spans outside
-    fences, and doctest or IPython input lines. Fences do not nest in Markdown: an inner fence of a shorter
-    or other marker is text of the block, which a line scan gets right without recursion."""
+    fences, doctest or IPython input lines, and prose lines shaped like code (issue_lines.py). Fences do not
+    nest in Markdown: an inner fence of a shorter or other marker is text of the block, which a line scan gets
+    right without recursion."""
     text = bounded(text)
     spans: list[str] = []
     prose: list[str] = []
@@ -75,6 +83,9 @@ def code_spans(text: str) -> list[str]:
     outside = "\n".join(prose)
     spans.extend(m.group(1) for m in _INLINE.finditer(outside))
     spans.extend(m.group(1) for m in _DOCTEST.finditer(outside))
+    # Code quoted as plain lines (Django's tracker has no Markdown): judged line by line by its shape; a line
+    # holding `inline` code or a doctest prompt has already given its code above.
+    spans.extend(line for line in code_lines(outside) if "`" not in line and not _DOCTEST.match(line))
     return spans[:MAX_SPANS]
 
 
@@ -90,18 +101,31 @@ def traceback_frames(text: str) -> list[list[IssueFrame]]:
     starts = sorted(m.start() for m in re.finditer(r"Traceback \(most recent call last\)", text))
     boundary = iter([*starts, len(text) + 1])
     next_start = next(boundary)
-    for match in _FRAME.finditer(text):
-        while match.start() > next_start:
+    for start, frame in _frames_in_order(text):
+        while start > next_start:
             if current:
                 tracebacks.append(current)
             current = []
             next_start = next(boundary)
-        current.append(IssueFrame(match.group(1), int(match.group(2)), match.group(3)))
+        current.append(frame)
         if len(current) > 2 * MAX_FRAMES:
             current = current[-MAX_FRAMES:]
     if current:
         tracebacks.append(current)
     return [frames[-MAX_FRAMES:] for frames in tracebacks]
+
+
+def _frames_in_order(text: str) -> list[tuple[int, IssueFrame]]:
+    """Python's `File "x.py", line 3, in f` frames and IPython's `x.py in f(args)` ones, by position. IPython
+    marks the frame's line with an arrow (`---> 92`) on a line after the header; absent, the line is 0 and
+    the frame is placed by its function's name."""
+    found = [(m.start(), IssueFrame(m.group(1), int(m.group(2)), m.group(3))) for m in _FRAME.finditer(text)]
+    for match in _IPYTHON_FRAME.finditer(text):
+        arrow = _IPYTHON_ARROW.search(text, match.end(), match.end() + IPYTHON_ARROW_REACH)
+        found.append(
+            (match.start(), IssueFrame(match.group(1), int(arrow.group(1)) if arrow else 0, match.group(2)))
+        )
+    return sorted(found, key=lambda item: item[0])
 
 
 def raised_exceptions(text: str) -> list[str]:

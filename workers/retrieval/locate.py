@@ -13,6 +13,7 @@ from workers.retrieval.failing_paths import (
     none_source_signals,
 )
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_callees import callee_signals
 from workers.retrieval.issue_code import (
     call_site_signals,
     damp_exception_definitions,
@@ -21,7 +22,7 @@ from workers.retrieval.issue_code import (
 )
 from workers.retrieval.issue_spans import bounded
 from workers.retrieval.lexical import tokenize
-from workers.retrieval.messages import message_signals
+from workers.retrieval.messages import message_id_signals, message_signals
 from workers.retrieval.rank import Ranked, file_lexical_signals, lexical_signals, rank
 from workers.retrieval.signals import Signal, SignalKind, frame_signals, issue_signals
 from workers.runners.process import CommandRunner
@@ -56,10 +57,11 @@ def locate(
     signals += assertion_signals(index, evidence, tests)
     signals += none_source_signals(index, evidence, tests)
     signals += named_module_signals(index, tests)
-    signals += damp_exception_definitions(index, issue_signals(index, issue_text))
+    named = damp_exception_definitions(index, issue_signals(index, issue_text))
+    signals += named + callee_signals(index, named, issue_text)
     signals += raise_signals(index, issue_text) + call_site_signals(index, issue_text)
     signals += file_stem_signals(index, issue_text)
-    signals += message_signals(index, issue_text)
+    signals += message_signals(index, issue_text) + message_id_signals(index, issue_text)
     messages = "\n".join(f"{f.error_type}: {f.message}" for f in evidence.failures) if evidence else ""
     signals += message_signals(index, messages, kind=SignalKind.MESSAGE)
     query = tokenize(issue_text) + test_query_terms(tests) + tokenize(messages)

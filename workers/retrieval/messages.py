@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from workers.checkout.files import is_test_path
 from workers.retrieval.index import RepoIndex
-from workers.retrieval.repo import read_text
+from workers.retrieval.issue_code import source_texts
 from workers.retrieval.signals import Signal, SignalKind
 
 _ERROR_LINE = re.compile(
@@ -50,10 +49,8 @@ def message_signals(index: RepoIndex, text: str, kind: SignalKind = SignalKind.I
     if not fragments:
         return []
     hits: dict[str, list[tuple[str, int]]] = {f: [] for f in fragments}
-    for path in list(index.files):
-        if is_test_path(path):
-            continue
-        source = read_text(index.root, path)
+    # The texts other issue signals read too, read once per index.
+    for path, source in source_texts(index).items():
         for fragment in fragments:
             at = source.find(fragment)
             if at >= 0:
@@ -67,4 +64,41 @@ def message_signals(index: RepoIndex, text: str, kind: SignalKind = SignalKind.I
             chunk = index.files[path].symbol_at(line)
             reason = f'{kind}: "{fragment[:60]}" appears at {path}:{line}'
             signals.append(Signal(path, chunk.symbol if chunk else None, kind, 1.0 / len(files), reason))
+    return signals
+
+
+# Identifiers of a project's own messages, quoted in a report: Django's system checks (`models.E028`),
+# pylint's message ids (`W0611`) and symbolic names (`unused-import`). Each is a string literal at the place
+# that emits it, usually the check that needs the fix.
+_MESSAGE_ID = re.compile(
+    r"(?<![\w.-])([a-z_]{2,30}\.[A-Z]\d{3}|[A-Z]\d{4}|[a-z]{2,20}(?:-[a-z]{2,20}){1,4})(?![\w-])"
+)
+MAX_IDS = 30
+
+
+def message_id_signals(index: RepoIndex, text: str) -> list[Signal]:
+    """Symbols where a message identifier the issue quotes is a whole string literal, in at most MAX_FILES
+    files (a hyphenated word of prose that is also a literal in many files says nothing)."""
+    ids = list(dict.fromkeys(_MESSAGE_ID.findall(text)))[:MAX_IDS]
+    if not ids:
+        return []
+    literal = re.compile(r"(['\"])(" + "|".join(map(re.escape, ids)) + r")\1")
+    found: dict[str, list[tuple[str, int]]] = {}
+    for path, source in source_texts(index).items():
+        if not any(i in source for i in ids):
+            continue
+        for match in literal.finditer(source):
+            found.setdefault(match.group(2), []).append((path, source.count("\n", 0, match.start()) + 1))
+    signals: list[Signal] = []
+    for message_id, places in found.items():
+        files = {path for path, _ in places}
+        if len(files) > MAX_FILES:
+            continue
+        for path, line in places:
+            chunk = index.files[path].symbol_at(line)
+            reason = f"issue-message: message {message_id} is emitted at {path}:{line}"
+            signal = Signal(
+                path, chunk.symbol if chunk else None, SignalKind.ISSUE_MESSAGE, 1.0 / len(files), reason
+            )
+            signals.append(signal)
     return signals

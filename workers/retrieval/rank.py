@@ -29,6 +29,7 @@ WEIGHTS: dict[SignalKind, float] = {
     SignalKind.ISSUE_NAME: 0.5,
     SignalKind.ISSUE_RAISE: 0.5,
     SignalKind.ISSUE_CALLS: 0.3,
+    SignalKind.ISSUE_CALLEE: 0.4,
     SignalKind.IMPORT: 0.3,
     SignalKind.CALL_PATH: 0.8,
     SignalKind.ASSERTION: 0.6,

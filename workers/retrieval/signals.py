@@ -11,8 +11,11 @@ from enum import StrEnum
 
 from workers.checkout.files import is_test_path
 from workers.evidence.failures import Evidence, Frame
+from workers.retrieval.chunks import Chunk
 from workers.retrieval.index import RepoIndex
+from workers.retrieval.issue_lines import reporter_definitions
 from workers.retrieval.issue_spans import code_spans, traceback_frames
+from workers.retrieval.repo import read_text
 
 
 class SignalKind(StrEnum):
@@ -28,6 +31,7 @@ class SignalKind(StrEnum):
     ISSUE_NAME = "issue-name"
     ISSUE_RAISE = "issue-raise"  # raises an exception the issue shows raised (issue_code.py)
     ISSUE_CALLS = "issue-calls"  # calls several names the issue's code calls (issue_code.py)
+    ISSUE_CALLEE = "issue-callee"  # called by a function the issue names (issue_callees.py)
     IMPORT = "import"  # a module the failing test imports
     CALL_PATH = "call-path"  # on the failing tests' static call paths more than on the passing tests'
     ASSERTION = "assertion"  # called in the failing assertion, or named by pytest's `where ... = f(...)`
@@ -111,6 +115,8 @@ _PATH = re.compile(
     r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|rb|c|h|cc|cpp|hpp))\b"
 )
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+REPORTER_DEFINED = 0.3
+MAX_QUOTE_CHECKS = 10
 _IDENT = re.compile(r"\b([A-Za-z_]\w{2,})\b")
 _IMPORTED = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 _CALLED = re.compile(r"(?:\.|\b)([A-Za-z_]\w{2,})\s*\(|\.([A-Za-z_]\w{2,})\b")
@@ -221,6 +227,7 @@ def _identifier_weights(index: RepoIndex, text: str, code_text: str) -> dict[str
     """
     weights: dict[str, float] = {}
     in_code = set(_IDENT.findall(code_text))
+    own = reporter_definitions(code_text)
     called = {a or b for a, b in _CALLED.findall(text)}
     for name in set(_IDENT.findall(text)):
         definitions = index.definitions.get(name)
@@ -233,4 +240,19 @@ def _identifier_weights(index: RepoIndex, text: str, code_text: str) -> dict[str
         # Short names ("hot", "draw") are common words even in code; long compound ones are specific.
         specificity = min(1.0, len(name.strip("_")) / 8)
         weights[name] = specificity / len({c.path for c in definitions})
+        if name in own and not _quotes_project(index, own[name], definitions):
+            # The reporter's own `class Article` or `def clean` shares a name with the project's by chance
+            # or overrides it: what they built, rarely where the project is wrong. A definition line found
+            # verbatim in the project is its source, quoted ("From source code: class ModelChoiceField...").
+            weights[name] *= REPORTER_DEFINED
     return weights
+
+
+def _quotes_project(index: RepoIndex, line: str, definitions: list[Chunk]) -> bool:
+    """Whether an issue's defining line is one of the project's own definition lines of that name."""
+    for chunk in definitions[:MAX_QUOTE_CHECKS]:
+        lines = read_text(index.root, chunk.path).split("\n")
+        header = lines[chunk.start_line - 1 : chunk.signature_end]
+        if any(h.strip() == line for h in header):
+            return True
+    return False

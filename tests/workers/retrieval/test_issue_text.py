@@ -158,3 +158,23 @@ def test_hostile_issue_text_stays_fast_and_never_crashes(shop: Path, name: str) 
     # Generous for a shared 2-core machine; each of these took well under a second when written.
     assert time.perf_counter() - start < 10, name
     assert all(r.path in FILES for r in ranked)
+
+
+def test_ipython_tracebacks_give_frames_with_the_arrowed_line() -> None:
+    text = (
+        "TypeError                                 Traceback (most recent call last)\n"
+        "<ipython-input-4-21d3dea0fcb9> in <module>\n"
+        "----> 1 Q() & Exists(Product.objects.all())\n"
+        "~/venv/lib/python3.8/site-packages/django/db/models/query_utils.py in __and__(self, other)\n"
+        "     91     def __and__(self, other):\n"
+        "---> 92         return self._combine(other, self.AND)\n"
+        "/home/u/py2/site-packages/mpl_toolkits/mplot3d/art3d.pyc in get_facecolors(self)\n"
+        "    635     def get_facecolors(self):\n"
+        "--> 636         return self._facecolors2d\n"
+        "TypeError: <Exists object>\n"
+    )
+    frames = traceback_frames(text)
+    assert [(f.path.rsplit("/", 1)[-1], f.line, f.function) for tb in frames for f in tb] == [
+        ("query_utils.py", 92, "__and__"),
+        ("art3d.py", 636, "get_facecolors"),
+    ]
