@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 Node = tuple[str, str]  # (repository path, qualified symbol such as "QuerySet.count")
@@ -344,18 +344,10 @@ class CallGraph:
     def attribute(self, path: str, cls: str, name: str, rest: tuple[str, ...] = ()) -> list[Node]:
         """What `self.<name>.<rest>` means in class `cls` when `name` is bound in a class body, its own or a
         base's (`Cache = LFUCache`): a test mixin's `self.Cache(...)` is the class the concrete test names."""
-        pending, visited = [(path, cls, 0)], set()
-        while pending:
-            where, klass, depth = pending.pop(0)
-            if (where, klass) in visited or depth > MAX_REEXPORT_HOPS:
-                continue
-            visited.add((where, klass))
-            module = self.module(where)
+        for module, klass in self._class_and_bases(path, cls, hops=0):
             chain = module.class_attrs.get(klass, {}).get(name)
             if chain:
                 return self._resolve_chain(module, (*chain, *rest), None, None)
-            for base in module.classes.get(klass, []):
-                pending.extend((p, k, depth + 1) for p, k in self._class_of(module, base, depth))
         return []
 
     def functions_in(self, path: str) -> list[str]:
@@ -427,20 +419,24 @@ class CallGraph:
 
     def _method(self, path: str, cls: str, name: str, hops: int) -> Node | None:
         """`cls.name` looked up through the class's bases that resolve in the repository (bounded)."""
-        pending = [(path, cls, hops)]
-        visited: set[Node] = set()
+        for module, klass in self._class_and_bases(path, cls, hops):
+            if f"{klass}.{name}" in module.functions:
+                return (module.path, f"{klass}.{name}")
+        return None
+
+    def _class_and_bases(self, path: str, cls: str, hops: int) -> Iterator[tuple[_Module, str]]:
+        """The class, then its bases that resolve in the repository, nearest first, each once, at most
+        MAX_REEXPORT_HOPS away."""
+        pending, visited = [(path, cls, hops)], set()
         while pending:
             where, klass, depth = pending.pop(0)
             if (where, klass) in visited or depth > MAX_REEXPORT_HOPS:
                 continue
             visited.add((where, klass))
             module = self.module(where)
-            if f"{klass}.{name}" in module.functions:
-                return (where, f"{klass}.{name}")
+            yield module, klass
             for base in module.classes.get(klass, []):
-                for target_path, target in self._class_of(module, base, depth):
-                    pending.append((target_path, target, depth + 1))
-        return None
+                pending.extend((p, k, depth + 1) for p, k in self._class_of(module, base, depth))
 
     def _class_of(self, module: _Module, chain: tuple[str, ...], hops: int) -> list[Node]:
         """Where the class a base-class expression names is defined."""
