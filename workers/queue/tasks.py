@@ -80,10 +80,9 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             # No lock: help reads the default branch and writes one comment, beside any running job.
             try:
                 first_line = answer_help(settings, request)
-            except TransientError as exc:
-                raise _retry(self, request, exc) from exc
-            except requests.RequestException as exc:
-                raise _retry(self, request, unreachable(exc)) from exc
+            except (TransientError, requests.RequestException) as exc:
+                transient = exc if isinstance(exc, TransientError) else unreachable(exc)
+                raise _retry(self, request, transient) from exc
             _row_done(request, "answered", first_line)
             return {"status": "answered", "detail": first_line}
         lock_name = f"{request.repo_full_name}:{request.branch_name(settings.bot_branch_prefix)}"
@@ -129,11 +128,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             log.exception("job %s cannot run: configuration", request.delivery_id)
             _row_done(request, "failed", "the worker's configuration")
             raise
-        except TransientError as exc:
-            log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, exc)
-            raise _retry(self, request, exc) from exc
-        except requests.RequestException as exc:
-            transient = unreachable(exc)
+        except (TransientError, requests.RequestException) as exc:
+            transient = exc if isinstance(exc, TransientError) else unreachable(exc)
             log.warning("job %s hit a transient error, retrying: %s", request.delivery_id, transient)
             raise _retry(self, request, transient) from exc
         log.info("job %s ended: %s %s", request.delivery_id, outcome.status, outcome.detail)
